@@ -1,0 +1,229 @@
+"""`nhacviec`: the command line and the composition root."""
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from bot import texts
+from bot.app import App, open_app
+from bot.importing.reader import ImportFileError
+from bot.importing.service import PlanOptions, import_plan_file, import_units_file
+from bot.runner import run_service
+from bot.settings import Settings, SettingsError, load_settings
+from bot.views import (
+    assignment_json,
+    assignments_text,
+    overdue_text,
+    to_json,
+    units_json,
+    units_text,
+)
+from storage import queries
+from storage.textnorm import fold_words
+from storage.vocab import AssignmentStatus
+
+Handler = Callable[[App, argparse.Namespace], Awaitable[int]]
+
+
+class UsageError(Exception):
+    """A bad option value; the message is Vietnamese, for the person at the terminal."""
+
+
+def out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        err(f"Cấu hình chưa đúng / configuration error: {exc}")
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # python-telegram-bot puts the token in request URLs; httpx logs every URL at INFO.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        return asyncio.run(_dispatch(settings, args))
+    except UsageError as exc:
+        err(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    async with open_app(settings) as app:
+        return await args.handler(app, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nhacviec", description="Nhắc việc: nhắc hạn và theo dõi tiến độ nhiệm vụ kế hoạch."
+    )
+    sub = parser.add_subparsers(title="lệnh")
+    run = sub.add_parser("run", help="chạy dịch vụ (không có token: kênh dòng lệnh)")
+    run.add_argument("--examples", type=Path, default=Path("examples"), help="thư mục ví dụ")
+    run.set_defaults(handler=_run)
+    imp = sub.add_parser("import", help="nhập phụ lục nhiệm vụ (.xlsx, .csv, .yaml)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--plan-number", help="số kế hoạch, ví dụ 32/KH-UBND")
+    imp.add_argument("--plan-date", type=_date_arg, help="ngày ban hành, ví dụ 2023-02-24")
+    imp.add_argument("--plan-title", help="trích yếu kế hoạch")
+    imp.add_argument("--issuing-body", help="cơ quan ban hành, ví dụ UBND huyện Hương Khê")
+    imp.add_argument("--year", type=int, help="năm thực hiện (mặc định: năm ban hành)")
+    imp.set_defaults(handler=_import_plan)
+    units = sub.add_parser("units", help="danh sách đơn vị").add_subparsers(title="lệnh")
+    uimp = units.add_parser("import", help="nhập danh sách đơn vị (.xlsx, .csv, .yaml)")
+    uimp.add_argument("file", type=Path)
+    uimp.set_defaults(handler=_import_units)
+    ulist = units.add_parser("list", help="xem danh sách đơn vị")
+    ulist.add_argument("--json", action="store_true")
+    ulist.set_defaults(handler=_list_units)
+    tasks = sub.add_parser("tasks", help="xem nhiệm vụ đã giao")
+    tasks.add_argument("--plan", help="số kế hoạch")
+    tasks.add_argument("--unit", help="tên đơn vị (hoặc tên gọi khác)")
+    tasks.add_argument("--status", help="not_started, in_progress, done, blocked, ...")
+    tasks.add_argument("--json", action="store_true")
+    tasks.set_defaults(handler=_tasks)
+    overdue = sub.add_parser("overdue", help="xem nhiệm vụ quá hạn")
+    overdue.add_argument("--at", type=_datetime_arg, help="tại thời điểm, ví dụ 2023-07-01T08:00")
+    overdue.add_argument("--plan", help="số kế hoạch")
+    overdue.add_argument("--json", action="store_true")
+    overdue.set_defaults(handler=_overdue)
+    return parser
+
+
+def _date_arg(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        try:
+            return datetime.strptime(value, "%d/%m/%Y").date()  # noqa: DTZ007 (a date only)
+        except ValueError:
+            raise argparse.ArgumentTypeError(texts.BAD_DATETIME.format(value=value)) from None
+
+
+def _datetime_arg(value: str) -> datetime | date:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return _date_arg(value)
+
+
+def local_moment(value: datetime | date | None, settings: Settings, now: datetime) -> datetime:
+    """`--at` as an aware datetime: a bare date is that day's end of office hours."""
+    tz = settings.timezone
+    if value is None:
+        return now.astimezone(tz)
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, 17, 30, tzinfo=tz)
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+
+
+async def _run(app: App, args: argparse.Namespace) -> int:
+    return await run_service(app, examples=args.examples)
+
+
+async def _import_plan(app: App, args: argparse.Namespace) -> int:
+    options = PlanOptions(
+        number=args.plan_number,
+        issued_on=args.plan_date,
+        title=args.plan_title,
+        issuing_body=args.issuing_body,
+        year=args.year,
+    )
+    try:
+        report = await import_plan_file(app.sessions, args.file, options, now=app.clock.now())
+    except ImportFileError as exc:
+        return _refused(args.file, exc)
+    out(texts.plan_imported(report))
+    return 0
+
+
+async def _import_units(app: App, args: argparse.Namespace) -> int:
+    try:
+        report = await import_units_file(app.sessions, args.file)
+    except ImportFileError as exc:
+        return _refused(args.file, exc)
+    out(texts.units_imported(report.created, report.updated, report.groups))
+    return 0
+
+
+def _refused(path: Path, exc: ImportFileError) -> int:
+    err(texts.IMPORT_FAILED.format(path=path, count=len(exc.errors)))
+    for error in exc.errors:
+        err(f"  • {error}")
+    return 1
+
+
+async def _list_units(app: App, args: argparse.Namespace) -> int:
+    async with app.sessions() as session:
+        units = await queries.list_units(session)
+    out(units_json(units) if args.json else units_text(units))
+    return 0
+
+
+async def _tasks(app: App, args: argparse.Namespace) -> int:
+    today = app.clock.now().astimezone(app.settings.timezone).date()
+    async with app.sessions() as session:
+        filters = await _filters(session, args)
+        views = await queries.list_assignments(session, **filters, status=_status(args.status))
+    if args.json:
+        out(to_json([assignment_json(v, today) for v in views]))
+    else:
+        out(assignments_text(views, today))
+    return 0
+
+
+async def _overdue(app: App, args: argparse.Namespace) -> int:
+    at = local_moment(args.at, app.settings, app.clock.now())
+    async with app.sessions() as session:
+        filters = await _filters(session, args)
+        views = await queries.list_assignments(session, **filters, overdue_on=at.date())
+    views.sort(key=lambda v: (v.deadline, queries.natural_key(v.task_code), v.unit))
+    if args.json:
+        out(to_json([assignment_json(v, at.date()) for v in views]))
+    else:
+        out(overdue_text(views, at.date(), at))
+    return 0
+
+
+async def _filters(session: object, args: argparse.Namespace) -> dict[str, int | None]:
+    filters: dict[str, int | None] = {"plan_id": None, "unit_id": None}
+    if getattr(args, "plan", None):
+        plan = await queries.find_plan(session, number=args.plan)  # type: ignore[arg-type]
+        if plan is None:
+            raise UsageError(texts.PLAN_NOT_FOUND.format(number=args.plan))
+        filters["plan_id"] = plan.id
+    if getattr(args, "unit", None):
+        unit = await queries.find_unit(session, name=args.unit)  # type: ignore[arg-type]
+        if unit is None:
+            raise UsageError(texts.UNIT_NOT_FOUND.format(name=args.unit))
+        filters["unit_id"] = unit.id
+    return filters
+
+
+def _status(value: str | None) -> str | None:
+    if value is None:
+        return None
+    wanted = fold_words(value).replace(" ", "_")
+    for status in AssignmentStatus:
+        if wanted in (status.value, fold_words(texts.STATUS[status]).replace(" ", "_")):
+            return status.value
+    choices = ", ".join(s.value for s in AssignmentStatus)
+    raise UsageError(texts.BAD_STATUS.format(value=value, choices=choices))

@@ -1,0 +1,123 @@
+"""Plan import, first half: check every row into task specs before anything is written."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from bot import texts
+from bot.importing.directory import UnitDirectory
+from bot.importing.reader import RowError, TaskRow
+from scheduler.deadlines import Deadline, DeadlineError, parse_deadline
+
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9}
+_WHOLE_NUMBER = re.compile(r"^\d+$")
+
+
+@dataclass(frozen=True)
+class PlanInfo:
+    number: str
+    year: int
+    title: str | None = None
+    issued_on: date | None = None
+    issuing_body: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    row: int
+    code: str
+    title: str
+    area: str | None
+    area_code: str | None
+    lead_text: str
+    support_text: str | None
+    lead_ids: tuple[int, ...]
+    support_ids: tuple[int, ...]
+    deadline_text: str
+    deadline: Deadline
+    output: str | None
+    note: str | None
+
+
+def task_code(row: TaskRow) -> str | None:
+    """The row's code; a plain "3" under section II becomes "2.3" so sections don't collide."""
+    code = (row.code or "").strip().rstrip(".")
+    if not code:
+        return None
+    section = (row.area_code or "").strip().rstrip(".").upper()
+    section = str(_ROMAN[section]) if section in _ROMAN else section
+    if _WHOLE_NUMBER.match(code) and section.isdigit():
+        return f"{section}.{code}"
+    return code
+
+
+def deadline_text(value: str | date | None) -> str:
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return (value or "").strip()
+
+
+def check_tasks(
+    rows: list[TaskRow], directory: UnitDirectory, *, plan_year: int
+) -> tuple[list[TaskSpec], list[RowError]]:
+    """Turn rows into task specs; every problem of every row is reported, nothing guessed."""
+    specs: list[TaskSpec] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        spec, row_errors = _check_row(row, directory, plan_year)
+        if spec is not None and spec.code in seen:
+            row_errors.append(
+                RowError(
+                    row.row, _col(row, "code"), texts.duplicate_code(spec.code, seen[spec.code])
+                )
+            )
+        if row_errors:
+            errors.extend(row_errors)
+        elif spec is not None:
+            seen[spec.code] = row.row
+            specs.append(spec)
+    return specs, errors
+
+
+def _col(row: TaskRow, field: str) -> str:
+    return row.columns.get(field, field)
+
+
+def _check_row(
+    row: TaskRow, directory: UnitDirectory, plan_year: int
+) -> tuple[TaskSpec | None, list[RowError]]:
+    errors: list[RowError] = []
+    code = task_code(row)
+    if code is None:
+        errors.append(RowError(row.row, _col(row, "code"), texts.MISSING_CODE))
+    lead = directory.resolve(row.lead)
+    support = directory.resolve(row.support)
+    for field, found in (("lead", lead), ("support", support)):
+        if found.unknown:
+            errors.append(RowError(row.row, _col(row, field), texts.unknown_units(found.unknown)))
+    if not lead.unit_ids and not lead.unknown:
+        errors.append(RowError(row.row, _col(row, "lead"), texts.lead_missing_units()))
+    try:
+        deadline = parse_deadline(row.deadline or "", plan_year=plan_year)
+    except DeadlineError as exc:
+        message = texts.DEADLINE_ERRORS[exc.code].format(spec=deadline_text(row.deadline))
+        errors.append(RowError(row.row, _col(row, "deadline"), message))
+    if errors or code is None:
+        return None, errors
+    spec = TaskSpec(
+        row=row.row,
+        code=code,
+        title=row.title.strip(),
+        area=row.area,
+        area_code=row.area_code,
+        lead_text=(row.lead or "").strip(),
+        support_text=(row.support or "").strip() or None,
+        lead_ids=lead.unit_ids,
+        support_ids=tuple(u for u in support.unit_ids if u not in lead.unit_ids),
+        deadline_text=deadline_text(row.deadline),
+        deadline=deadline,
+        output=row.output,
+        note=row.note,
+    )
+    return spec, []

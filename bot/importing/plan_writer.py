@@ -1,0 +1,163 @@
+"""Plan import, second half: write checked specs in one transaction.
+
+Re-importing an edited file updates tasks in place by code, keeps their history, and marks
+tasks that left the file as cancelled instead of deleting them.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.importing.plan_import import PlanInfo, TaskSpec
+from scheduler.deadlines import Occurrence
+from storage.models import Area, Assignment, AuditLog, Plan, Task
+from storage.textnorm import fold_words
+from storage.vocab import AssignmentRole
+
+Wanted = dict[tuple[int, str], tuple[AssignmentRole, Occurrence]]
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    plan_number: str
+    tasks_created: int
+    tasks_updated: int
+    tasks_cancelled: int
+    assignments_active: int
+    units: int
+
+
+async def apply_plan(
+    session: AsyncSession, *, info: PlanInfo, tasks: list[TaskSpec], now: datetime, actor: str
+) -> PlanReport:
+    """Write the checked plan in the caller's transaction."""
+    plan = await _upsert_plan(session, info, now)
+    areas = await _upsert_areas(session, plan, tasks)
+    query = select(Task).where(Task.plan_id == plan.id)
+    existing = {t.code: t for t in (await session.execute(query)).scalars()}
+    current = await _assignments_by_task(session, plan)
+    created = active = 0
+    units: set[int] = set()
+    for spec in tasks:
+        task = existing.pop(spec.code, None)
+        created += task is None
+        task = _fill_task(task or Task(plan_id=plan.id), spec, areas, now)
+        session.add(task)
+        await session.flush()
+        wanted = _wanted(spec)
+        active += len(wanted)
+        units.update(unit_id for unit_id, _ in wanted)
+        _sync(session, task, wanted, current.get(task.id, []), now)
+    cancelled = _cancel_tasks(session, existing.values(), current, now)
+    detail = {"plan": plan.number, "tasks": len(tasks), "created": created, "cancelled": cancelled}
+    session.add(AuditLog(at=now, actor=actor, action="plan.import", detail=detail))
+    await session.flush()
+    return PlanReport(plan.number, created, len(tasks) - created, cancelled, active, len(units))
+
+
+async def _upsert_plan(session: AsyncSession, info: PlanInfo, now: datetime) -> Plan:
+    query = select(Plan).where(Plan.number == info.number)
+    plan = (await session.execute(query)).scalar_one_or_none()
+    if plan is None:
+        plan = Plan(number=info.number, title=info.title or info.number, year=info.year)
+    plan.year = info.year
+    plan.title = info.title or plan.title
+    plan.issued_on = info.issued_on or plan.issued_on
+    plan.issuing_body = info.issuing_body or plan.issuing_body
+    plan.updated_at = now
+    session.add(plan)
+    await session.flush()
+    return plan
+
+
+async def _upsert_areas(session: AsyncSession, plan: Plan, tasks: list[TaskSpec]) -> dict[str, int]:
+    query = select(Area).where(Area.plan_id == plan.id)
+    existing = {a.name_key: a for a in (await session.execute(query)).scalars()}
+    first: dict[str, TaskSpec] = {}
+    for spec in tasks:
+        if spec.area:
+            first.setdefault(fold_words(spec.area), spec)
+    for position, (key, spec) in enumerate(first.items(), start=1):
+        area = existing.setdefault(key, Area(plan_id=plan.id, name=spec.area, name_key=key))
+        area.name, area.code, area.position = spec.area, spec.area_code, position
+        session.add(area)
+    await session.flush()
+    return {key: area.id for key, area in existing.items() if area.id is not None}
+
+
+async def _assignments_by_task(session: AsyncSession, plan: Plan) -> dict[int, list[Assignment]]:
+    query = select(Assignment).join(Task, Task.id == Assignment.task_id)
+    by_task: dict[int, list[Assignment]] = {}
+    for a in (await session.execute(query.where(Task.plan_id == plan.id))).scalars():
+        by_task.setdefault(a.task_id, []).append(a)
+    return by_task
+
+
+def _fill_task(task: Task, spec: TaskSpec, areas: dict[str, int], now: datetime) -> Task:
+    task.code, task.title = spec.code, spec.title
+    task.area_id = areas.get(fold_words(spec.area)) if spec.area else None
+    task.lead_text, task.support_text = spec.lead_text, spec.support_text
+    task.deadline_spec, task.kind = spec.deadline_text, spec.deadline.kind
+    task.expected_output, task.note, task.source_row = spec.output, spec.note, spec.row
+    task.cancelled_at, task.updated_at = None, now
+    return task
+
+
+def _wanted(spec: TaskSpec) -> Wanted:
+    wanted: Wanted = {}
+    for role, unit_ids in (
+        (AssignmentRole.LEAD, spec.lead_ids),
+        (AssignmentRole.SUPPORT, spec.support_ids),
+    ):
+        for unit_id in unit_ids:
+            for occurrence in spec.deadline.occurrences:
+                wanted.setdefault((unit_id, occurrence.key), (role, occurrence))
+    return wanted
+
+
+def _sync(
+    session: AsyncSession, task: Task, wanted: Wanted, current: list[Assignment], now: datetime
+) -> None:
+    """Update kept assignments in place, add new ones, cancel the ones that left."""
+    by_key = {(a.unit_id, a.occurrence_key): a for a in current}
+    for key, (role, occurrence) in wanted.items():
+        a = by_key.pop(key, None) or Assignment(
+            task_id=task.id, unit_id=key[0], occurrence_key=key[1]
+        )
+        a.role, a.period_start, a.cancelled_at = role, occurrence.start, None
+        _set_deadline(a, occurrence.due)
+        session.add(a)
+    for a in by_key.values():
+        if a.cancelled_at is None:
+            a.cancelled_at = now
+            session.add(a)
+
+
+def _set_deadline(a: Assignment, due: date) -> None:
+    # An approved extension moves `deadline` away from `original_deadline`; a re-import
+    # with the plan's unchanged date must not undo it, a changed date in the plan wins.
+    if a.original_deadline != due:
+        a.original_deadline = due
+        a.deadline = due
+
+
+def _cancel_tasks(
+    session: AsyncSession,
+    gone: Iterable[Task],
+    current: dict[int, list[Assignment]],
+    now: datetime,
+) -> int:
+    count = 0
+    for task in gone:
+        if task.cancelled_at is not None:
+            continue
+        task.cancelled_at = task.updated_at = now
+        session.add(task)
+        count += 1
+        for a in current.get(task.id or 0, []):
+            a.cancelled_at = a.cancelled_at or now
+            session.add(a)
+    return count

@@ -1,0 +1,81 @@
+"""Import use cases: read a file, check everything, then write it all in one transaction."""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import texts
+from bot.importing.directory import load_directory
+from bot.importing.plan_import import PlanInfo, check_tasks
+from bot.importing.plan_writer import PlanReport, apply_plan
+from bot.importing.reader import (
+    ImportFileError,
+    PlanMeta,
+    RowError,
+    read_task_table,
+    read_unit_table,
+)
+from bot.importing.unit_register import UnitsReport, import_units
+from storage.db import transaction
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Plan details given on the command line; they win over the file's own."""
+
+    number: str | None = None
+    issued_on: date | None = None
+    title: str | None = None
+    issuing_body: str | None = None
+    year: int | None = None
+
+
+def plan_info(meta: PlanMeta, options: PlanOptions) -> PlanInfo:
+    number = (options.number or meta.number or "").strip()
+    issued_on = options.issued_on or meta.date
+    year = options.year or (issued_on.year if issued_on else None)
+    problems = [
+        text
+        for text, ok in ((texts.NEED_PLAN_NUMBER, number), (texts.NEED_PLAN_YEAR, year))
+        if not ok
+    ]
+    if problems:
+        raise ImportFileError([RowError(None, None, text) for text in problems])
+    return PlanInfo(
+        number=number,
+        year=year,  # type: ignore[arg-type]
+        title=options.title or meta.title,
+        issued_on=issued_on,
+        issuing_body=options.issuing_body or meta.issuing_body,
+    )
+
+
+async def import_plan_file(
+    sessions: async_sessionmaker[AsyncSession],
+    path: Path,
+    options: PlanOptions,
+    *,
+    now: datetime,
+    actor: str = "cli",
+) -> PlanReport:
+    """Import a task appendix; raises ImportFileError listing every problem, writing nothing."""
+    meta, rows = await asyncio.to_thread(read_task_table, path)
+    info = plan_info(meta, options)
+    async with transaction(sessions) as session:
+        directory = await load_directory(session)
+        if not directory.names:
+            raise ImportFileError([RowError(None, None, texts.NO_UNITS_YET)])
+        specs, errors = check_tasks(rows, directory, plan_year=info.year)
+        if errors:
+            raise ImportFileError(errors)
+        return await apply_plan(session, info=info, tasks=specs, now=now, actor=actor)
+
+
+async def import_units_file(sessions: async_sessionmaker[AsyncSession], path: Path) -> UnitsReport:
+    """Import a units register; raises ImportFileError listing every problem, writing nothing."""
+    units, groups = await asyncio.to_thread(read_unit_table, path)
+    async with transaction(sessions) as session:
+        return await import_units(session, units=units, groups=groups)

@@ -1,0 +1,95 @@
+"""One typed settings object, read once from the environment and `.env`.
+
+Errors:
+    SettingsError — a setting is missing, malformed or still a placeholder; the message
+    names the variable to set (English, for the operator's log).
+"""
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/nhacviec.db"
+_PLACEHOLDERS = re.compile(
+    r"^(|changeme|change-me|change_me|your[-_ ].*|<.*>|x+|\.\.\.|todo|token|secret|placeholder)$",
+    re.IGNORECASE,
+)
+_TELEGRAM_TOKEN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing, malformed or a placeholder."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    timezone: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
+    data_dir: Path = Path("data")
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    zalo_bot_token: str | None = None
+    log_level: str = "INFO"
+
+    def __repr__(self) -> str:
+        # Tokens must never reach logs, even through a debug print of the settings.
+        hidden = {"telegram_bot_token", "zalo_bot_token"}
+        parts = [
+            f"{name}={'***' if name in hidden and value else value!r}"
+            for name, value in self.__dict__.items()
+        ]
+        return f"Settings({', '.join(parts)})"
+
+    @property
+    def has_channel_token(self) -> bool:
+        return bool(self.telegram_bot_token or self.zalo_bot_token)
+
+
+def load_settings(
+    env: dict[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Merge `.env` (lower priority) with the environment and validate."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if env is None else env)
+    return Settings(
+        database_url=values.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        timezone=_timezone(values.get("TIMEZONE") or "Asia/Ho_Chi_Minh"),
+        data_dir=Path(values.get("DATA_DIR") or "data"),
+        telegram_bot_token=_secret(values, "TELEGRAM_BOT_TOKEN", _TELEGRAM_TOKEN),
+        telegram_api_base_url=values.get("TELEGRAM_API_BASE_URL") or Settings.telegram_api_base_url,
+        telegram_file_base_url=values.get("TELEGRAM_FILE_BASE_URL")
+        or Settings.telegram_file_base_url,
+        zalo_bot_token=_secret(values, "ZALO_BOT_TOKEN", None),
+        log_level=(values.get("LOG_LEVEL") or "INFO").upper(),
+    )
+
+
+def _timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(
+            f"TIMEZONE={name!r} is not a known time zone; set TIMEZONE=Asia/Ho_Chi_Minh"
+        ) from exc
+
+
+def _secret(values: dict[str, str], name: str, shape: re.Pattern[str] | None) -> str | None:
+    """An unset secret is None (that channel is off); a placeholder is an error."""
+    value = values.get(name, "").strip()
+    if not value:
+        return None
+    if _PLACEHOLDERS.match(value):
+        raise SettingsError(f"{name} is still a placeholder; set it to the real token or remove it")
+    if shape is not None and not shape.match(value):
+        raise SettingsError(
+            f"{name} does not look like a bot token (expected digits:letters); "
+            "copy it again from @BotFather"
+        )
+    return value

@@ -1,0 +1,116 @@
+"""Read-only views for people (Vietnamese tables) and for scripts (JSON)."""
+
+import json
+import textwrap
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from bot import texts
+from storage.models import Unit
+from storage.queries import AssignmentView
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]) -> str:
+    """A plain-text table whose long cells wrap inside their column instead of being cut."""
+    lines = [_line(headers, widths), "  ".join("─" * w for w in widths)]
+    for row in rows:
+        cells = [textwrap.wrap(cell, w) or [""] for cell, w in zip(row, widths, strict=True)]
+        for i in range(max(len(c) for c in cells)):
+            lines.append(_line([c[i] if i < len(c) else "" for c in cells], widths))
+    return "\n".join(lines)
+
+
+def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip()
+
+
+def status_label(view: AssignmentView) -> str:
+    label = texts.STATUS.get(view.status, view.status)  # type: ignore[call-overload]
+    return f"{label} ({view.progress}%)" if view.progress is not None else label
+
+
+def assignments_text(views: list[AssignmentView], today: date) -> str:
+    if not views:
+        return texts.NO_ASSIGNMENTS
+    rows = [
+        [
+            v.task_code,
+            v.title,
+            v.area or "",
+            v.unit,
+            texts.ROLE.get(v.role, v.role),  # type: ignore[call-overload]
+            texts.ddmmyyyy(v.deadline),
+            status_label(v),
+            texts.overdue_days((today - v.deadline).days) if v.is_overdue(today) else "",  # type: ignore[operator]
+        ]
+        for v in views
+    ]
+    headers = ["Mã", "Nhiệm vụ", "Lĩnh vực", "Đơn vị", "Vai trò", "Hạn", "Trạng thái", "Quá hạn"]
+    overdue = sum(v.is_overdue(today) for v in views)
+    footer = (
+        f"Tổng: {len(views)} lượt giao việc, {overdue} quá hạn (tính đến {texts.ddmmyyyy(today)})."
+    )
+    return table(headers, rows, [6, 40, 18, 24, 8, 10, 16, 12]) + "\n" + footer
+
+
+def overdue_text(views: list[AssignmentView], today: date, at: datetime) -> str:
+    moment = at.strftime("%d/%m/%Y %H:%M")
+    if not views:
+        return texts.NO_OVERDUE.format(at=moment)
+    units = len({v.unit for v in views})
+    rows = [
+        [
+            str(i),
+            v.task_code,
+            v.title,
+            v.unit,
+            texts.ddmmyyyy(v.deadline),
+            texts.overdue_days((today - v.deadline).days),  # type: ignore[operator]
+            status_label(v),
+        ]
+        for i, v in enumerate(views, start=1)
+    ]
+    headers = ["STT", "Mã", "Nhiệm vụ", "Đơn vị", "Hạn", "Quá hạn", "Trạng thái"]
+    title = f"Nhiệm vụ quá hạn tại {moment}: {len(views)} ({units} đơn vị)"
+    return title + "\n" + table(headers, rows, [4, 6, 44, 26, 10, 12, 16])
+
+
+def assignment_json(view: AssignmentView, today: date) -> dict[str, Any]:
+    overdue = view.is_overdue(today)
+    return {
+        "plan": view.plan_number,
+        "task_code": view.task_code,
+        "title": view.title,
+        "area": view.area,
+        "unit": view.unit,
+        "role": view.role,
+        "deadline": view.deadline.isoformat() if view.deadline else None,
+        "kind": view.kind,
+        "occurrence": view.occurrence_key,
+        "status": view.status,
+        "progress": view.progress,
+        "overdue": overdue,
+        "days_overdue": (today - view.deadline).days if overdue else 0,  # type: ignore[operator]
+    }
+
+
+def to_json(items: list[dict[str, Any]]) -> str:
+    return json.dumps(items, ensure_ascii=False, indent=2)
+
+
+def units_text(units: list[tuple[Unit, list[str], list[str]]]) -> str:
+    if not units:
+        return texts.NO_UNITS
+    rows = [
+        [u.name, texts.UNIT_KIND.get(u.kind, u.kind), "; ".join(groups), "; ".join(aliases)]
+        for u, groups, aliases in units
+    ]
+    body = table(["Tên đơn vị", "Loại", "Nhóm", "Tên gọi khác"], rows, [36, 16, 40, 30])
+    return body + f"\nTổng: {len(units)} đơn vị."
+
+
+def units_json(units: list[tuple[Unit, list[str], list[str]]]) -> str:
+    return to_json(
+        [{"name": u.name, "kind": u.kind, "groups": g, "aliases": a} for u, g, a in units]
+    )

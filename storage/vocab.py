@@ -1,0 +1,43 @@
+"""The status vocabulary and other closed sets the whole service shares."""
+
+from enum import StrEnum
+
+
+class AssignmentStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    BLOCKED = "blocked"
+    EXTENSION_REQUESTED = "extension_requested"
+
+
+class AssignmentRole(StrEnum):
+    LEAD = "lead"
+    SUPPORT = "support"
+
+
+class TaskKind(StrEnum):
+    ONCE = "once"
+    ONGOING = "ongoing"
+    RECURRING = "recurring"
+
+
+class PersonRole(StrEnum):
+    FOCAL = "focal"
+    COORDINATOR = "coordinator"
+    LEADER = "leader"
+
+
+class UnitKind(StrEnum):
+    DEPARTMENT = "department"  # phòng, ban, văn phòng, thanh tra
+    SERVICE_UNIT = "service_unit"  # đơn vị sự nghiệp, trung tâm
+    COMMUNE = "commune"  # xã
+    TOWN = "town"  # thị trấn
+    OTHER = "other"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"

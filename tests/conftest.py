@@ -1,0 +1,42 @@
+"""Shared fixtures: a real SQLite file per test, a fixed clock, the example files."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, open_app
+from bot.clock import FixedClock
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'nhacviec.db'}", data_dir=tmp_path
+    )
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2023, 3, 1, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[App]:
+    async with open_app(settings, clock) as opened:
+        yield opened
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run the CLI in-process against a fresh SQLite file, as an operator would."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    for name in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN", "TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path

@@ -1,0 +1,68 @@
+"""Settings: defaults, `.env`, and secrets that fail fast with a message naming them."""
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
+
+
+def test_defaults_need_nothing_set() -> None:
+    settings = load_settings(env={}, env_file=None)
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.timezone == ZoneInfo("Asia/Ho_Chi_Minh")
+    assert settings.telegram_bot_token is None
+    assert not settings.has_channel_token
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DATABASE_URL=sqlite+aiosqlite:///x.db\nTIMEZONE=Asia/Bangkok\n")
+    settings = load_settings(env={"TIMEZONE": "UTC"}, env_file=env_file)
+    assert settings.database_url == "sqlite+aiosqlite:///x.db"
+    assert settings.timezone == ZoneInfo("UTC")
+
+
+@pytest.mark.parametrize("value", ["changeme", "your-token-here", "<token>", "xxxx", "..."])
+def test_a_placeholder_token_fails_fast_naming_the_setting(value: str) -> None:
+    with pytest.raises(SettingsError, match="TELEGRAM_BOT_TOKEN is still a placeholder"):
+        load_settings(env={"TELEGRAM_BOT_TOKEN": value}, env_file=None)
+
+
+def test_a_malformed_token_says_where_to_get_a_real_one() -> None:
+    with pytest.raises(SettingsError, match="BotFather"):
+        load_settings(env={"TELEGRAM_BOT_TOKEN": "12345"}, env_file=None)
+
+
+def test_an_empty_token_means_the_channel_is_off() -> None:
+    assert load_settings(env={"TELEGRAM_BOT_TOKEN": ""}, env_file=None).telegram_bot_token is None
+
+
+def test_an_unknown_timezone_is_refused() -> None:
+    with pytest.raises(SettingsError, match="TIMEZONE"):
+        load_settings(env={"TIMEZONE": "Mars/Olympus"}, env_file=None)
+
+
+def test_tokens_never_show_in_the_settings_repr() -> None:
+    settings = load_settings(env={"TELEGRAM_BOT_TOKEN": TOKEN}, env_file=None)
+    assert settings.has_channel_token
+    assert TOKEN not in repr(settings) and "***" in repr(settings)
+
+
+def test_env_example_lists_every_setting() -> None:
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    for name in (
+        "DATABASE_URL",
+        "TIMEZONE",
+        "DATA_DIR",
+        "LOG_LEVEL",
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_API_BASE_URL",
+        "TELEGRAM_FILE_BASE_URL",
+        "ZALO_BOT_TOKEN",
+    ):
+        assert f"\n{name}=" in example
+    assert load_settings(env={}, env_file=Path(__file__).parent.parent / ".env.example")
