@@ -57,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # python-telegram-bot puts the token in request URLs; httpx logs every URL at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return asyncio.run(_dispatch(settings, args))
     except UsageError as exc:

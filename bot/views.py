@@ -51,7 +51,7 @@ def assignments_text(views: list[AssignmentView], today: date) -> str:
     footer = (
         f"Tổng: {len(views)} lượt giao việc, {overdue} quá hạn (tính đến {texts.ddmmyyyy(today)})."
     )
-    return table(headers, rows, [6, 40, 18, 24, 8, 10, 16, 12]) + "\n" + footer
+    return table(headers, rows, [6, 40, 18, 24, 8, 10, 16, 14]) + "\n" + footer
 
 
 def overdue_text(views: list[AssignmentView], today: date, at: datetime) -> str:
@@ -73,7 +73,7 @@ def overdue_text(views: list[AssignmentView], today: date, at: datetime) -> str:
     ]
     headers = ["STT", "Mã", "Nhiệm vụ", "Đơn vị", "Hạn", "Quá hạn", "Trạng thái"]
     title = f"Nhiệm vụ quá hạn tại {moment}: {len(views)} ({units} đơn vị)"
-    return title + "\n" + table(headers, rows, [4, 6, 44, 26, 10, 12, 16])
+    return title + "\n" + table(headers, rows, [4, 6, 44, 26, 10, 14, 16])
 
 
 def assignment_json(view: AssignmentView, today: date) -> dict[str, Any]:

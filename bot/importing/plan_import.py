@@ -66,16 +66,14 @@ def check_tasks(
     seen: dict[str, int] = {}
     for row in rows:
         spec, row_errors = _check_row(row, directory, plan_year)
-        if spec is not None and spec.code in seen:
-            row_errors.append(
-                RowError(
-                    row.row, _col(row, "code"), texts.duplicate_code(spec.code, seen[spec.code])
-                )
-            )
-        if row_errors:
-            errors.extend(row_errors)
-        elif spec is not None:
-            seen[spec.code] = row.row
+        code = task_code(row)
+        if code is not None and code in seen:
+            message = texts.duplicate_code(code, seen[code])
+            row_errors.append(RowError(row.row, _col(row, "code"), message))
+        elif code is not None:
+            seen[code] = row.row
+        errors.extend(row_errors)
+        if spec is not None and not row_errors:
             specs.append(spec)
     return specs, errors
 

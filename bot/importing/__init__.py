@@ -1,0 +1,1 @@
+"""Reading plan appendices and unit registers (.xlsx, .csv, .yaml) into plain rows."""

@@ -1,0 +1,115 @@
+"""Reading .xlsx workbooks with openpyxl: values, cached formula results, merged ranges.
+
+A workbook is opened up to three times, each for a reason: read-only first to refuse
+an over-long sheet without loading it; then normally (formulas and merged ranges are
+only visible that way); and, only when there are formulas, once more for the values
+Excel cached for them.
+"""
+
+import warnings
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.importing.errors import (
+    FORMULA_ERROR,
+    FORMULA_NO_VALUE,
+    LOCKED_XLSX,
+    NOT_XLSX,
+    ImportFileError,
+    file_error,
+)
+from bot.importing.sources import SHEET_ROW_LIMIT, Merge, Sheet, cell_value, too_many_rows
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # password-protected .xlsx, or a renamed .xls
+
+Extent = tuple[int, int]  # last non-blank row, last non-blank column
+Formulas = list[tuple[int, int]]  # (row, column), 1-based
+
+
+def read_xlsx(path: Path) -> list[Sheet]:
+    """Every worksheet of the workbook, in order."""
+    try:
+        with _quiet():
+            extents = _measure(path)
+            book = load_workbook(path)
+            read = [_read_sheet(ws, extents[ws.title]) for ws in book.worksheets]
+            if any(formulas for _, formulas in read):
+                _use_cached_values(path, read)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # a foreign or broken file fails deep in zipfile/XML code
+        with path.open("rb") as stream:
+            old = stream.read(len(_OLE_MAGIC)) == _OLE_MAGIC
+        raise file_error(LOCKED_XLSX if old else NOT_XLSX) from exc
+    return [sheet for sheet, _ in read]
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    # openpyxl warns about workbook features it drops (data validation, default styles,
+    # extensions): none of them changes a cell value.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
+        yield
+
+
+def _measure(path: Path) -> dict[str, Extent]:
+    """The used extent of each sheet, refusing the file once a sheet is too long."""
+    book = load_workbook(path, read_only=True)
+    try:
+        return {ws.title: _extent(ws) for ws in book.worksheets}
+    finally:
+        book.close()
+
+
+def _extent(ws: Worksheet) -> Extent:
+    last_row = last_col = filled = 0
+    # Closed explicitly: stopping early must not leave the sheet's XML stream open.
+    with closing(ws.iter_rows(min_row=1, min_col=1, values_only=True)) as rows:
+        for number, values in enumerate(rows, start=1):
+            columns = [i for i, value in enumerate(values, start=1) if value not in (None, "")]
+            if columns:
+                filled += 1
+                if filled > SHEET_ROW_LIMIT:
+                    raise too_many_rows()
+                last_row, last_col = number, max(last_col, columns[-1])
+    return last_row, last_col
+
+
+def _read_sheet(ws: Worksheet, extent: Extent) -> tuple[Sheet, Formulas]:
+    sheet = Sheet(title=ws.title, rows={})
+    sheet.merges = [
+        Merge(r.min_row, r.min_col, r.max_row, r.max_col, r.coord) for r in ws.merged_cells.ranges
+    ]
+    formulas: Formulas = []
+    last_row, last_col = extent
+    if not last_row:
+        return sheet, formulas
+    for cells in ws.iter_rows(min_row=1, min_col=1, max_row=last_row, max_col=last_col):
+        for cell in cells:
+            if cell.data_type == "f":
+                formulas.append((cell.row, cell.column))
+                sheet.put(cell.row, cell.column - 1, None)
+            elif (value := cell_value(cell.value)) is not None:
+                sheet.put(cell.row, cell.column - 1, value)
+    return sheet, formulas
+
+
+def _use_cached_values(path: Path, read: list[tuple[Sheet, Formulas]]) -> None:
+    """Formula cells take the value Excel saved; a program that never computed it saved none."""
+    book = load_workbook(path, data_only=True)
+    for sheet, formulas in read:
+        ws = book[sheet.title]
+        for row, column in formulas:
+            value = ws.cell(row, column).value
+            if value is None:
+                sheet.problems[(row, column - 1)] = FORMULA_NO_VALUE
+            elif isinstance(value, str) and value in ERROR_CODES:
+                sheet.problems[(row, column - 1)] = FORMULA_ERROR.format(value=value)
+            else:
+                sheet.put(row, column - 1, cell_value(value))
