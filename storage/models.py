@@ -87,6 +87,8 @@ class Person(SQLModel, table=True):
     away: bool = False
     active: bool = True
     unreachable_at: datetime | None = _at(nullable=True)
+    # What the conversation is waiting for from this person, e.g. a blocker's reason.
+    pending: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = _at()
 
 
@@ -142,6 +144,7 @@ class Assignment(SQLModel, table=True):
     progress: int | None = None
     completed_at: datetime | None = _at(nullable=True)
     status_updated_at: datetime | None = _at(nullable=True)
+    snoozed_until: datetime | None = _at(nullable=True)
     cancelled_at: datetime | None = _at(nullable=True)
     created_at: datetime = _at()
 
