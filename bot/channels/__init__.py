@@ -1,0 +1,1 @@
+"""Channel adapters (Telegram, Zalo, console) behind one small seam."""

@@ -1,0 +1,116 @@
+"""The seam every channel implements, and the plain values that cross it.
+
+No platform type (a Telegram `Update`, a Zalo event) crosses into the conversation: an
+adapter turns what it receives into an `Inbound` and what it must say into platform calls.
+
+Errors raised by `Channel.send`:
+    ChannelError          — any failure to deliver; base class.
+    ├── RetryLater        — the platform asked us to wait (`retry_after` seconds, 429).
+    ├── Unreachable       — the person blocked the bot or never started it (403).
+    └── TransientError    — network trouble or a 5xx: try again with back-off.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class ChannelError(Exception):
+    """Delivery through a channel failed."""
+
+
+class RetryLater(ChannelError):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited, retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class Unreachable(ChannelError):
+    """The person cannot be reached on this channel (blocked the bot, never started it)."""
+
+
+class TransientError(ChannelError):
+    """A network error or a server error: worth retrying later."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    buttons: bool
+    replies: bool
+    max_text: int
+    files: bool
+    per_chat_per_second: float = 1.0
+    overall_per_second: float = 30.0
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # opaque, verified by the conversation when it comes back
+
+
+@dataclass(frozen=True)
+class Attachment:
+    file_id: str
+    kind: str  # "photo" or "document"
+    file_name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a person did: a message, a command, a button press, a file."""
+
+    channel: str
+    update_id: str
+    user_id: str
+    chat_id: str
+    chat_type: str = "private"  # "private" or "group"
+    display_name: str = ""
+    text: str | None = None
+    button_data: str | None = None
+    message_id: str | None = None
+    reply_to_message_id: str | None = None
+    attachment: Attachment | None = None
+    sticker: bool = False
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One message to show a person; `edit_message_id` replaces an earlier one."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    edit_message_id: str | None = None
+    file_path: str | None = None  # a document or picture to send with the text as caption
+    html: bool = False
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: str
+
+
+@dataclass
+class Answer:
+    """What the conversation says back: messages, and a toast for a pressed button."""
+
+    messages: list[Outbound] = field(default_factory=list)
+    toast: str | None = None
+
+
+InboundHandler = Callable[[Inbound], Awaitable[Answer]]
+
+
+class Channel(Protocol):
+    name: str
+    capabilities: Capabilities
+
+    async def start(self, handler: InboundHandler) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(self, chat_id: str, message: Outbound) -> Sent: ...
+
+    async def download(self, attachment: Attachment, limit: int) -> bytes: ...

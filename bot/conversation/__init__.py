@@ -1,0 +1,1 @@
+"""The channel-agnostic conversation: registration, commands and answers to reminders."""
