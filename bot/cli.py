@@ -10,9 +10,10 @@ from pathlib import Path
 
 from bot import texts
 from bot.app import App, open_app
+from bot.conversation.invites import create_invite
 from bot.importing.reader import ImportFileError
 from bot.importing.service import PlanOptions, import_plan_file, import_units_file
-from bot.runner import run_service
+from bot.runner import chat, run_service
 from bot.settings import Settings, SettingsError, load_settings
 from bot.views import (
     assignment_json,
@@ -23,8 +24,9 @@ from bot.views import (
     units_text,
 )
 from storage import queries
+from storage.db import transaction
 from storage.textnorm import fold_words
-from storage.vocab import AssignmentStatus
+from storage.vocab import AssignmentStatus, PersonRole
 
 Handler = Callable[[App, argparse.Namespace], Awaitable[int]]
 
@@ -57,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # python-telegram-bot puts the token in request URLs; httpx logs every URL at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return asyncio.run(_dispatch(settings, args))
     except UsageError as exc:
@@ -80,6 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="chạy dịch vụ (không có token: kênh dòng lệnh)")
     run.add_argument("--examples", type=Path, default=Path("examples"), help="thư mục ví dụ")
     run.set_defaults(handler=_run)
+    chat_cmd = sub.add_parser("chat", help="trò chuyện với bot trong cửa sổ dòng lệnh")
+    chat_cmd.add_argument("--unit", help="đơn vị của người dùng (bắt buộc với đầu mối)")
+    chat_cmd.add_argument("--role", choices=[r.value for r in PersonRole], default="coordinator")
+    chat_cmd.add_argument("--name", default="Người dùng dòng lệnh", help="họ tên hiển thị")
+    chat_cmd.set_defaults(handler=_chat)
+    invite = sub.add_parser("invite", help="tạo mã mời đăng ký với bot")
+    invite.add_argument("unit", nargs="?", help="tên đơn vị (bắt buộc với đầu mối)")
+    invite.add_argument("--role", choices=[r.value for r in PersonRole], default="focal")
+    invite.add_argument("--deputy", action="store_true", help="đầu mối phó của đơn vị")
+    invite.add_argument("--days", type=int, default=7, help="số ngày hiệu lực (mặc định 7)")
+    invite.add_argument("--bot-username", help="tên bot Telegram, để in đường dẫn mời")
+    invite.set_defaults(handler=_invite)
     imp = sub.add_parser("import", help="nhập phụ lục nhiệm vụ (.xlsx, .csv, .yaml)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--plan-number", help="số kế hoạch, ví dụ 32/KH-UBND")
@@ -138,6 +153,37 @@ def local_moment(value: datetime | date | None, settings: Settings, now: datetim
 
 async def _run(app: App, args: argparse.Namespace) -> int:
     return await run_service(app, examples=args.examples)
+
+
+async def _chat(app: App, args: argparse.Namespace) -> int:
+    role = PersonRole(args.role)
+    if role == PersonRole.FOCAL and not args.unit:
+        raise UsageError(texts.UNIT_REQUIRED)
+    return await chat(app, unit_name=args.unit, role=role, name=args.name)
+
+
+async def _invite(app: App, args: argparse.Namespace) -> int:
+    role = PersonRole(args.role)
+    if role == PersonRole.FOCAL and not args.unit:
+        raise UsageError(texts.UNIT_REQUIRED)
+    if not 1 <= args.days <= 90:
+        raise UsageError(texts.BAD_INVITE_DAYS)
+    async with transaction(app.sessions) as session:
+        unit = await queries.find_unit(session, name=args.unit) if args.unit else None
+        if args.unit and unit is None:
+            raise UsageError(texts.UNIT_NOT_FOUND.format(name=args.unit))
+        invite = await create_invite(
+            session,
+            unit_id=unit.id if unit else None,
+            role=role,
+            is_deputy=args.deputy,
+            now=app.clock.now(),
+            days=args.days,
+        )
+    expires = invite.expires_at.astimezone(app.settings.timezone).strftime("%d/%m/%Y %H:%M")
+    who = (unit.name if unit else "") + (" (phó)" if args.deputy else "")
+    out(texts.invite_printed(role, who, invite.code, expires, args.bot_username))
+    return 0
 
 
 async def _import_plan(app: App, args: argparse.Namespace) -> int:

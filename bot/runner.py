@@ -1,4 +1,4 @@
-"""`nhacviec run`: prepare the database, then serve the configured channel.
+"""`nhacviec run` and `nhacviec chat`: prepare the database, then serve the channels.
 
 With no channel token the service runs in the terminal on the example plan, so a newcomer
 sees it work with no account anywhere.
@@ -7,31 +7,55 @@ sees it work with no account anywhere.
 import asyncio
 import logging
 import sys
-from collections import Counter
 from pathlib import Path
 
 from bot import texts
 from bot.app import App
+from bot.channels.console import ConsoleChannel
 from bot.importing.reader import ImportFileError
 from bot.importing.service import PlanOptions, import_plan_file, import_units_file
-from bot.views import assignments_text, overdue_text
+from bot.service import console_person, serve
 from storage import queries
+from storage.vocab import PersonRole
 
 log = logging.getLogger(__name__)
 
 EXAMPLE_UNITS = "don-vi-huong-khe.yaml"
 EXAMPLE_PLAN = "ke-hoach-32-KH-UBND-2023.yaml"
+DEMO_UNIT = "Phòng Tư pháp"
 
 
 async def run_service(app: App, *, examples: Path) -> int:
-    if app.settings.has_channel_token:
-        sys.stderr.write(texts.CHANNELS_NOT_BUILT + "\n")
-        return 2
+    """Telegram when a token is set; otherwise the console, on the example plan."""
+    if app.settings.telegram_bot_token:
+        from bot.channels.telegram import build_telegram_channel
+
+        await serve(app, [build_telegram_channel(app.settings)], asyncio.Event())
+        return 0
     async with app.sessions() as session:
         empty = await queries.count_plans(session) == 0
     if empty:
         await load_examples(app, examples)
-    await console_loop(app)
+    async with app.sessions() as session:
+        demo = await queries.find_unit(session, name=DEMO_UNIT)
+    role = PersonRole.FOCAL if demo else PersonRole.COORDINATOR
+    return await chat(app, unit_name=demo.name if demo else None, role=role, name="Người dùng thử")
+
+
+async def chat(app: App, *, unit_name: str | None, role: PersonRole, name: str) -> int:
+    """The conversation in this terminal, as one person."""
+    unit_id = None
+    if unit_name:
+        async with app.sessions() as session:
+            unit = await queries.find_unit(session, name=unit_name)
+        if unit is None:
+            sys.stderr.write(texts.UNIT_NOT_FOUND.format(name=unit_name) + "\n")
+            return 2
+        unit_id, unit_name = unit.id, unit.name
+    user_id = await console_person(app, unit_id=unit_id, role=role, name=name)
+    console = ConsoleChannel(user_id=user_id, display_name=name)
+    _say(texts.console_welcome(role, unit_name))
+    await serve(app, [console], console.finished)
     return 0
 
 
@@ -46,45 +70,6 @@ async def load_examples(app: App, examples: Path) -> None:
         log.error("example data in %s could not be loaded: %s", examples, exc.errors)
         raise
     _say(texts.EXAMPLE_LOADED.format(summary=texts.plan_imported(report)))
-
-
-async def console_loop(app: App) -> None:
-    """Read commands from stdin until /thoat or end of input."""
-    _say(texts.CONSOLE_WELCOME)
-    while True:
-        sys.stdout.write("> ")
-        sys.stdout.flush()
-        line = await asyncio.to_thread(sys.stdin.readline)
-        if not line:
-            _say("")
-            return
-        command = line.strip().split(maxsplit=1)
-        if not command:
-            continue
-        if command[0] in ("/thoat", "/quit", "/exit"):
-            return
-        _say(await answer(app, command[0], command[1] if len(command) > 1 else ""))
-
-
-async def answer(app: App, command: str, argument: str) -> str:
-    now = app.clock.now().astimezone(app.settings.timezone)
-    async with app.sessions() as session:
-        if command == "/tasks":
-            unit = await queries.find_unit(session, name=argument) if argument else None
-            if argument and unit is None:
-                return texts.UNIT_NOT_FOUND.format(name=argument)
-            views = await queries.list_assignments(session, unit_id=unit.id if unit else None)
-            return assignments_text(views, now.date())
-        if command == "/overdue":
-            views = await queries.list_assignments(session, overdue_on=now.date())
-            views.sort(key=lambda v: (v.deadline, queries.natural_key(v.task_code), v.unit))
-            return overdue_text(views, now.date(), now)
-        if command == "/status":
-            views = await queries.list_assignments(session)
-            counts = Counter(v.status for v in views)
-            overdue = sum(v.is_overdue(now.date()) for v in views)
-            return texts.console_status(counts, overdue, len(views))
-    return texts.CONSOLE_HELP
 
 
 def _say(text: str) -> None:

@@ -41,3 +41,14 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class ReminderKind(StrEnum):
+    BEFORE_7D = "before_7d"
+    BEFORE_3D = "before_3d"
+    BEFORE_1WD = "before_1wd"
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    ESCALATION = "escalation"
+    MONTHLY_CHECKIN = "monthly_checkin"
+    SNOOZED = "snoozed"

@@ -27,20 +27,27 @@ def run_console(tmp_path: Path, stdin: str, **env: str) -> subprocess.CompletedP
 
 
 def test_first_run_loads_the_example_plan_and_answers_in_the_console(tmp_path: Path) -> None:
-    first = run_console(tmp_path, "/status\n/tasks Phòng Tư pháp\n/overdue\n/thoat\n")
+    first = run_console(tmp_path, "/status\n/tasks\n1\n1\n/thoat\n")
     assert first.returncode == 0, first.stderr
-    assert "đã nạp kế hoạch ví dụ" in first.stdout
-    assert "Kế hoạch 32/KH-UBND: 30 nhiệm vụ mới" in first.stdout
-    assert "Chưa thực hiện:" in first.stdout and "Quá hạn:" in first.stdout
-    assert "Phòng Tư pháp" in first.stdout and "Nhiệm vụ quá hạn tại" in first.stdout
-    again = run_console(tmp_path, "/help\n")
+    out = first.stdout
+    assert "đã nạp kế hoạch ví dụ" in out
+    assert "Kế hoạch 32/KH-UBND: 30 nhiệm vụ mới" in out
+    assert "vai trò đầu mối của Phòng Tư pháp" in out
+    assert "Phòng Tư pháp — Kế hoạch 32/KH-UBND" in out and "Chưa thực hiện: 18" in out
+    assert "Nhiệm vụ đang mở của Phòng Tư pháp: 18" in out
+    assert "Gõ số thứ tự (1–18) để cập nhật nhiệm vụ." in out
+    # "1" opens the first task, whose buttons become numbered choices; "1" again is Hoàn thành.
+    assert "Trả lời: 1 Hoàn thành · 2 Đang thực hiện · 3 Vướng mắc · 4 Xin gia hạn" in out
+    assert "Đã ghi nhận: nhiệm vụ 1.7 — Hoàn thành" in out
+    again = run_console(tmp_path, "/status\n")
     assert again.returncode == 0
-    assert "đã nạp kế hoạch ví dụ" not in again.stdout and "/overdue" in again.stdout
+    assert "đã nạp kế hoạch ví dụ" not in again.stdout
+    assert "Hoàn thành: 1" in again.stdout and "Chưa thực hiện: 17" in again.stdout
 
 
 def test_end_of_input_ends_the_console_cleanly(tmp_path: Path) -> None:
     result = run_console(tmp_path, "")
-    assert result.returncode == 0 and "Nhắc việc" in result.stdout
+    assert result.returncode == 0 and "Nhắc việc — kênh dòng lệnh" in result.stdout
 
 
 def test_a_placeholder_token_stops_the_service_with_the_name_to_set(tmp_path: Path) -> None:

@@ -1,6 +1,5 @@
 """Every word a person reads, in Vietnamese, in one place."""
 
-from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -98,22 +97,33 @@ def overdue_days(days: int) -> str:
     return f"quá {days} ngày"
 
 
-CHANNELS_NOT_BUILT = (
-    "Kênh Telegram/Zalo chưa có trong phiên bản này; hãy bỏ TELEGRAM_BOT_TOKEN và "
-    "ZALO_BOT_TOKEN khỏi .env để chạy kênh dòng lệnh. "
-    "(Telegram/Zalo channels are not built yet; unset the tokens to use the console.)"
-)
 EXAMPLE_LOADED = "Cơ sở dữ liệu còn trống: đã nạp kế hoạch ví dụ. {summary}"
-CONSOLE_HELP = (
-    "Các lệnh:\n"
-    "  /status — tổng hợp trạng thái các nhiệm vụ\n"
-    "  /tasks [tên đơn vị] — danh sách nhiệm vụ (của một đơn vị)\n"
-    "  /overdue — nhiệm vụ quá hạn, quá hạn lâu nhất trước\n"
-    "  /help — hướng dẫn · /thoat — thoát"
-)
-CONSOLE_WELCOME = "Nhắc việc — kênh dòng lệnh.\n" + CONSOLE_HELP
+CONSOLE_ROLES = {
+    "focal": "đầu mối",
+    "coordinator": "điều phối (Phòng Nội vụ)",
+    "leader": "lãnh đạo",
+}
 
 
-def console_status(counts: Mapping[str, int], overdue: int, total: int) -> str:
-    parts = [f"{label}: {counts.get(status, 0)}" for status, label in STATUS.items()]
-    return f"Tổng {total} lượt giao việc · " + " · ".join(parts) + f" · Quá hạn: {overdue}"
+def console_welcome(role: str, unit: str | None) -> str:
+    who = CONSOLE_ROLES.get(role, role) + (f" của {unit}" if unit else "")
+    return (
+        f"Nhắc việc — kênh dòng lệnh. Anh/chị đang dùng thử với vai trò {who}.\n"
+        "Gõ /help để xem các lệnh, /thoat để thoát. Các nút được đánh số: gõ số để chọn."
+    )
+
+
+UNIT_REQUIRED = 'Vai trò đầu mối cần tên đơn vị, ví dụ --unit "Phòng Tư pháp".'
+BAD_INVITE_DAYS = "Số ngày hiệu lực của mã mời phải từ 1 đến 90."
+
+
+def invite_printed(role: str, who: str, code: str, expires: str, bot_username: str | None) -> str:
+    lines = [
+        f"Mã mời {CONSOLE_ROLES.get(role, role)} {who}".rstrip()
+        + f" (dùng một lần, hết hạn {expires}):",
+        code,
+        f"Trên Telegram: mở bot và gửi /start {code}",
+    ]
+    if bot_username:
+        lines.append(f"Đường dẫn: https://t.me/{bot_username.lstrip('@')}?start={code}")
+    return "\n".join(lines)

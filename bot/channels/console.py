@@ -1,0 +1,81 @@
+"""The console channel: the same conversation in a terminal, buttons as numbered choices."""
+
+import asyncio
+import sys
+import uuid
+from typing import TextIO
+
+from bot.channels.base import (
+    Attachment,
+    Capabilities,
+    ChannelError,
+    Inbound,
+    InboundHandler,
+    Outbound,
+    Sent,
+)
+
+QUIT = ("/thoat", "/quit", "/exit")
+
+
+class ConsoleChannel:
+    name = "console"
+    capabilities = Capabilities(buttons=False, replies=False, max_text=100_000, files=False)
+
+    def __init__(
+        self,
+        user_id: str,
+        display_name: str,
+        stdin: TextIO = sys.stdin,
+        stdout: TextIO = sys.stdout,
+    ) -> None:
+        self.user_id, self.display_name = user_id, display_name
+        self._in, self._out = stdin, stdout
+        self._task: asyncio.Task[None] | None = None
+        self._sent = 0
+        self.finished = asyncio.Event()
+
+    async def start(self, handler: InboundHandler) -> None:
+        self._task = asyncio.create_task(self._read(handler))
+
+    async def stop(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self.finished.set()
+
+    async def send(self, chat_id: str, message: Outbound) -> Sent:  # noqa: ARG002
+        self._sent += 1
+        self._write(message.text)
+        return Sent(message_id=f"console-{uuid.uuid4().hex[:12]}")
+
+    async def download(self, attachment: Attachment, limit: int) -> bytes:  # noqa: ARG002
+        raise ChannelError("the console cannot receive files")
+
+    async def _read(self, handler: InboundHandler) -> None:
+        try:
+            while True:
+                line = await asyncio.to_thread(self._in.readline)
+                if not line or line.strip() in QUIT:
+                    return
+                if not line.strip():
+                    continue
+                answer = await handler(self._inbound(line.rstrip("\n")))
+                for message in answer.messages:
+                    self._write(message.text)
+        finally:
+            self.finished.set()
+
+    def _inbound(self, text: str) -> Inbound:
+        return Inbound(
+            channel=self.name,
+            update_id=uuid.uuid4().hex,
+            user_id=self.user_id,
+            chat_id=self.user_id,
+            display_name=self.display_name,
+            text=text,
+            message_id=uuid.uuid4().hex[:12],
+        )
+
+    def _write(self, text: str) -> None:
+        self._out.write(text + "\n\n")
+        self._out.flush()

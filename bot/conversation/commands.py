@@ -1,0 +1,199 @@
+"""Slash commands, and what an unregistered person may do (register with an invite)."""
+
+from sqlalchemy import select
+
+from bot.channels.base import Answer
+from bot.conversation import actions
+from bot.conversation.invites import CODE_SHAPE, create_invite, redeem
+from bot.conversation.turn import Turn, say
+from bot.conversation.views import overdue_list, rollup, unit_status
+from bot.texts import conversation as t
+from storage import queries
+from storage.models import Plan, Unit
+from storage.records import open_assignments
+from storage.textnorm import fold_words
+from storage.vocab import PersonRole
+
+_ROLE_WORDS = {
+    "dau moi": (PersonRole.FOCAL, False),
+    "focal": (PersonRole.FOCAL, False),
+    "pho": (PersonRole.FOCAL, True),
+    "deputy": (PersonRole.FOCAL, True),
+    "dieu phoi": (PersonRole.COORDINATOR, False),
+    "coordinator": (PersonRole.COORDINATOR, False),
+    "lanh dao": (PersonRole.LEADER, False),
+    "leader": (PersonRole.LEADER, False),
+}
+
+
+async def unregistered(turn: Turn, text: str) -> Answer:
+    """Only an invite code gets through: "/start CODE", or the code alone (Zalo)."""
+    parts = text.split()
+    code = parts[1] if len(parts) == 2 and parts[0] == "/start" else text
+    if not CODE_SHAPE.match(code):
+        return say(t.NOT_REGISTERED)
+    if turn.identity is not None:  # a retired person registering again
+        await turn.session.delete(turn.identity)
+        await turn.session.flush()
+    inbound = turn.inbound
+    person = await redeem(
+        turn.session,
+        code=code,
+        channel=inbound.channel,
+        user_id=inbound.user_id,
+        chat_id=inbound.chat_id,
+        name=inbound.display_name,
+        now=turn.now,
+    )
+    if person is None:
+        return say(t.INVITE_INVALID)
+    unit = await turn.session.get(Unit, person.unit_id) if person.unit_id else None
+    role = "deputy" if person.is_deputy else person.role
+    plans = await _plan_names(turn)
+    return say(t.welcome(person.full_name, role, unit.name if unit else None, plans))
+
+
+async def command(turn: Turn, text: str) -> Answer:
+    name, _, rest = text.partition(" ")
+    name = name.split("@", 1)[0].lower()  # "/status@NhacViecBot" in Telegram menus
+    handler = _COMMANDS.get(name)
+    if handler is None:
+        return say(t.UNKNOWN_COMMAND.format(command=name))
+    return await handler(turn, rest.strip())
+
+
+async def _start(turn: Turn, rest: str) -> Answer:
+    if rest:
+        assert turn.person is not None
+        return say(t.ALREADY_REGISTERED.format(who=turn.person.full_name))
+    return say(t.WELCOME_BACK.format(name=turn.person.full_name))  # type: ignore[union-attr]
+
+
+async def _help(turn: Turn, _rest: str) -> Answer:
+    role = turn.person.role  # type: ignore[union-attr]
+    texts = {PersonRole.COORDINATOR: t.HELP_COORDINATOR, PersonRole.LEADER: t.HELP_LEADER}
+    return say(texts.get(role, t.HELP_FOCAL))
+
+
+async def _status(turn: Turn, rest: str) -> Answer:
+    person = turn.person
+    assert person is not None
+    sees_all = person.role in (PersonRole.COORDINATOR, PersonRole.LEADER)
+    if sees_all and not rest:
+        views = await queries.list_assignments(turn.session)
+        return say(rollup(await _plan_names(turn), views, turn.local))
+    unit = await _unit_for(turn, rest if sees_all else "")
+    if isinstance(unit, Answer):
+        return unit
+    views = await queries.list_assignments(turn.session, unit_id=unit.id)
+    text = unit_status(unit.name, await _plan_names(turn), views, turn.local, turn.deps.days_late)
+    return say(text)
+
+
+async def _overdue(turn: Turn, rest: str) -> Answer:
+    person = turn.person
+    assert person is not None
+    sees_all = person.role in (PersonRole.COORDINATOR, PersonRole.LEADER)
+    today = turn.local.date()
+    unit_id = None if sees_all else person.unit_id
+    views = await queries.list_assignments(turn.session, unit_id=unit_id, overdue_on=today)
+    page = int(rest) if rest.isdigit() else 1
+    return say(overdue_list(views, today, turn.deps.days_late, page=page, show_unit=sees_all))
+
+
+async def _tasks(turn: Turn, rest: str) -> Answer:
+    person = turn.person
+    assert person is not None
+    if person.role == PersonRole.LEADER:
+        return say(t.NOT_ALLOWED)
+    unit = await _unit_for(turn, rest if person.role == PersonRole.COORDINATOR else "")
+    if isinstance(unit, Answer):
+        return unit
+    rows = await open_assignments(turn.session, unit_id=unit.id)
+    if not rows:
+        return say(t.NO_OPEN_TASKS)
+    return actions.task_list(turn, unit.name, rows, with_buttons=person.role == PersonRole.FOCAL)
+
+
+async def _update(turn: Turn, rest: str) -> Answer:
+    code, _, words = rest.partition(" ")
+    if not code or not words.strip():
+        return say(t.UPDATE_USAGE)
+    return await actions.update_by_code(turn, code, words)
+
+
+async def _invite(turn: Turn, rest: str) -> Answer:
+    person = turn.person
+    assert person is not None
+    if person.role != PersonRole.COORDINATOR:
+        return say(t.NOT_ALLOWED)
+    role, deputy, unit_name = _invite_args(rest)
+    if not unit_name and role == PersonRole.FOCAL:
+        return say(t.INVITE_USAGE)
+    unit = None
+    if unit_name:
+        unit = await queries.find_unit(turn.session, name=unit_name)
+        if unit is None:
+            return say(t.UNIT_UNKNOWN.format(name=unit_name))
+    invite = await create_invite(
+        turn.session,
+        unit_id=unit.id if unit else None,
+        role=role,
+        is_deputy=deputy,
+        now=turn.now,
+        created_by=person.id,
+    )
+    link = turn.deps.invite_link(invite.code) or f"/start {invite.code}"
+    expires = invite.expires_at.astimezone(turn.deps.timezone).strftime("%d/%m/%Y %H:%M")
+    role_name = t.ROLE_NAMES["deputy" if deputy else role]
+    return say(
+        t.INVITE_CREATED.format(
+            role=role_name,
+            unit=unit.name if unit else "",
+            expires=expires,
+            code=invite.code,
+            link=link,
+        )
+    )
+
+
+def _invite_args(rest: str) -> tuple[PersonRole, bool, str]:
+    folded = fold_words(rest)
+    for words, (role, deputy) in _ROLE_WORDS.items():
+        if folded.endswith(" " + words) or folded == words:
+            cut = len(rest.split()) - len(words.split())
+            return role, deputy, " ".join(rest.split()[:cut])
+    return PersonRole.FOCAL, False, rest
+
+
+async def _unit_for(turn: Turn, name: str) -> Unit | Answer:
+    if name:
+        unit = await queries.find_unit(turn.session, name=name)
+        return unit if unit is not None else say(t.UNIT_UNKNOWN.format(name=name))
+    unit_id = turn.person.unit_id  # type: ignore[union-attr]
+    unit = await turn.session.get(Unit, unit_id) if unit_id else None
+    return unit if unit is not None else say(t.NOT_ALLOWED)
+
+
+async def _plan_names(turn: Turn) -> str:
+    numbers = (await turn.session.execute(select(Plan.number).order_by(Plan.number))).scalars()
+    return ", ".join(f"Kế hoạch {n}" for n in numbers)
+
+
+async def _done(turn: Turn, rest: str) -> Answer:
+    """/xong 2.1 — the quick form for channels without buttons."""
+    return (
+        await actions.update_by_code(turn, rest.split()[0], "xong") if rest else say(t.UPDATE_USAGE)
+    )
+
+
+_COMMANDS = {
+    "/start": _start,
+    "/help": _help,
+    "/status": _status,
+    "/overdue": _overdue,
+    "/tasks": _tasks,
+    "/update": _update,
+    "/xong": _done,
+    "/invite": _invite,
+}

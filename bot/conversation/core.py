@@ -1,0 +1,147 @@
+"""The conversation: one inbound value in, an answer out, whatever the channel.
+
+Every inbound update is recorded (by channel and update id) in the same transaction as the
+change it causes, and committed before the answer goes back, so a replayed update changes
+nothing and an answered update is never lost.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels.base import Answer, Attachment, Capabilities, Inbound, Outbound
+from bot.conversation import actions, commands
+from bot.conversation.present import present
+from bot.conversation.turn import Deps, Turn, say
+from bot.texts import conversation as t
+from storage.db import transaction
+from storage.models import ProcessedInbound
+from storage.records import identity_of
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 4096
+MAX_FILE_BYTES = 20 * 1024 * 1024
+Download = Callable[[Attachment, int], Awaitable[bytes]]
+
+
+class Conversation:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def handle(self, inbound: Inbound, caps: Capabilities, download: Download) -> Answer:
+        """Answer one inbound; the same update twice is answered once."""
+        now = self.deps.clock.now()
+        early = self._refuse_early(inbound, caps, now)
+        if early is not None:
+            return early
+        data = await self._fetch_evidence(inbound, download)
+        if isinstance(data, Answer):
+            return data
+        try:
+            async with transaction(self.deps.sessions) as session:
+                if not await _claim(session, inbound, now):
+                    return Answer()
+                turn = await self._turn(session, inbound, caps, now, data)
+                answer = await route(turn)
+                await _remember_choices(turn, answer)
+        except IntegrityError:
+            # Two workers raced on the same update id: the other one answered it.
+            log.info("duplicate inbound %s:%s ignored", inbound.channel, inbound.update_id)
+            return Answer()
+        return answer
+
+    def _refuse_early(self, inbound: Inbound, caps: Capabilities, now: datetime) -> Answer | None:
+        verdict = self.deps.limiter.check(f"{inbound.channel}:{inbound.user_id}", now)
+        if verdict != "ok":
+            return say(t.SLOW_DOWN) if verdict == "warn" else Answer()
+        if inbound.chat_type != "private":
+            return say(t.GROUP_NOT_SET_UP)
+        if inbound.sticker:
+            return say(t.STICKER)
+        if inbound.text and len(inbound.text) > min(MAX_TEXT, caps.max_text or MAX_TEXT):
+            return say(t.TOO_LONG.format(length=len(inbound.text), limit=MAX_TEXT))
+        return None
+
+    async def _fetch_evidence(self, inbound: Inbound, download: Download) -> bytes | Answer | None:
+        # Downloading happens before the transaction: no session is held across the network.
+        attachment = inbound.attachment
+        if attachment is None:
+            return None
+        if attachment.size is not None and attachment.size > MAX_FILE_BYTES:
+            return say(t.FILE_TOO_BIG.format(size=attachment.size // 2**20, limit=20))
+        async with self.deps.sessions() as session:
+            if await identity_of(session, channel=inbound.channel, user_id=inbound.user_id) is None:
+                return say(t.NOT_REGISTERED)
+        try:
+            return await download(attachment, MAX_FILE_BYTES)
+        except Exception as exc:  # noqa: BLE001 — any failed download gets the same answer
+            log.warning("download of an attachment failed: %s", type(exc).__name__)
+            return say(t.DOWNLOAD_FAILED)
+
+    async def _turn(
+        self,
+        session: AsyncSession,
+        inbound: Inbound,
+        caps: Capabilities,
+        now: datetime,
+        data: bytes | None,
+    ) -> Turn:
+        found = await identity_of(session, channel=inbound.channel, user_id=inbound.user_id)
+        identity, person = found if found else (None, None)
+        if person is not None and not person.active:
+            person = None
+        if person is not None and person.unreachable_at is not None:
+            person.unreachable_at = None  # they wrote to us, so messages reach them again
+            session.add(person)
+        return Turn(self.deps, session, inbound, caps, person, identity, now, data)
+
+
+async def _claim(session: AsyncSession, inbound: Inbound, now: datetime) -> bool:
+    """Record the update id; False if it was handled before."""
+    query = select(ProcessedInbound.id).where(
+        ProcessedInbound.channel == inbound.channel, ProcessedInbound.update_id == inbound.update_id
+    )
+    if (await session.execute(query)).first() is not None:
+        return False
+    session.add(
+        ProcessedInbound(channel=inbound.channel, update_id=inbound.update_id, received_at=now)
+    )
+    await session.flush()
+    return True
+
+
+async def route(turn: Turn) -> Answer:
+    """Send the inbound to the handler for what it is."""
+    inbound = turn.inbound
+    text = (inbound.text or "").strip()
+    if turn.person is None:
+        return await commands.unregistered(turn, text)
+    if inbound.button_data is not None:
+        return await actions.press(turn, inbound.button_data)
+    if inbound.attachment is not None:
+        return await actions.evidence(turn)
+    if text.startswith("/"):
+        return await commands.command(turn, text)
+    return await actions.free_text(turn, text)
+
+
+async def _remember_choices(turn: Turn, answer: Answer) -> None:
+    """Where a channel has no buttons, keep the numbered choices the person was offered."""
+    if turn.person is None:
+        return
+    shown: list[Outbound] = []
+    choices: list[str] = []
+    for message in answer.messages:
+        fitted, offered = present(message, turn.caps)
+        shown.append(fitted)
+        choices = offered or choices
+    answer.messages = shown
+    if choices:
+        pending = dict(turn.person.pending or {})
+        pending["choices"] = choices
+        turn.person.pending = pending
+        turn.session.add(turn.person)

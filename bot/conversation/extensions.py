@@ -1,0 +1,106 @@
+"""Extension requests: coordinators are told, and approve or refuse with a button."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from bot.channels.base import Answer
+from bot.conversation.turn import Turn, say
+from bot.texts import conversation as t
+from storage.models import Assignment, OutboxMessage, StatusUpdate, Task, Unit
+from storage.records import focal_people, people_with_role, previous_status, record_status
+from storage.vocab import AssignmentStatus as S
+from storage.vocab import PersonRole
+
+
+def _day(day: date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else "—"
+
+
+async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None) -> None:
+    """Queue a message with Đồng ý / Không đồng ý to every coordinator."""
+    assignment = await turn.session.get(Assignment, update.assignment_id)
+    unit = await turn.session.get(Unit, assignment.unit_id)  # type: ignore[union-attr]
+    text = t.EXTENSION_REQUEST.format(
+        unit=unit.name,
+        code=task.code,
+        old=_day(old),
+        new=_day(update.proposed_deadline),  # type: ignore[union-attr]
+        reason=update.note or "(không nêu)",
+    )
+    for coordinator in await people_with_role(turn.session, role=PersonRole.COORDINATOR):
+        turn.session.add(
+            OutboxMessage(
+                dedupe_key=f"extension:{update.id}:{coordinator.id}",
+                person_id=coordinator.id,  # type: ignore[arg-type]
+                kind="extension_request",
+                assignment_id=update.assignment_id,
+                payload={"text": text, "buttons": [["approve", "refuse"]], "target": update.id},
+                not_before=turn.now,
+            )
+        )
+
+
+async def decide(turn: Turn, update_id: int, *, approve: bool) -> Answer:
+    """A coordinator's verdict on one request; a second press changes nothing."""
+    person = turn.person
+    if person is None or person.role != PersonRole.COORDINATOR:
+        return Answer(messages=[], toast=t.NOT_ALLOWED)
+    request_row = await turn.session.get(StatusUpdate, update_id)
+    assignment = (
+        await turn.session.get(Assignment, request_row.assignment_id) if request_row else None
+    )
+    if (
+        request_row is None
+        or assignment is None
+        or not await _still_open(turn, assignment, update_id)
+    ):
+        return Answer(messages=[], toast=t.EXTENSION_ALREADY)
+    task = await turn.session.get(Task, assignment.task_id)
+    unit = await turn.session.get(Unit, assignment.unit_id)
+    restored = await previous_status(turn.session, assignment_id=assignment.id, before_id=update_id)  # type: ignore[arg-type]
+    if approve:
+        assignment.deadline = request_row.proposed_deadline
+    note = f"{'Đồng ý' if approve else 'Không đồng ý'} gia hạn đến {_day(request_row.proposed_deadline)}"
+    await record_status(
+        turn.session,
+        assignment=assignment,
+        person_id=person.id,
+        status=S(restored),
+        now=turn.now,
+        progress=assignment.progress,
+        note=note,
+        channel=turn.inbound.channel,
+    )
+    await _tell_unit(turn, assignment, task, approve, request_row.proposed_deadline)  # type: ignore[arg-type]
+    template = t.EXTENSION_APPROVED if approve else t.EXTENSION_REFUSED
+    text = template.format(code=task.code, unit=unit.name, day=_day(request_row.proposed_deadline))  # type: ignore[union-attr]
+    return say(text)
+
+
+async def _still_open(turn: Turn, assignment: Assignment, update_id: int) -> bool:
+    if assignment.status != S.EXTENSION_REQUESTED:
+        return False
+    query = select(StatusUpdate.id).where(
+        StatusUpdate.assignment_id == assignment.id, StatusUpdate.id > update_id
+    )
+    return (await turn.session.execute(query)).first() is None
+
+
+async def _tell_unit(
+    turn: Turn, a: Assignment, task: Task, approve: bool, day: date | None
+) -> None:
+    verdict = "đồng ý" if approve else "không đồng ý"
+    detail = f"đến {_day(day)}" if approve else f"(hạn vẫn là {_day(a.deadline)})"
+    text = t.EXTENSION_DECIDED_FOR_UNIT.format(verdict=verdict, code=task.code, detail=detail)
+    for focal in await focal_people(turn.session, unit_id=a.unit_id):
+        turn.session.add(
+            OutboxMessage(
+                dedupe_key=f"extension-decision:{a.id}:{turn.now.isoformat()}:{focal.id}",
+                person_id=focal.id,  # type: ignore[arg-type]
+                kind="extension_decision",
+                assignment_id=a.id,
+                payload={"text": text},
+                not_before=turn.now,
+            )
+        )

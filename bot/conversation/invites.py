@@ -1,0 +1,113 @@
+"""Single-use invites: at least 96 random bits, only their hash stored, expiring."""
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AuditLog, ChannelIdentity, Invite, Person
+from storage.vocab import PersonRole
+
+DEFAULT_DAYS = 7
+# token_urlsafe(16): 128 bits in 22 characters of A-Z a-z 0-9 _ - (a valid /start payload).
+CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{22}$")
+
+
+@dataclass(frozen=True)
+class NewInvite:
+    code: str
+    expires_at: datetime
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+async def create_invite(
+    session: AsyncSession,
+    *,
+    unit_id: int | None,
+    role: PersonRole,
+    is_deputy: bool,
+    now: datetime,
+    created_by: int | None = None,
+    days: int = DEFAULT_DAYS,
+) -> NewInvite:
+    code = secrets.token_urlsafe(16)
+    expires = now + timedelta(days=days)
+    session.add(
+        Invite(
+            code_hash=code_hash(code),
+            unit_id=unit_id,
+            role=role,
+            is_deputy=is_deputy,
+            created_by=created_by,
+            expires_at=expires,
+        )
+    )
+    detail = {"unit_id": unit_id, "role": role, "deputy": is_deputy}
+    session.add(
+        AuditLog(at=now, actor=str(created_by or "cli"), action="invite.create", detail=detail)
+    )
+    await session.flush()
+    return NewInvite(code, expires)
+
+
+async def redeem(
+    session: AsyncSession,
+    *,
+    code: str,
+    channel: str,
+    user_id: str,
+    chat_id: str,
+    name: str,
+    now: datetime,
+) -> Person | None:
+    """Register the sender with a valid invite; None if the code is unknown, used or expired."""
+    if not CODE_SHAPE.match(code):
+        return None
+    query = select(Invite).where(Invite.code_hash == code_hash(code)).with_for_update()
+    invite = (await session.execute(query)).scalar_one_or_none()
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        return None
+    await _retire_previous(session, invite)
+    person = Person(
+        full_name=name or "Chưa rõ tên",
+        role=invite.role,
+        unit_id=invite.unit_id,
+        is_deputy=invite.is_deputy,
+    )
+    session.add(person)
+    await session.flush()
+    session.add(
+        ChannelIdentity(person_id=person.id, channel=channel, user_id=user_id, chat_id=chat_id)
+    )
+    invite.used_at, invite.used_by = now, person.id
+    session.add(
+        AuditLog(
+            at=now,
+            actor=f"{channel}:{user_id}",
+            action="invite.redeem",
+            detail={"person_id": person.id, "invite_id": invite.id},
+        )
+    )
+    await session.flush()
+    return person
+
+
+async def _retire_previous(session: AsyncSession, invite: Invite) -> None:
+    # A unit has one focal person and one deputy: a new one replaces the previous holder.
+    if invite.role != PersonRole.FOCAL or invite.unit_id is None:
+        return
+    query = select(Person).where(
+        Person.unit_id == invite.unit_id,
+        Person.role == PersonRole.FOCAL,
+        Person.is_deputy == invite.is_deputy,
+        Person.active.is_(True),
+    )
+    for person in (await session.execute(query)).scalars():
+        person.active = False

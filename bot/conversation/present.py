@@ -1,0 +1,21 @@
+"""Fit an answer to what the channel can show: buttons, or numbered choices where there are none."""
+
+from dataclasses import replace
+
+from bot.channels.base import Capabilities, Outbound
+from bot.texts import conversation as t
+
+
+def present(message: Outbound, caps: Capabilities) -> tuple[Outbound, list[str]]:
+    """The message as this channel shows it, and the button payloads numbered 1..n (if any)."""
+    if caps.buttons or not message.buttons:
+        return message, []
+    flat = [button for row in message.buttons for button in row]
+    if all(b.data.startswith("open:") for b in flat):
+        hint = t.PICK_BY_NUMBER.format(last=len(flat))  # the list above is already numbered
+    else:
+        choices = " · ".join(f"{i} {b.label}" for i, b in enumerate(flat, start=1))
+        hint = t.NUMBERED_HINT.format(choices=choices)
+    if any(b.data.startswith(("done:", "progress:")) for b in flat):
+        hint += "\n" + t.FREE_TEXT_HINT
+    return replace(message, text=f"{message.text}\n{hint}", buttons=()), [b.data for b in flat]

@@ -1,0 +1,101 @@
+"""Render an outbox row into the message a person sees, signed for that person."""
+
+from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels.base import Button, Outbound
+from bot.conversation.buttons import ButtonSigner
+from bot.texts import STATUS
+from bot.texts import conversation as t
+from bot.texts import reminders_chat as r
+from storage.models import Assignment, OutboxMessage, Person, Task, Unit
+
+STATUS_ACTIONS = (("done", "progress", "blocked"), ("extend", "snooze"))
+
+
+def _buttons(
+    rows: list[list[str]] | tuple[tuple[str, ...], ...],
+    target: int,
+    person: Person,
+    signer: ButtonSigner,
+) -> tuple[tuple[Button, ...], ...]:
+    return tuple(
+        tuple(Button(t.BUTTON_LABELS[a], signer.payload(a, target, person.id)) for a in row)  # type: ignore[arg-type]
+        for row in rows
+    )
+
+
+async def render(
+    session: AsyncSession,
+    row: OutboxMessage,
+    person: Person,
+    signer: ButtonSigner,
+    now: datetime,
+    tz: ZoneInfo,
+    days_late: Callable[[date, date], int],
+) -> Outbound:
+    """The message for one outbox row, from the database as it is now."""
+    payload = row.payload or {}
+    if "text" in payload:
+        buttons = _buttons(payload.get("buttons", []), payload.get("target", 0), person, signer)
+        return Outbound(text=payload["text"], buttons=buttons)
+    assignment = await session.get(Assignment, row.assignment_id)
+    task = await session.get(Task, assignment.task_id)  # type: ignore[union-attr]
+    unit = await session.get(Unit, assignment.unit_id)  # type: ignore[union-attr]
+    today = now.astimezone(tz).date()
+    text = reminder_text(row.kind, assignment, task, unit, today, days_late, tz)  # type: ignore[arg-type]
+    if row.kind == "escalation":
+        return Outbound(text=text)
+    return Outbound(text=text, buttons=_buttons(STATUS_ACTIONS, assignment.id, person, signer))  # type: ignore[arg-type, union-attr]
+
+
+def reminder_text(
+    kind: str,
+    a: Assignment,
+    task: Task,
+    unit: Unit,
+    today: date,
+    days_late: Callable[[date, date], int],
+    tz: ZoneInfo,
+) -> str:
+    deadline = a.deadline
+    due = deadline.strftime("%d/%m/%Y") if deadline else "—"
+    if kind == "escalation":
+        head = r.ESCALATION.format(
+            code=task.code, unit=unit.name, days=days_late(deadline, today), due=due
+        )  # type: ignore[arg-type]
+    elif kind == "monthly_checkin":
+        head = r.CHECKIN.format(code=task.code, month=today.strftime("%m/%Y"))
+    elif deadline is not None and deadline < today:
+        head = r.OVERDUE.format(code=task.code, days=days_late(deadline, today), due=due)
+    elif deadline == today:
+        head = r.DUE_TODAY.format(code=task.code, due=due)
+    else:
+        left = (deadline - today).days if deadline else 0
+        head = r.BEFORE.format(code=task.code, days=left, due=due)
+    role = "chủ trì" if a.role == "lead" else "phối hợp"
+    lines = [
+        head,
+        task.title,
+        f"Đơn vị: {unit.name} ({role})"
+        + (f" · Sản phẩm: {task.expected_output}" if task.expected_output else ""),
+    ]
+    lines.append(r.CURRENT.format(status=_current(a, tz)))
+    return "\n".join(lines)
+
+
+def _current(a: Assignment, tz: ZoneInfo) -> str:
+    label = STATUS[a.status]  # type: ignore[index]
+    details = []
+    if a.progress is not None and a.status != "done":
+        details.append(f"{a.progress}%")
+    if a.status_updated_at is not None:
+        details.append(f"cập nhật {_short(a.status_updated_at, tz)}")
+    return f"{label} ({', '.join(details)})" if details else label
+
+
+def _short(at: datetime, tz: ZoneInfo) -> str:
+    return at.astimezone(tz).strftime("%d/%m")

@@ -1,0 +1,95 @@
+"""Read an official's free-text answer for a status, a percentage, a date and a note.
+
+Officials type with or without diacritics ("da xong", "đang làm 60%", "vuong: chua co kinh
+phi"); matching runs on folded text, the note keeps the original words.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from storage.textnorm import fold
+from storage.vocab import AssignmentStatus as S
+
+# Order matters: negated and longer phrases first ("chưa xong" is not "xong").
+_PHRASES: tuple[tuple[str, S], ...] = (
+    (r"chua (?:thuc hien|trien khai|lam|bat dau)", S.NOT_STARTED),
+    (r"chua (?:xong|hoan thanh|hoan tat)", S.IN_PROGRESS),
+    (r"(?:xin )?(?:gia han|lui han|keo dai thoi han|xin them thoi gian)", S.EXTENSION_REQUESTED),
+    (r"vuong(?: mac)?|kho khan|bi tac|tac mac|chua the thuc hien", S.BLOCKED),
+    (r"(?:da )?(?:hoan thanh|hoan tat|xong|thuc hien xong|lam xong)|done|ok xong", S.DONE),
+    (r"dang (?:lam|thuc hien|trien khai|xu ly|tien hanh|hoan thien)|tien do|duoc", S.IN_PROGRESS),
+    (r"bat dau (?:lam|thuc hien|trien khai)", S.IN_PROGRESS),
+)
+_STATUS = re.compile("|".join(f"(?P<s{i}>\\b(?:{p})\\b)" for i, (p, _) in enumerate(_PHRASES)))
+_PERCENT = re.compile(r"(\d{1,3})\s*(?:%|phan tram)")
+_DATE = re.compile(r"\b(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{4}|\d{2}))?\b")
+_LEAD = re.compile(r"^[\s,.;:\-–—]+|[\s,.;:\-–—]+$")
+
+
+@dataclass(frozen=True)
+class Understood:
+    status: S
+    progress: int | None = None
+    note: str | None = None
+    proposed: date | None = None
+
+
+def understand(text: str, *, year: int) -> Understood | None:
+    """What the text says about a task's status, or None when it says nothing we can read."""
+    # NFC and single spaces keep `folded` index-aligned with `text`, so the note can be cut
+    # out of the original words.
+    text = unicodedata.normalize("NFC", " ".join(text.split()))
+    folded = fold(text)
+    match = _STATUS.search(folded)
+    percent = _percent(folded)
+    if match is None and percent is None:
+        return None
+    if match is None:
+        status = S.DONE if percent == 100 else S.IN_PROGRESS
+        start = end = 0
+    else:
+        status = _PHRASES[int(match.lastgroup[1:])][1]  # type: ignore[index]
+        start, end = match.span()
+    if status is S.DONE and percent is None:
+        percent = 100
+    return Understood(
+        status=status,
+        progress=percent if percent is not None and status is not S.NOT_STARTED else None,
+        note=_note(text, folded, start, end),
+        proposed=parse_day(folded, year=year) if status is S.EXTENSION_REQUESTED else None,
+    )
+
+
+def _percent(folded: str) -> int | None:
+    found = _PERCENT.search(folded)
+    if found is None or int(found.group(1)) > 100:
+        return None
+    return int(found.group(1))
+
+
+def _note(text: str, folded: str, start: int, end: int) -> str | None:
+    """Whatever the person wrote besides the status words and the percentage."""
+    if len(folded) != len(text):
+        return text or None
+    rest = text[:start] + " " + text[end:]
+    rest_folded = folded[:start] + " " + folded[end:]
+    found = _PERCENT.search(rest_folded)
+    if found is not None:
+        rest = rest[: found.start()] + rest[found.end() :]
+    rest = _LEAD.sub("", " ".join(rest.split()))
+    return rest or None
+
+
+def parse_day(text: str, *, year: int) -> date | None:
+    """The first dd/mm[/yyyy] date in the text, or None if there is none or it is impossible."""
+    found = _DATE.search(fold(text))
+    if found is None:
+        return None
+    day, month, given = found.groups()
+    full_year = year if given is None else int(given) + (2000 if len(given) == 2 else 0)
+    try:
+        return date(full_year, int(month), int(day))
+    except ValueError:
+        return None

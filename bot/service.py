@@ -1,0 +1,107 @@
+"""The running service: channels, the conversation, the outbox worker and the scheduler."""
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from contextlib import suppress
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import select
+
+from bot.app import App
+from bot.channels.base import Answer, Channel, Inbound
+from bot.conversation.buttons import ButtonSigner, load_key
+from bot.conversation.core import Conversation
+from bot.conversation.turn import Deps
+from bot.delivery import Delivery
+from storage.db import transaction
+from storage.models import ChannelIdentity, Person
+from storage.vocab import PersonRole
+
+log = logging.getLogger(__name__)
+DELIVERY_SECONDS = 5
+
+
+def build_deps(app: App) -> Deps:
+    signer = ButtonSigner(load_key(app.settings.data_dir))
+    return Deps(
+        sessions=app.sessions,
+        clock=app.clock,
+        timezone=app.settings.timezone,
+        signer=signer,
+        evidence_dir=app.settings.data_dir / "minh-chung",
+    )
+
+
+def build_delivery(app: App, deps: Deps, channels: Sequence[Channel]) -> Delivery:
+    return Delivery(
+        sessions=app.sessions,
+        channels={c.name: c for c in channels},
+        signer=deps.signer,
+        clock=app.clock,
+        timezone=app.settings.timezone,
+        days_late=deps.days_late,
+    )
+
+
+def build_scheduler(app: App, delivery: Delivery) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone=app.settings.timezone)
+    scheduler.add_job(
+        delivery.run_once,
+        "interval",
+        seconds=DELIVERY_SECONDS,
+        id="delivery",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
+    return scheduler
+
+
+async def serve(app: App, channels: Sequence[Channel], stop: asyncio.Event) -> None:
+    """Run until `stop` is set (a signal, or the console's input ending)."""
+    deps = build_deps(app)
+    conversation = Conversation(deps)
+    delivery = build_delivery(app, deps, channels)
+    for channel in channels:
+        await channel.start(_handler(conversation, channel))
+    scheduler = build_scheduler(app, delivery)
+    scheduler.start()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await delivery.run_once()
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        for channel in reversed(channels):
+            await channel.stop()
+
+
+def _handler(conversation: Conversation, channel: Channel):  # noqa: ANN202
+    async def handle(inbound: Inbound) -> Answer:
+        return await conversation.handle(inbound, channel.capabilities, channel.download)
+
+    return handle
+
+
+async def console_person(app: App, *, unit_id: int | None, role: PersonRole, name: str) -> str:
+    """The console's person (created once, no invite: the operator at the terminal is trusted)."""
+    user_id = f"console-{role}-{unit_id or 0}"
+    async with transaction(app.sessions) as session:
+        query = select(ChannelIdentity).where(
+            ChannelIdentity.channel == "console", ChannelIdentity.user_id == user_id
+        )
+        if (await session.execute(query)).scalar_one_or_none() is None:
+            person = Person(full_name=name, role=role, unit_id=unit_id)
+            session.add(person)
+            await session.flush()
+            session.add(
+                ChannelIdentity(
+                    person_id=person.id, channel="console", user_id=user_id, chat_id=user_id
+                )
+            )
+    return user_id

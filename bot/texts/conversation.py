@@ -1,0 +1,142 @@
+"""What the bot says in chat. Short, polite, readable on a phone (see CONVERSATIONS.md)."""
+
+from datetime import date
+
+from bot.texts import STATUS
+from storage.vocab import AssignmentStatus
+
+STATUS_NAME = STATUS
+
+NOT_REGISTERED = (
+    "Anh/chị chưa được đăng ký sử dụng bot này. Vui lòng liên hệ Phòng Nội vụ để nhận mã mời."
+)
+INVITE_INVALID = (
+    "Mã mời này đã hết hạn hoặc đã được sử dụng. Vui lòng liên hệ Phòng Nội vụ để nhận mã mới."
+)
+ALREADY_REGISTERED = "Anh/chị đã đăng ký rồi ({who}). Gõ /help để xem hướng dẫn."
+WELCOME_BACK = "Chào anh/chị {name}. Gõ /help để xem hướng dẫn."
+GROUP_NOT_SET_UP = (
+    "Bot chỉ làm việc trong tin nhắn riêng. Vui lòng nhắn riêng cho bot để báo cáo tiến độ."
+)
+STICKER = "Bot chưa đọc được nhãn dán. Vui lòng nhắn bằng chữ hoặc gõ /help."
+TOO_LONG = "Tin nhắn quá dài ({length} ký tự, tối đa {limit}). Vui lòng gửi ngắn gọn hơn."
+FILE_TOO_BIG = "Tệp quá lớn ({size} MB, tối đa {limit} MB). Vui lòng gửi tệp nhỏ hơn."
+DOWNLOAD_FAILED = "Bot chưa tải được tệp anh/chị gửi. Vui lòng gửi lại sau ít phút."
+SLOW_DOWN = "Anh/chị gửi nhanh quá. Vui lòng chờ khoảng một phút rồi gửi tiếp."
+UNKNOWN_COMMAND = "Bot không có lệnh {command}. Gõ /help để xem các lệnh."
+NOT_ALLOWED = "Anh/chị không có quyền thực hiện thao tác này."
+STALE_BUTTON = "Nút này không còn hiệu lực. Gõ /tasks để xem nhiệm vụ hiện tại."
+NOT_UNDERSTOOD = (
+    "Bot chưa hiểu nội dung. Anh/chị hãy trả lời (reply) vào tin nhắc việc, hoặc gõ "
+    '"/update MÃ nội dung", ví dụ "/update 2.1 đang làm 60%".'
+)
+NEED_TARGET = (
+    "Anh/chị gửi tệp này cho nhiệm vụ nào? Hãy gửi tệp bằng cách trả lời (reply) vào tin "
+    "nhắc việc của nhiệm vụ đó."
+)
+ASK_BLOCKER = "Anh/chị vui lòng nhắn ngắn gọn nội dung vướng mắc của nhiệm vụ {code}."
+ASK_EXTENSION = "Anh/chị đề xuất gia hạn nhiệm vụ {code} đến ngày nào? (ví dụ {example})"
+ASK_PROGRESS = "Anh/chị nhắn thêm tỉ lệ hoàn thành nếu có (ví dụ 60%)."
+BAD_EXTENSION_DATE = "Ngày đề xuất cần sau hạn hiện tại ({deadline}). Ví dụ: {example}"
+NO_DATE = "Bot chưa đọc được ngày. Vui lòng nhắn theo dạng ngày/tháng/năm, ví dụ {example}."
+EXTENSION_SENT = "Đã gửi đề nghị gia hạn nhiệm vụ {code} đến {day} tới Phòng Nội vụ."
+EXTENSION_REQUEST = "{unit} xin gia hạn nhiệm vụ {code} từ {old} đến {new}.\nLý do: {reason}"
+EXTENSION_APPROVED = "Đã đồng ý gia hạn nhiệm vụ {code} của {unit} đến {day}."
+EXTENSION_REFUSED = "Đã không đồng ý gia hạn nhiệm vụ {code} của {unit}."
+EXTENSION_DECIDED_FOR_UNIT = "Phòng Nội vụ {verdict} gia hạn nhiệm vụ {code} {detail}."
+EXTENSION_ALREADY = "Đề nghị này đã được xử lý."
+SNOOZED = "Bot sẽ nhắc lại nhiệm vụ {code} vào {at}."
+EVIDENCE_SAVED = "Đã lưu minh chứng cho nhiệm vụ {code}: {name} ({size})."
+CHOOSE_STATUS = "Chọn trạng thái đúng cho nhiệm vụ {code}:"
+CODE_NOT_FOUND = "Không tìm thấy nhiệm vụ {code} của đơn vị anh/chị. Gõ /tasks để xem danh sách."
+UPDATE_USAGE = 'Cách dùng: /update MÃ nội dung, ví dụ "/update 2.1 đang làm 60%".'
+INVITE_USAGE = "Cách dùng: /invite TÊN ĐƠN VỊ [đầu mối|phó|điều phối|lãnh đạo]"
+UNIT_UNKNOWN = "Không tìm thấy đơn vị {name!r}."
+INVITE_CREATED = "Mã mời {role} {unit} (dùng một lần, hết hạn {expires}):\n{code}\n{link}"
+NO_OPEN_TASKS = "Đơn vị không còn nhiệm vụ nào đang mở."
+NO_OVERDUE = "Không có nhiệm vụ quá hạn."
+NUMBERED_HINT = "Trả lời: {choices}"
+PICK_BY_NUMBER = "Gõ số thứ tự (1–{last}) để cập nhật nhiệm vụ."
+FREE_TEXT_HINT = '(hoặc nhắn nội dung, ví dụ "đang làm 60%")'
+
+BUTTON_LABELS = {
+    "done": "Hoàn thành",
+    "progress": "Đang thực hiện",
+    "blocked": "Vướng mắc",
+    "extend": "Xin gia hạn",
+    "snooze": "Nhắc lại sau",
+    "fix": "Sửa",
+    "approve": "Đồng ý",
+    "refuse": "Không đồng ý",
+    "open": "Cập nhật",
+}
+ROLE_NAMES = {
+    "focal": "đầu mối",
+    "deputy": "đầu mối (phó)",
+    "coordinator": "điều phối (Phòng Nội vụ)",
+    "leader": "lãnh đạo",
+}
+
+HELP_FOCAL = (
+    "Hướng dẫn:\n"
+    '• Bấm nút dưới tin nhắc việc, hoặc trả lời (reply) tin đó, ví dụ "đang làm 60%", '
+    '"đã xong", "vướng: chưa có kinh phí".\n'
+    "• Gửi ảnh/tệp văn bản bằng cách trả lời tin nhắc việc để làm minh chứng.\n"
+    "/status — tình hình nhiệm vụ của đơn vị\n"
+    "/overdue — nhiệm vụ quá hạn\n"
+    "/tasks — nhiệm vụ đang mở, có nút cập nhật\n"
+    "/update MÃ nội dung — cập nhật nhanh, ví dụ /update 2.1 xong"
+)
+HELP_COORDINATOR = (
+    "Hướng dẫn (Phòng Nội vụ):\n"
+    "/status — tổng hợp theo lĩnh vực và đơn vị; /status TÊN ĐƠN VỊ — một đơn vị\n"
+    "/overdue — nhiệm vụ quá hạn của tất cả đơn vị\n"
+    "/tasks TÊN ĐƠN VỊ — nhiệm vụ đang mở của một đơn vị\n"
+    "/invite TÊN ĐƠN VỊ [đầu mối|phó|điều phối|lãnh đạo] — tạo mã mời\n"
+    "Đề nghị gia hạn được gửi đến anh/chị kèm nút Đồng ý / Không đồng ý."
+)
+HELP_LEADER = (
+    "Hướng dẫn (lãnh đạo):\n"
+    "/status — tổng hợp theo lĩnh vực và đơn vị; /status TÊN ĐƠN VỊ — một đơn vị\n"
+    "/overdue — nhiệm vụ quá hạn của tất cả đơn vị"
+)
+
+
+def welcome(name: str, role: str, unit: str | None, plans: str) -> str:
+    where = f"{ROLE_NAMES[role]} của {unit}" if unit else ROLE_NAMES[role]
+    plan_part = f" cho {plans}" if plans else ""
+    return (
+        f"Chào anh/chị {name}. Anh/chị đã được đăng ký làm {where}{plan_part}. "
+        "Từ nay, bot sẽ nhắc hạn các nhiệm vụ của đơn vị và ghi nhận báo cáo tiến độ của "
+        "anh/chị. Gõ /help để xem hướng dẫn."
+    )
+
+
+def ddmm(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def timing(done_on: date, deadline: date | None) -> str:
+    if deadline is None:
+        return ddmm(done_on)
+    delta = (deadline - done_on).days
+    if delta > 0:
+        return f"{ddmm(done_on)}, trước hạn {delta} ngày"
+    if delta == 0:
+        return f"{ddmm(done_on)}, đúng hạn"
+    return f"{ddmm(done_on)}, quá hạn {-delta} ngày"
+
+
+def recorded(code: str, status: str, progress: int | None, when: str, note: str | None) -> str:
+    label = STATUS[AssignmentStatus(status)]
+    pct = f" {progress}%" if progress is not None and status != AssignmentStatus.DONE else ""
+    text = f"Đã ghi nhận: nhiệm vụ {code} — {label}{pct} ({when})."
+    if note:
+        text += f'\nGhi chú: "{note}".'
+    if status == AssignmentStatus.DONE:
+        text += "\nGửi kèm ảnh/tệp văn bản làm minh chứng nếu có."
+    return text
+
+
+def size_text(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
