@@ -1,0 +1,163 @@
+"""Small factories for driving the conversation as people would (PTB's build_messages style)."""
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.app import App
+from bot.channels.base import Answer, Attachment, Capabilities, Inbound
+from bot.clock import FixedClock
+from bot.conversation.buttons import ButtonSigner
+from bot.conversation.core import Conversation
+from bot.conversation.invites import create_invite
+from bot.conversation.turn import Deps
+from bot.importing.service import PlanOptions, import_plan_file, import_units_file
+from storage import queries
+from storage.db import transaction
+from storage.models import Assignment, OutboxMessage, Task, Unit
+from storage.vocab import PersonRole
+from tests.conftest import EXAMPLES
+
+PHONE = Capabilities(buttons=True, replies=True, max_text=4096, files=True)
+PLAIN = Capabilities(buttons=False, replies=False, max_text=2000, files=False)
+_ids = itertools.count(1000)
+
+
+async def load_example(app: App) -> None:
+    await import_units_file(app.sessions, EXAMPLES / "don-vi-huong-khe.yaml")
+    await import_plan_file(
+        app.sessions, EXAMPLES / "ke-hoach-32-KH-UBND-2023.yaml", PlanOptions(), now=app.clock.now()
+    )
+
+
+def make_conversation(app: App, tmp_path: Path) -> Conversation:
+    deps = Deps(
+        sessions=app.sessions,
+        clock=app.clock,
+        timezone=app.settings.timezone,
+        signer=ButtonSigner(b"k" * 32),
+        evidence_dir=tmp_path / "evidence",
+    )
+    return Conversation(deps)
+
+
+@dataclass
+class Person:
+    """A person on a phone, talking to the conversation."""
+
+    conversation: Conversation
+    user_id: str
+    name: str = "Nguyễn Thị Lan"
+    caps: Capabilities = PHONE
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def inbound(self, **fields: object) -> Inbound:
+        values = {
+            "channel": "telegram",
+            "update_id": str(next(_ids)),
+            "user_id": self.user_id,
+            "chat_id": self.user_id,
+            "display_name": self.name,
+            "message_id": str(next(_ids)),
+            **fields,
+        }
+        return Inbound(**values)  # type: ignore[arg-type]
+
+    async def send(self, text: str | None = None, **fields: object) -> Answer:
+        return await self.conversation.handle(
+            self.inbound(text=text, **fields), self.caps, self._download
+        )
+
+    async def press(self, data: str, **fields: object) -> Answer:
+        return await self.send(button_data=data, **fields)
+
+    async def send_file(self, data: bytes, name: str, **fields: object) -> Answer:
+        file_id = f"f{next(_ids)}"
+        self.files[file_id] = data
+        attachment = Attachment(
+            file_id=file_id,
+            kind="document",
+            file_name=name,
+            mime_type="application/pdf",
+            size=len(data),
+        )
+        return await self.send(attachment=attachment, **fields)
+
+    async def _download(self, attachment: Attachment, limit: int) -> bytes:
+        data = self.files[attachment.file_id]
+        assert len(data) <= limit
+        return data
+
+
+def text_of(answer: Answer) -> str:
+    return "\n".join(m.text for m in answer.messages)
+
+
+def button(answer: Answer, label: str) -> str:
+    for message in answer.messages:
+        for row in message.buttons:
+            for b in row:
+                if b.label == label:
+                    return b.data
+    raise AssertionError(f"no button {label!r} in {answer}")
+
+
+async def invite_code(
+    app: App, unit: str | None, role: PersonRole, *, deputy: bool = False, days: int = 7
+) -> str:
+    async with transaction(app.sessions) as session:
+        found = await queries.find_unit(session, name=unit) if unit else None
+        invite = await create_invite(
+            session,
+            unit_id=found.id if found else None,
+            role=role,
+            is_deputy=deputy,
+            now=app.clock.now(),
+            days=days,
+        )
+    return invite.code
+
+
+async def register(
+    app: App, conversation: Conversation, user_id: str, unit: str | None, role: PersonRole
+) -> Person:
+    person = Person(conversation, user_id)
+    answer = await person.send(f"/start {await invite_code(app, unit, role)}")
+    assert "đã được đăng ký" in text_of(answer)
+    return person
+
+
+async def assignment_of(app: App, code: str, unit: str) -> Assignment:
+    async with app.sessions() as session:
+        query = (
+            select(Assignment)
+            .join(Task)
+            .join(Unit)
+            .where(Task.code == code, Unit.name == unit)
+            .order_by(Assignment.deadline)
+        )
+        return (await session.execute(query)).scalars().first()  # type: ignore[return-value]
+
+
+async def deliver_reminder(
+    app: App, assignment: Assignment, person_id: int, message_id: str
+) -> None:
+    """As if the delivery worker had sent a reminder that the person can reply to."""
+    async with transaction(app.sessions) as session:
+        session.add(
+            OutboxMessage(
+                dedupe_key=f"test:{assignment.id}:{message_id}",
+                person_id=person_id,
+                kind="before_3d",
+                assignment_id=assignment.id,
+                status="sent",
+                message_id=message_id,
+            )
+        )
+
+
+def advance(clock: FixedClock, **delta: float) -> None:
+    clock.move_to(clock.now() + timedelta(**delta))

@@ -1,0 +1,294 @@
+"""The channel-agnostic conversation, driven as officials would use it, on a real SQLite file."""
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import App
+from bot.clock import FixedClock
+from bot.conversation.core import Conversation
+from storage.models import Assignment, Evidence, OutboxMessage, StatusUpdate
+from storage.vocab import PersonRole
+from tests.conversation_kit import (
+    PLAIN,
+    advance,
+    assignment_of,
+    button,
+    deliver_reminder,
+    invite_code,
+    load_example,
+    make_conversation,
+    register,
+    text_of,
+)
+from tests.conversation_kit import (
+    Person as Phone,
+)
+
+TP = "Phòng Tư pháp"
+
+
+@pytest.fixture
+async def convo(app: App, tmp_path: Path) -> Conversation:
+    await load_example(app)
+    return make_conversation(app, tmp_path)
+
+
+@pytest.fixture
+async def lan(app: App, convo: Conversation) -> Phone:
+    return await register(app, convo, "501", TP, PersonRole.FOCAL)
+
+
+async def count(app: App, model: type) -> int:
+    async with app.sessions() as session:
+        return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+
+
+async def test_strangers_get_one_polite_line(convo: Conversation) -> None:
+    answer = await Phone(convo, "999").send("/status")
+    assert text_of(answer) == (
+        "Anh/chị chưa được đăng ký sử dụng bot này. Vui lòng liên hệ Phòng Nội vụ để nhận mã mời."
+    )
+
+
+async def test_an_invite_registers_once_and_welcomes_by_unit(app: App, convo: Conversation) -> None:
+    code = await invite_code(app, TP, PersonRole.FOCAL)
+    assert len(code) == 22 and code.replace("-", "").replace("_", "").isalnum()
+    answer = await Phone(convo, "501").send(f"/start {code}")
+    assert "đầu mối của Phòng Tư pháp cho Kế hoạch 32/KH-UBND" in text_of(answer)
+    again = await Phone(convo, "502").send(f"/start {code}")
+    assert "đã hết hạn hoặc đã được sử dụng" in text_of(again)
+
+
+async def test_an_expired_invite_is_refused(
+    app: App, convo: Conversation, clock: FixedClock
+) -> None:
+    code = await invite_code(app, TP, PersonRole.FOCAL, days=1)
+    advance(clock, days=2)
+    assert "đã hết hạn" in text_of(await Phone(convo, "503").send(f"/start {code}"))
+
+
+async def test_a_replayed_update_changes_nothing(app: App, lan: Phone, convo: Conversation) -> None:
+    inbound = lan.inbound(text="/update 2.1 xong")
+    first = await convo.handle(inbound, lan.caps, lan._download)
+    second = await convo.handle(inbound, lan.caps, lan._download)
+    assert "Hoàn thành" in text_of(first) and second.messages == []
+    assert await count(app, StatusUpdate) == 1
+
+
+async def test_a_reply_to_a_reminder_is_read_and_confirmed(app: App, lan: Phone) -> None:
+    target = await assignment_of(app, "2.1", TP)
+    await deliver_reminder(app, target, person_id=1, message_id="m-77")
+    answer = await lan.send("da xong, da gui bao cao so 45/BC-TP", reply_to_message_id="m-77")
+    assert text_of(answer).startswith(
+        "Đã ghi nhận: nhiệm vụ 2.1 — Hoàn thành (01/03/2023, trước hạn 305 ngày)."
+    )
+    assert 'Ghi chú: "da gui bao cao so 45/BC-TP".' in text_of(answer)
+    assert button(answer, "Sửa")
+    stored = await assignment_of(app, "2.1", TP)
+    assert (
+        stored.status == "done"
+        and stored.progress == 100
+        and stored.completed_at == app.clock.now()
+    )
+
+
+async def test_buttons_update_only_the_task_they_were_shown_for(
+    app: App, lan: Phone, convo: Conversation
+) -> None:
+    tasks = await lan.send("/tasks")
+    opened = await lan.press(button(tasks, tasks.messages[0].buttons[0][0].label))
+    done = await lan.press(button(opened, "Hoàn thành"))
+    assert "— Hoàn thành" in text_of(done) and done.toast == "Hoàn thành"
+    # The same payload pressed by someone else, a forged one, and another unit's task.
+    other = await register(app, convo, "601", "Phòng Nội vụ", PersonRole.FOCAL)
+    stolen = await other.press(button(opened, "Vướng mắc"))
+    assert "không còn hiệu lực" in text_of(stolen)
+    forged = await lan.press("done:1:AAAAAAAAAAAAAAAA")
+    assert "không còn hiệu lực" in text_of(forged)
+    foreign = await assignment_of(app, "4.1", "Phòng Nội vụ")
+    signed = convo.deps.signer.payload("done", foreign.id, 1)
+    assert "không có quyền" in text_of(await lan.press(signed))
+    assert (await assignment_of(app, "4.1", "Phòng Nội vụ")).status == "not_started"
+
+
+async def test_blocked_asks_for_the_reason_then_records_it(app: App, lan: Phone) -> None:
+    target = await assignment_of(app, "2.1", TP)
+    await deliver_reminder(app, target, person_id=1, message_id="m-1")
+    asked = await lan.send("vướng", reply_to_message_id="m-1")
+    assert text_of(asked) == "Anh/chị vui lòng nhắn ngắn gọn nội dung vướng mắc của nhiệm vụ 2.1."
+    answer = await lan.send("chưa có kinh phí")
+    assert "— Vướng mắc" in text_of(answer) and '"chưa có kinh phí"' in text_of(answer)
+    assert (await assignment_of(app, "2.1", TP)).status == "blocked"
+
+
+async def test_extension_goes_to_coordinators_who_approve_with_a_button(
+    app: App, lan: Phone, convo: Conversation
+) -> None:
+    boss = await register(app, convo, "700", None, PersonRole.COORDINATOR)
+    target = await assignment_of(app, "2.2", TP)
+    await deliver_reminder(app, target, person_id=1, message_id="m-2")
+    asked = await lan.send("xin gia hạn", reply_to_message_id="m-2")
+    assert "đến ngày nào" in text_of(asked)
+    sent = await lan.send("15/04/2023, chờ ý kiến Sở Tư pháp")
+    assert text_of(sent) == "Đã gửi đề nghị gia hạn nhiệm vụ 2.2 đến 15/04/2023 tới Phòng Nội vụ."
+    async with app.sessions() as session:
+        row = (
+            await session.execute(
+                select(OutboxMessage).where(OutboxMessage.kind == "extension_request")
+            )
+        ).scalar_one()
+    assert row.person_id == 2
+    assert row.payload["text"] == (
+        "Phòng Tư pháp xin gia hạn nhiệm vụ 2.2 từ 31/03/2023 đến 15/04/2023.\nLý do: chờ ý kiến Sở Tư pháp"
+    )
+    approve = convo.deps.signer.payload("approve", row.payload["target"], 2)
+    decided = await boss.press(approve)
+    assert "Đã đồng ý gia hạn nhiệm vụ 2.2 của Phòng Tư pháp đến 15/04/2023." in text_of(decided)
+    stored = await assignment_of(app, "2.2", TP)
+    assert stored.deadline == date(2023, 4, 15) and stored.original_deadline == date(2023, 3, 31)
+    assert stored.status == "not_started"
+    assert (await boss.press(approve)).toast == "Đề nghị này đã được xử lý."
+    # The focal person can't approve their own request.
+    assert (await lan.press(convo.deps.signer.payload("approve", row.payload["target"], 1))).toast
+
+
+async def test_an_extension_date_must_be_after_the_deadline(app: App, lan: Phone) -> None:
+    answer = await lan.send("/update 2.2 xin gia han den 1/3/2023")
+    assert "cần sau hạn hiện tại (31/03/2023)" in text_of(answer)
+
+
+async def test_a_correction_keeps_both_answers(app: App, lan: Phone) -> None:
+    first = await lan.send("/update 2.1 xong")
+    fix = await lan.press(button(first, "Sửa"))
+    assert "Chọn trạng thái đúng cho nhiệm vụ 2.1" in text_of(fix)
+    corrected = await lan.press(button(fix, "Đang thực hiện"))
+    assert "— Đang thực hiện" in text_of(corrected)
+    async with app.sessions() as session:
+        history = (
+            (await session.execute(select(StatusUpdate).order_by(StatusUpdate.id))).scalars().all()
+        )
+    assert [h.status for h in history] == ["done", "in_progress"]
+    assert history[1].corrects_id == history[0].id
+    assert (await assignment_of(app, "2.1", TP)).status == "in_progress"
+
+
+async def test_a_document_sent_as_a_reply_is_stored_with_its_hash(
+    app: App, lan: Phone, tmp_path: Path
+) -> None:
+    target = await assignment_of(app, "2.1", TP)
+    await deliver_reminder(app, target, person_id=1, message_id="m-3")
+    answer = await lan.send_file(
+        b"%PDF-1.4 signed report", "Bao cao 45-BC-TP.pdf", reply_to_message_id="m-3"
+    )
+    assert "Đã lưu minh chứng cho nhiệm vụ 2.1: Bao_cao_45-BC-TP.pdf (1 KB)." in text_of(answer)
+    async with app.sessions() as session:
+        evidence = (await session.execute(select(Evidence))).scalar_one()
+    assert evidence.size == 22 and evidence.person_id == 1 and evidence.assignment_id == target.id
+    stored = Path(evidence.storage_path).read_bytes()  # noqa: ASYNC240 (a test reading a small file)
+    assert stored == b"%PDF-1.4 signed report"
+    assert evidence.sha256 == hashlib.sha256(stored).hexdigest()
+
+
+async def test_a_file_without_a_task_asks_which_one(lan: Phone) -> None:
+    assert "cho nhiệm vụ nào" in text_of(await lan.send_file(b"x", "a.pdf"))
+
+
+async def test_status_for_a_focal_person_and_a_coordinator(
+    app: App, lan: Phone, convo: Conversation
+) -> None:
+    await lan.send("/update 2.1 đang làm 60%")
+    mine = text_of(await lan.send("/status"))
+    assert mine.startswith("Phòng Tư pháp — Kế hoạch 32/KH-UBND (cập nhật 01/03/2023 09:00)")
+    assert "🔄 Đang thực hiện: 1" in mine and "⏳ Chưa thực hiện: 17" in mine
+    assert "Sắp đến hạn" not in mine and "Quá hạn" not in mine
+    boss = await register(app, convo, "700", None, PersonRole.COORDINATOR)
+    overview = text_of(await boss.send("/status"))
+    assert "Tổng hợp — Kế hoạch 32/KH-UBND" in overview and "Hoàn thành 0/794 (0%)" in overview
+    assert "• Cải cách thể chế:" in overview and "• Phòng Tư pháp:" in overview
+    one = text_of(await boss.send("/status phong tu phap"))
+    assert one.startswith("Phòng Tư pháp — ")
+
+
+async def test_overdue_is_scoped_by_role_and_most_overdue_first(
+    app: App, lan: Phone, convo: Conversation, clock: FixedClock
+) -> None:
+    advance(clock, days=100)  # 9 June 2023: the Q1 deadlines have passed
+    mine = text_of(await lan.send("/overdue"))
+    assert mine.startswith("Nhiệm vụ quá hạn: 3 (1 đơn vị)")
+    assert "\n1. 1.7 " in mine and "— Phòng" not in mine
+    leader = await register(app, convo, "800", None, PersonRole.LEADER)
+    everyone = text_of(await leader.send("/overdue"))
+    assert everyone.startswith("Nhiệm vụ quá hạn: ") and "Trang 1/" in everyone
+    second_page = text_of(await leader.send("/overdue 2"))
+    assert second_page.startswith("Nhiệm vụ quá hạn: ") and "\n31. " in second_page
+    assert "không có quyền" in text_of(await leader.send("/tasks"))
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"text": "/status", "chat_type": "group"}, "chỉ làm việc trong tin nhắn riêng"),
+        ({"sticker": True}, "chưa đọc được nhãn dán"),
+        ({"text": "x" * 5000}, "Tin nhắn quá dài (5000 ký tự, tối đa 4096)"),
+        ({"text": "/xoa 2.1"}, "Bot không có lệnh /xoa"),
+        ({"text": "hôm nay trời đẹp"}, "Bot chưa hiểu nội dung"),
+    ],
+)
+async def test_odd_input_gets_a_clear_answer(lan: Phone, fields: dict, expected: str) -> None:
+    assert expected in text_of(await lan.send(**fields))
+
+
+async def test_more_than_20_messages_a_minute_is_slowed_down(lan: Phone, clock: FixedClock) -> None:
+    # Registering was the first message of this minute; 19 more are fine.
+    answers = [text_of(await lan.send("/help")) for _ in range(21)]
+    assert answers[18].startswith("Hướng dẫn")
+    assert answers[19] == "Anh/chị gửi nhanh quá. Vui lòng chờ khoảng một phút rồi gửi tiếp."
+    assert answers[20] == ""
+    advance(clock, minutes=1)
+    assert text_of(await lan.send("/help")).startswith("Hướng dẫn")
+
+
+async def test_without_buttons_choices_are_numbered_and_task_codes_work(
+    app: App, convo: Conversation
+) -> None:
+    code = await invite_code(app, TP, PersonRole.FOCAL)
+    zalo = Phone(convo, "z1", caps=PLAIN)
+    await zalo.send(code)  # on Zalo the code alone is the first message
+    opened = await zalo.send("/tasks")
+    assert "Gõ số thứ tự (1–18) để cập nhật nhiệm vụ." in text_of(opened)
+    task = await zalo.send("2")
+    assert (
+        "Trả lời: 1 Hoàn thành · 2 Đang thực hiện · 3 Vướng mắc · 4 Xin gia hạn · 5 Nhắc lại sau"
+        in text_of(task)
+    )
+    assert "— Hoàn thành" in text_of(await zalo.send("1"))
+    assert "nhiệm vụ 2.1 — Đang thực hiện 30%" in text_of(await zalo.send("2.1 đang làm 30%"))
+    assert "nhiệm vụ 5.1 — Hoàn thành" in text_of(await zalo.send("/xong 5.1"))
+
+
+async def test_a_coordinator_invites_from_chat(app: App, convo: Conversation) -> None:
+    boss = await register(app, convo, "700", None, PersonRole.COORDINATOR)
+    answer = text_of(await boss.send("/invite UBND xã Hương Trà phó"))
+    assert answer.startswith(
+        "Mã mời đầu mối (phó) UBND xã Hương Trà (dùng một lần, hết hạn 08/03/2023 09:00):"
+    )
+    code = answer.splitlines()[1]
+    welcome = text_of(await Phone(convo, "900").send(f"/start {code}"))
+    assert "đầu mối (phó) của UBND xã Hương Trà" in welcome
+    lan_like = await register(app, convo, "901", TP, PersonRole.FOCAL)
+    assert "không có quyền" in text_of(await lan_like.send("/invite Phòng Tư pháp"))
+
+
+async def test_snooze_sets_the_next_working_morning(app: App, lan: Phone) -> None:
+    tasks = await lan.send("/tasks")
+    first = await lan.press(tasks.messages[0].buttons[0][0].data)
+    snoozed = await lan.press(button(first, "Nhắc lại sau"))
+    assert text_of(snoozed) == "Bot sẽ nhắc lại nhiệm vụ 1.7 vào 08:00 02/03/2023."
+    async with app.sessions() as session:
+        query = select(Assignment).where(Assignment.snoozed_until.is_not(None))
+        rows = (await session.execute(query)).scalars().all()
+    assert len(rows) == 1 and rows[0].snoozed_until.isoformat() == "2023-03-02T01:00:00+00:00"
