@@ -292,3 +292,16 @@ async def test_snooze_sets_the_next_working_morning(app: App, lan: Phone) -> Non
         query = select(Assignment).where(Assignment.snoozed_until.is_not(None))
         rows = (await session.execute(query)).scalars().all()
     assert len(rows) == 1 and rows[0].snoozed_until.isoformat() == "2023-03-02T01:00:00+00:00"
+
+
+async def test_a_typed_correction_is_linked_to_the_answer_it_corrects(app: App, lan: Phone) -> None:
+    first = await lan.send("/update 2.1 xong")
+    await lan.press(button(first, "Sửa"))
+    corrected = await lan.send("đang làm 50%")
+    assert "nhiệm vụ 2.1 — Đang thực hiện 50%" in text_of(corrected)
+    async with app.sessions() as session:
+        history = (
+            (await session.execute(select(StatusUpdate).order_by(StatusUpdate.id))).scalars().all()
+        )
+    assert [(h.status, h.progress) for h in history] == [("done", 100), ("in_progress", 50)]
+    assert history[1].corrects_id == history[0].id

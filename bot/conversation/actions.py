@@ -245,12 +245,10 @@ async def _awaited(turn: Turn, what: str, a: Assignment, task: Task, text: str) 
         note = re.sub(r"^\s*[\d/.\-]+\s*[,;:\-–]?\s*", "", text).strip() or None
         return await _extension_with_date(turn, a, task, day, note)
     said = understand(text, year=turn.local.year)
-    if what == "progress" and said is not None and said.status == S.IN_PROGRESS:
-        return await apply(turn, a, task, said)
+    if said is not None:  # a progress figure or a corrected status: keep the pending link
+        return await answer_text(turn, a, task, text)
     _clear(turn)
-    return (
-        await answer_text(turn, a, task, text) if said is not None else await free_text(turn, text)
-    )
+    return await free_text(turn, text)
 
 
 async def evidence(turn: Turn) -> Answer:
