@@ -9,6 +9,8 @@ retried); nothing is ever lost.
 
 import asyncio
 import logging
+import os
+import socket
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -82,11 +84,26 @@ class Delivery:
     clock: Clock
     timezone: ZoneInfo
     days_late: Callable[[date, date], int]
-    worker: str = "worker"
+    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     pacer: Pacer | None = None
 
     def __post_init__(self) -> None:
         self.pacer = self.pacer or Pacer(self.clock)
+
+    async def recover(self) -> int:
+        """At start: rows this host claimed before a crash go back to the queue at once."""
+        host = self.worker.split(":", 1)[0]
+        async with transaction(self.sessions) as session:
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.status == OutboxStatus.SENDING,
+                    OutboxMessage.claimed_by.like(f"{host}:%"),
+                    OutboxMessage.claimed_by != self.worker,
+                )
+                .values(status=OutboxStatus.PENDING)
+            )
+        return result.rowcount  # type: ignore[attr-defined, no-any-return]
 
     async def run_once(self, limit: int = 500) -> int:
         """Deliver up to `limit` due rows; returns how many were sent."""

@@ -55,6 +55,7 @@ def build_scheduler(app: App, delivery: Delivery) -> AsyncIOScheduler:
         replace_existing=True,
         coalesce=True,
         max_instances=1,
+        next_run_time=app.clock.now(),  # deliver at once what waited while the service was down
     )
     return scheduler
 
@@ -73,7 +74,7 @@ async def serve(app: App, channels: Sequence[Channel], stop: asyncio.Event) -> N
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        await delivery.run_once()
+        await delivery.recover()
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
