@@ -3,11 +3,12 @@
 No platform type (a Telegram `Update`, a Zalo event) crosses into the conversation: an
 adapter turns what it receives into an `Inbound` and what it must say into platform calls.
 
-Errors raised by `Channel.send`:
+Errors raised by `Channel.send` (and `Channel.download`):
     ChannelError          — any failure to deliver; base class.
     ├── RetryLater        — the platform asked us to wait (`retry_after` seconds, 429).
     ├── Unreachable       — the person blocked the bot or never started it (403).
-    └── TransientError    — network trouble or a 5xx: try again with back-off.
+    ├── TransientError    — network trouble or a 5xx: try again with back-off.
+    └── FileTooLarge      — `Channel.download` refused a file over its byte limit.
 """
 
 from collections.abc import Awaitable, Callable
@@ -31,6 +32,13 @@ class Unreachable(ChannelError):
 
 class TransientError(ChannelError):
     """A network error or a server error: worth retrying later."""
+
+
+class FileTooLarge(ChannelError):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"file of {size} bytes is over the {limit}-byte limit")
+        self.size = size
+        self.limit = limit
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,334 @@
+"""Telegram through python-telegram-bot 22, polling inside the service's own event loop.
+
+`build_telegram_channel(settings)` makes a `TelegramChannel`. `start(handler)` registers the
+Vietnamese command menu and starts polling; each update becomes an `Inbound` for the
+conversation, and its `Answer` becomes Bot API calls. `send` is for the outbox worker: it
+maps PTB's errors onto the seam and leaves 429 pacing to the worker. PTB types stay here
+and in `telegram_mapping`.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from telegram import BotCommand, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import Application, TypeHandler
+
+from bot.channels.base import (
+    Answer,
+    Attachment,
+    Capabilities,
+    ChannelError,
+    FileTooLarge,
+    InboundHandler,
+    Outbound,
+    Sent,
+)
+from bot.channels.redaction import redact_in_logs
+from bot.channels.telegram_mapping import (
+    MAX_CAPTION,
+    MAX_TEXT,
+    MAX_TOAST,
+    channel_error,
+    keyboard,
+    retry_seconds,
+    split_text,
+    to_inbound,
+    utf16_len,
+)
+from bot.settings import Settings, SettingsError
+from bot.texts import telegram as words
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+T = TypeVar("T")
+PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
+ALLOWED_UPDATES = ["message", "callback_query"]
+_PATIENCE = 30.0  # longest 429 pause sat out inline (answering a person, a message's 2nd part)
+_ATTEMPTS = 5
+
+
+def build_telegram_channel(
+    settings: Settings,
+    *,
+    poll_timeout: float = 10.0,
+    poll_interval: float = 0.0,
+    sleep: Sleep = asyncio.sleep,
+) -> "TelegramChannel":
+    """The Telegram channel for these settings (token and Bot API URLs)."""
+    token = settings.telegram_bot_token
+    if not token:
+        raise SettingsError("TELEGRAM_BOT_TOKEN is not set; the Telegram channel needs it")
+    protect_token_in_logs(token)
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        .job_queue(None)  # reminders come from our own scheduler
+        .updater(None)  # our own polling loop acknowledges only handled updates
+        .build()
+    )
+    return TelegramChannel(
+        application, poll_timeout=poll_timeout, poll_interval=poll_interval, sleep=sleep
+    )
+
+
+def protect_token_in_logs(token: str) -> None:
+    """Keep the token out of logs: httpx logs request URLs, PTB logs its base URL at DEBUG."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    redact_in_logs(token, ("telegram", "httpx", "httpcore"))
+
+
+class TelegramChannel:
+    """The `Channel` for Telegram: long polling, inline buttons, replies, files."""
+
+    name = "telegram"
+    capabilities = Capabilities(buttons=True, replies=True, max_text=MAX_TEXT, files=True)
+
+    def __init__(
+        self,
+        application: "Application[Any, Any, Any, Any, Any, Any]",
+        *,
+        poll_timeout: float,
+        poll_interval: float,
+        sleep: Sleep,
+    ) -> None:
+        self._app = application
+        self._bot = application.bot
+        self._poll_timeout = poll_timeout
+        self._poll_interval = poll_interval
+        self._sleep = sleep
+        self._handler: InboundHandler | None = None
+        self._poller: asyncio.Task[None] | None = None
+        application.add_handler(TypeHandler(Update, self._on_update))
+
+    async def start(self, handler: InboundHandler) -> None:
+        """Check the token, register the command menu, and poll in this event loop."""
+        self._handler = handler
+        try:
+            await self._start_polling()
+        except BaseException as error:
+            await self.stop()
+            if isinstance(error, InvalidToken):
+                # `from None`: PTB's message quotes the token, and tracebacks bypass logging.
+                raise SettingsError(
+                    "TELEGRAM_BOT_TOKEN was refused by the Bot API; copy it again from @BotFather"
+                ) from None
+            if isinstance(error, TelegramError):
+                raise channel_error(error) from error
+            raise
+        log.info("telegram channel polling as @%s", self._bot.username)
+
+    async def _start_polling(self) -> None:
+        await self._app.initialize()  # getMe: a wrong token fails here
+        await self._register_commands()
+        await self._app.start()
+        await self._bot.delete_webhook()
+        self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
+
+    async def _poll(self) -> None:
+        """Long polling that acknowledges an update only after it was handled.
+
+        PTB's Updater confirms the offset on its next request whether or not the update was
+        processed; here the next getUpdates (which confirms) waits until the conversation
+        has committed each update of the batch, so a crash cannot lose one.
+        """
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                updates = await self._bot.get_updates(
+                    offset=offset, timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES
+                )
+                failures = 0
+            except (NetworkError, TimedOut) as error:
+                failures += 1
+                log.warning("getUpdates failed (%s); retrying", type(error).__name__)
+                await self._sleep(min(2.0**failures, 60.0))
+                continue
+            for update in updates:
+                await self._app.process_update(update)
+                offset = update.update_id + 1
+            if self._poll_interval:
+                await self._sleep(self._poll_interval)
+
+    async def stop(self) -> None:
+        """Stop polling, then update processing, then the HTTP clients."""
+        if self._poller is not None:
+            self._poller.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+        if self._app.running:
+            await self._app.stop()
+        await self._app.shutdown()
+        # After a failed getMe the application never counted as initialized, so its
+        # shutdown skips the bot; the bot's HTTP clients are open all the same.
+        await self._bot.shutdown()
+
+    async def send(self, chat_id: str, message: Outbound) -> Sent:
+        """Deliver one message (long text in parts); 429 before any part went out: RetryLater.
+
+        `Sent` names the last part, the one that carries the buttons.
+        """
+        return await self._send(chat_id, message, patient=False)
+
+    async def download(self, attachment: Attachment, limit: int) -> bytes:
+        """The file's bytes; FileTooLarge, before fetching where the size is known."""
+        _check_size(attachment.size, limit)
+        try:
+            file = await self._bot.get_file(attachment.file_id)
+            _check_size(file.file_size, limit)
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as error:
+            raise channel_error(error) from error
+        _check_size(len(data), limit)
+        return data
+
+    async def _register_commands(self) -> None:
+        commands = [BotCommand(name, description) for name, description in words.COMMANDS]
+        try:
+            await self._bot.set_my_commands(commands)
+        except TelegramError as error:
+            # The menu is a convenience: typed commands work without it.
+            log.warning("could not register the Telegram command menu: %s", error)
+
+    async def _on_update(self, update: Update, _context: object) -> None:
+        """One update: ask the conversation, then carry out its answer."""
+        inbound = to_inbound(update)
+        if inbound is None or self._handler is None:
+            return
+        try:
+            answer = await self._handler(inbound)
+        except Exception:
+            # The person still gets a word back; the traceback goes to the operator's log.
+            log.exception("conversation failed on telegram update %s", inbound.update_id)
+            answer = Answer(messages=[Outbound(words.HANDLER_FAILED)])
+        if update.callback_query is not None:
+            await self._answer_button(update.callback_query.id, answer.toast)
+        for message in answer.messages:
+            try:
+                await self._send(inbound.chat_id, message, patient=True)
+            except ChannelError as error:
+                log.warning("answer to chat %s not delivered: %s", inbound.chat_id, error)
+                return
+
+    async def _answer_button(self, query_id: str, toast: str | None) -> None:
+        """Always answered, toast or not, so the button's spinner stops."""
+        if toast and len(toast) > MAX_TOAST:
+            toast = toast[: MAX_TOAST - 1] + "…"  # a passing notice; Telegram refuses longer
+        try:
+            await self._bot.answer_callback_query(query_id, text=toast)
+        except TelegramError as error:
+            log.warning("could not answer button press %s: %s", query_id, error)
+
+    async def _send(self, chat_id: str, message: Outbound, *, patient: bool) -> Sent:
+        chat = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+        try:
+            if message.file_path:
+                return await self._send_file(chat, message, patient)
+            if message.edit_message_id:
+                return await self._edit(chat, message, patient)
+            return await self._send_text(chat, split_text(message.text), message, patient)
+        except TelegramError as error:
+            raise channel_error(error) from error
+
+    async def _send_text(
+        self, chat: int | str, pieces: list[str], message: Outbound, patient: bool
+    ) -> Sent:
+        """The pieces in order, buttons on the last; later pieces always sit out a 429."""
+        last = len(pieces) - 1
+        sent: list[Message] = []
+        for index, piece in enumerate(pieces):
+            send = partial(
+                self._bot.send_message,
+                chat,
+                piece,
+                parse_mode=_parse_mode(message),
+                reply_markup=keyboard(message.buttons) if index == last else None,
+            )
+            sent.append(await self._call(send, patient=patient or index > 0))
+        return Sent(str(sent[-1].message_id))
+
+    async def _edit(self, chat: int | str, message: Outbound, patient: bool) -> Sent:
+        """Edit in place; what does not fit in one message follows as new messages."""
+        first, *rest = split_text(message.text)
+        edit = partial(
+            self._bot.edit_message_text,
+            first,
+            chat_id=chat,
+            message_id=int(message.edit_message_id or 0),
+            parse_mode=_parse_mode(message),
+            reply_markup=None if rest else keyboard(message.buttons),
+        )
+        try:
+            await self._call(edit, patient=patient)
+        except BadRequest as error:
+            # The same button pressed twice asks for the same text: already done.
+            if "not modified" not in error.message.lower():
+                raise
+        if rest:
+            return await self._send_text(chat, rest, message, patient=True)
+        return Sent(str(message.edit_message_id))
+
+    async def _send_file(self, chat: int | str, message: Outbound, patient: bool) -> Sent:
+        """A picture or document; text too long for a caption goes first, as messages."""
+        path = Path(message.file_path or "")
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except OSError as error:
+            raise ChannelError(f"cannot read {path.name}: {error.strerror}") from error
+        caption = message.text if utf16_len(message.text) <= MAX_CAPTION else None
+        if caption is None:
+            text_only = replace(message, buttons=(), file_path=None)
+            await self._send_text(chat, split_text(message.text), text_only, patient)
+        photo = path.suffix.lower() in PHOTO_SUFFIXES
+        send = partial(
+            self._bot.send_photo if photo else self._bot.send_document,
+            chat,
+            data,
+            caption=caption or None,
+            filename=path.name,
+            parse_mode=_parse_mode(message) if caption else None,
+            reply_markup=keyboard(message.buttons),
+        )
+        result = await self._call(send, patient=patient or caption is None)
+        return Sent(str(result.message_id))
+
+    async def _call(self, make: Callable[[], Awaitable[T]], *, patient: bool) -> T:
+        """One Bot API call; when patient, sit out short 429 pauses instead of failing."""
+        attempt = 1
+        while True:
+            try:
+                return await make()
+            except RetryAfter as error:
+                wait = retry_seconds(error)
+                if not patient or wait > _PATIENCE or attempt >= _ATTEMPTS:
+                    raise
+            attempt += 1
+            await self._sleep(wait)
+
+
+def _parse_mode(message: Outbound) -> str | None:
+    return ParseMode.HTML if message.html else None
+
+
+def _check_size(size: int | None, limit: int) -> None:
+    if size is not None and size > limit:
+        raise FileTooLarge(size, limit)

@@ -1,0 +1,290 @@
+"""A fake Telegram Bot API server on 127.0.0.1 that python-telegram-bot talks to for real.
+
+    async with FakeBotApi(clock=ManualClock()) as api:
+        bot = Bot(api.token, base_url=api.base_url, base_file_url=api.base_file_url)
+        api.user_sends(lan, None, "/status")          # a person acts (see TelegramWorld)
+        [reply] = await api.next_messages(lan.id)     # what the bot said, bounded wait
+
+It enforces Telegram's flood limits (30 messages/s overall, 1/s per chat, 20/min per
+group) on sendMessage, sendDocument, sendPhoto and editMessageText, answering 429 with
+`retry_after`, and can be told to fail sends (500) or to act as a person who blocked the bot.
+"""
+
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.bot_api_http import (
+    ApiError,
+    bad_request,
+    checked_commands,
+    commands_key,
+    inline_markup,
+    message_text,
+    read_params,
+    server_error,
+    visible_text,
+)
+from tests.fakes.bot_api_limits import Faults, RateLimiter
+from tests.fakes.bot_api_objects import (
+    JSON,
+    MAX_CAPTION,
+    MAX_DOWNLOAD,
+    BotMessage,
+    Call,
+    Chat,
+    User,
+    bot_user_json,
+)
+from tests.fakes.bot_api_world import TelegramWorld
+
+DEFAULT_TOKEN = "123456789:AAFakeTokenForTestsOnly-abcdefghijklmn"
+_NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+Method = Callable[[JSON], Awaitable[Any]]
+
+
+class FakeBotApi(TelegramWorld):
+    """The Bot API over HTTP; people, chats and messages live in `TelegramWorld`."""
+
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        rate_limits: bool = True,
+    ) -> None:
+        super().__init__(bot_user_json(token))
+        self.token = token
+        self.calls: list[Call] = []
+        self.commands: dict[str, list[JSON]] = {}
+        self.limiter = RateLimiter(clock, enabled=rate_limits)
+        self.faults = Faults()
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+        self._methods: dict[str, Method] = {
+            "getme": self._get_me,
+            "deletewebhook": self._true,
+            "getupdates": self._get_updates,
+            "sendmessage": self._send_message,
+            "editmessagetext": self._edit_message_text,
+            "editmessagereplymarkup": self._edit_reply_markup,
+            "answercallbackquery": self._answer_callback_query,
+            "getfile": self._get_file,
+            "setmycommands": self._set_my_commands,
+            "getmycommands": self._get_my_commands,
+            "senddocument": self._send_document,
+            "sendphoto": self._send_photo,
+        }
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    @property
+    def rejected_429(self) -> int:
+        return self.limiter.rejected_429
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method.lower() == method.lower()]
+
+    def fail_next_sends(self, count: int, status: int = 500) -> None:
+        self.faults.fail_next, self.faults.fail_status = count, status
+
+    def block(self, chat: Chat | User | int) -> None:
+        """Sends to this chat (a person's private chat) answer 403: they blocked the bot."""
+        self.faults.blocked.add(chat if isinstance(chat, int) else chat.id)
+
+    def unblock(self, chat: Chat | User | int) -> None:
+        self.faults.blocked.discard(chat if isinstance(chat, int) else chat.id)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def __aenter__(self) -> "FakeBotApi":
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._on_api)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._on_file)
+        # No access log: request lines carry the token, and tests assert no log has it.
+        self._runner = web.AppRunner(
+            app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
+        )
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.closing = True
+        self.touch()  # long polls return at once instead of holding the shutdown
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- HTTP -----------------------------------------------------------------------------
+
+    async def _on_api(self, request: web.Request) -> web.Response:
+        method, params = request.match_info["method"], {}
+        try:
+            params = await read_params(request)
+            if request.match_info["token"] != self.token:
+                raise ApiError(401, "Unauthorized")
+            handler = self._methods.get(method.lower())
+            if handler is None:
+                raise ApiError(404, "Not Found")
+            response = web.json_response({"ok": True, "result": await handler(params)})
+        except ApiError as error:
+            response = error.response()
+        self.calls.append(Call(method, params, self.limiter.clock(), response.status))
+        self.touch()
+        return response
+
+    async def _on_file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return ApiError(401, "Unauthorized").response()
+        file = self.file_at(request.match_info["path"])
+        if file is None:
+            return ApiError(404, "Not Found").response()
+        return web.Response(body=file.data, content_type="application/octet-stream")
+
+    # -- checks shared by the methods -----------------------------------------------------
+
+    def _chat(self, params: JSON) -> Chat:
+        chat = self.chats.get(params.get("chat_id"))  # type: ignore[arg-type]
+        if chat is None:
+            raise bad_request("chat not found")
+        return chat
+
+    def _check_delivery(self, chat: Chat) -> None:
+        """Faults first, then the person's block, then the flood limits."""
+        status = self.faults.take_failure()
+        if status is not None:
+            raise server_error(status)
+        if chat.id in self.faults.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        wait = self.limiter.admit(chat.id, group=chat.is_group)
+        if wait is not None:
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+
+    def _reply_to(self, params: JSON) -> int | None:
+        reply_to = params.get("reply_to_message_id")
+        if reply_to is None:
+            reply_to = (params.get("reply_parameters") or {}).get("message_id")
+        if reply_to is not None and reply_to not in self.bot_messages | self.people_messages:
+            raise bad_request("message to be replied not found")
+        return reply_to
+
+    def _bot_message(self, chat: Chat, message_id: object) -> BotMessage:
+        message = self.bot_messages.get(message_id)  # type: ignore[arg-type]
+        if message is None or message.chat.id != chat.id:
+            raise bad_request("message to edit not found")
+        return message
+
+    # -- methods --------------------------------------------------------------------------
+
+    async def _true(self, _params: JSON) -> bool:
+        return True
+
+    async def _get_me(self, _params: JSON) -> JSON:
+        return self.bot_user
+
+    async def _get_updates(self, params: JSON) -> list[JSON]:
+        offset = params.get("offset")
+        if isinstance(offset, int) and offset > 0:
+            self.confirm(offset)
+        timeout = float(params.get("timeout") or 0)
+        if not self.pending_updates and timeout > 0:
+            self.long_polls += 1  # lets a test know a poll is waiting before it acts
+            self.touch()
+            with contextlib.suppress(TimeoutError):
+                await self.wait_until(lambda: self.pending_updates or self.closing, timeout)
+        return self.pending_updates[: params.get("limit") or 100]
+
+    async def _send_message(self, params: JSON) -> JSON:
+        chat, text, markup = self._chat(params), message_text(params), inline_markup(params)
+        reply_to = self._reply_to(params)
+        self._check_delivery(chat)
+        message = self.record_bot_message(
+            chat,
+            text=text,
+            parse_mode=params.get("parse_mode"),
+            reply_markup=markup,
+            reply_to=reply_to,
+        )
+        return self.bot_message_json(message)
+
+    async def _edit_message_text(self, params: JSON) -> JSON:
+        chat = self._chat(params)
+        message = self._bot_message(chat, params.get("message_id"))
+        text, markup = message_text(params), inline_markup(params)
+        if message.kind != "text":
+            raise bad_request("there is no text in the message to edit")
+        if (text, markup) == (message.text, message.reply_markup):
+            raise bad_request(_NOT_MODIFIED)
+        self._check_delivery(chat)
+        message.text, message.reply_markup = text, markup
+        message.parse_mode = params.get("parse_mode")
+        message.edits += 1
+        return self.bot_message_json(message)
+
+    async def _edit_reply_markup(self, params: JSON) -> JSON:
+        chat = self._chat(params)
+        message = self._bot_message(chat, params.get("message_id"))
+        markup = inline_markup(params)
+        if markup == message.reply_markup:
+            raise bad_request(_NOT_MODIFIED)
+        message.reply_markup = markup
+        message.edits += 1
+        return self.bot_message_json(message)
+
+    async def _answer_callback_query(self, params: JSON) -> bool:
+        query_id = str(params.get("callback_query_id"))
+        if not self.callback_known(query_id):
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
+        if len(params.get("text") or "") > 200:
+            raise bad_request("MESSAGE_TOO_LONG")
+        self.callback_answers[query_id] = params
+        return True
+
+    async def _get_file(self, params: JSON) -> JSON:
+        file = self.files.get(params.get("file_id", ""))
+        if file is None:
+            raise bad_request("invalid file_id")
+        if file.size > MAX_DOWNLOAD:
+            raise bad_request("file is too big")
+        return {**file.to_json(), "file_path": file.file_path}
+
+    async def _set_my_commands(self, params: JSON) -> bool:
+        self.commands[commands_key(params)] = checked_commands(params)
+        return True
+
+    async def _get_my_commands(self, params: JSON) -> list[JSON]:
+        return self.commands.get(commands_key(params), [])
+
+    async def _send_document(self, params: JSON) -> JSON:
+        return self._send_file(params, "document")
+
+    async def _send_photo(self, params: JSON) -> JSON:
+        return self._send_file(params, "photo")
+
+    def _send_file(self, params: JSON, kind: str) -> JSON:
+        chat, markup = self._chat(params), inline_markup(params)
+        caption = visible_text(
+            params.get("caption"), params.get("parse_mode"), MAX_CAPTION, "message caption"
+        )
+        file = self.stored_upload(params.get(kind), kind)
+        reply_to = self._reply_to(params)
+        self._check_delivery(chat)
+        message = self.record_bot_message(
+            chat, kind=kind, text=caption, file=file, reply_markup=markup, reply_to=reply_to
+        )
+        return self.bot_message_json(message)

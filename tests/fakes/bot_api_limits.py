@@ -1,0 +1,108 @@
+"""Telegram's flood limits and injectable faults, for the fake Bot API server.
+
+The limiter reads time from a clock function so tests can move time by hand.
+"""
+
+import asyncio
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+class ManualClock:
+    """A monotonic clock that moves only when told: `clock()`, `advance()`, `await sleep()`."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self._now = start
+
+    def __call__(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        self._now += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        """Stands in for asyncio.sleep: time passes at once, other tasks still get a turn."""
+        self.advance(seconds)
+        await asyncio.sleep(0)
+
+
+class _Window:
+    """At most `limit` events in any `span` seconds."""
+
+    def __init__(self, limit: int, span: float) -> None:
+        self.limit = limit
+        self.span = span
+        self._times: deque[float] = deque()
+
+    def wait(self, now: float) -> float:
+        while self._times and self._times[0] <= now - self.span:
+            self._times.popleft()
+        if len(self._times) < self.limit:
+            return 0.0
+        return self._times[0] + self.span - now
+
+    def record(self, now: float) -> None:
+        self._times.append(now)
+
+
+class RateLimiter:
+    """30 messages a second overall, 1 a second per chat, 20 a minute per group."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        enabled: bool = True,
+        overall_per_second: int = 30,
+        per_chat_per_second: int = 1,
+        group_per_minute: int = 20,
+    ) -> None:
+        self.clock = clock
+        self.enabled = enabled
+        self.rejected_429 = 0
+        self._overall = _Window(overall_per_second, 1.0)
+        self._per_chat = per_chat_per_second
+        self._per_group = group_per_minute
+        self._chats: dict[int, _Window] = {}
+        self._groups: dict[int, _Window] = {}
+
+    def admit(self, chat_id: int, *, group: bool) -> int | None:
+        """Record one message to `chat_id` now, or return the seconds to wait (429)."""
+        if not self.enabled:
+            return None
+        now = self.clock()
+        windows = [self._overall, self._window(self._chats, chat_id, self._per_chat, 1.0)]
+        if group:
+            windows.append(self._window(self._groups, chat_id, self._per_group, 60.0))
+        wait = max(window.wait(now) for window in windows)
+        if wait > 0:
+            self.rejected_429 += 1
+            return max(1, math.ceil(wait))
+        for window in windows:
+            window.record(now)
+        return None
+
+    @staticmethod
+    def _window(table: dict[int, _Window], chat_id: int, limit: int, span: float) -> _Window:
+        if chat_id not in table:
+            table[chat_id] = _Window(limit, span)
+        return table[chat_id]
+
+
+@dataclass
+class Faults:
+    """Failures a test asks for: the next sends fail, or a person has blocked the bot."""
+
+    fail_next: int = 0
+    fail_status: int = 500
+    blocked: set[int] = field(default_factory=set)
+
+    def take_failure(self) -> int | None:
+        """The HTTP status the next send must fail with, if one is still owed."""
+        if self.fail_next <= 0:
+            return None
+        self.fail_next -= 1
+        return self.fail_status
