@@ -66,7 +66,7 @@ async def serve(app: App, channels: Sequence[Channel], stop: asyncio.Event) -> N
     conversation = Conversation(deps)
     delivery = build_delivery(app, deps, channels)
     for channel in channels:
-        await channel.start(_handler(conversation, channel))
+        await channel.start(conversation_handler(conversation, channel))
     scheduler = build_scheduler(app, delivery)
     scheduler.start()
     loop = asyncio.get_running_loop()
@@ -82,7 +82,7 @@ async def serve(app: App, channels: Sequence[Channel], stop: asyncio.Event) -> N
             await channel.stop()
 
 
-def _handler(conversation: Conversation, channel: Channel):  # noqa: ANN202
+def conversation_handler(conversation: Conversation, channel: Channel):  # noqa: ANN201
     async def handle(inbound: Inbound) -> Answer:
         return await conversation.handle(inbound, channel.capabilities, channel.download)
 

@@ -6,6 +6,7 @@ nothing and an answered update is never lost.
 """
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.base import Answer, Attachment, Capabilities, Inbound, Outbound
+from bot.channels.base import Answer, Attachment, Capabilities, FileTooLarge, Inbound, Outbound
 from bot.conversation import actions, commands
 from bot.conversation.present import present
 from bot.conversation.turn import Deps, Turn, say
@@ -72,12 +73,14 @@ class Conversation:
         if attachment is None:
             return None
         if attachment.size is not None and attachment.size > MAX_FILE_BYTES:
-            return say(t.FILE_TOO_BIG.format(size=attachment.size // 2**20, limit=20))
+            return say(t.FILE_TOO_BIG.format(size=math.ceil(attachment.size / 2**20), limit=20))
         async with self.deps.sessions() as session:
             if await identity_of(session, channel=inbound.channel, user_id=inbound.user_id) is None:
                 return say(t.NOT_REGISTERED)
         try:
             return await download(attachment, MAX_FILE_BYTES)
+        except FileTooLarge as exc:
+            return say(t.FILE_TOO_BIG.format(size=math.ceil(exc.size / 2**20), limit=20))
         except Exception as exc:  # noqa: BLE001 — any failed download gets the same answer
             log.warning("download of an attachment failed: %s", type(exc).__name__)
             return say(t.DOWNLOAD_FAILED)

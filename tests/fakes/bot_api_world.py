@@ -32,6 +32,7 @@ class TelegramWorld:
     """The state behind the fake Bot API, and the helpers tests use to act as people."""
 
     def __init__(self, bot_user: JSON) -> None:
+        self._delivered: dict[int, JSON] = {}
         self.bot_user = bot_user
         self.chats: dict[int, Chat] = {}
         self.people_messages: dict[int, JSON] = {}
@@ -132,8 +133,14 @@ class TelegramWorld:
     def _enqueue(self, payload: JSON) -> int:
         update = {"update_id": next(self._update_ids), **payload}
         self._updates.append(update)
+        self._delivered[update["update_id"]] = update
         self.touch()
         return update["update_id"]
+
+    def replay(self, update_id: int) -> None:
+        """Telegram sends an update again (as it does after a lost acknowledgement)."""
+        self._updates.append(self._delivered[update_id])
+        self.touch()
 
     # -- what the bot did -----------------------------------------------------------------
 

@@ -1,0 +1,227 @@
+"""End to end on Telegram: python-telegram-bot polling the fake Bot API, the conversation and
+the outbox worker on a real SQLite file, driven as officials use it from their phones."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import App
+from storage.models import Evidence, OutboxMessage, Person, StatusUpdate
+from storage.vocab import PersonRole
+from tests.conversation_kit import assignment_of, invite_code, load_example
+from tests.fakes import User
+from tests.fakes.clock import SharedClock
+from tests.telegram_kit import Bot, queue_reminder, running_bot, telegram_person
+
+LAN = User(5001, "Lan", "Nguyễn Thị")
+HUNG = User(5002, "Hùng", "Trần Văn")
+STRANGER = User(5999, "Ai đó")
+PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
+
+
+@pytest.fixture
+def clock() -> SharedClock:
+    return SharedClock(datetime(2023, 3, 27, 2, 0, tzinfo=UTC))  # Monday 09:00 in Hà Tĩnh
+
+
+@pytest.fixture
+async def bot(app: App, clock: SharedClock) -> AsyncIterator[Bot]:
+    await load_example(app)
+    async with running_bot(app, clock) as running:
+        yield running
+
+
+async def said(bot: Bot, user: User, count: int = 1) -> list[str]:
+    return [m.text or "" for m in await bot.api.next_messages(user.id, count)]
+
+
+async def count_rows(app: App, model: type) -> int:
+    async with app.sessions() as session:
+        return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+
+
+async def test_a_focal_person_works_a_reminder_from_their_phone(
+    bot: Bot, app: App, clock: SharedClock
+) -> None:
+    api = bot.api
+    code = await invite_code(app, "Phòng Tư pháp", PersonRole.FOCAL)
+    api.user_sends(LAN, None, f"/start {code}")
+    (welcome,) = await said(bot, LAN)
+    assert welcome.startswith(
+        "Chào anh/chị Lan Nguyễn Thị. Anh/chị đã được đăng ký làm đầu mối của Phòng Tư pháp"
+    )
+
+    # The outbox worker delivers a reminder with its five buttons.
+    target = await assignment_of(app, "2.2", "Phòng Tư pháp")
+    await queue_reminder(app, person_id=1, assignment_id=target.id)
+    assert await bot.delivery.run_once() == 1
+    (reminder,) = await api.next_messages(LAN.id)
+    assert reminder.text.startswith("⏰ Nhắc hạn nhiệm vụ 2.2 — còn 4 ngày (hạn 31/03/2023)")
+    assert "Đơn vị: Phòng Tư pháp (chủ trì)" in reminder.text
+    labels = [label for row in reminder.buttons for label, _ in row]
+    assert labels == ["Hoàn thành", "Đang thực hiện", "Vướng mắc", "Xin gia hạn", "Nhắc lại sau"]
+
+    # A button press is answered (spinner stops) and recorded.
+    clock.advance(2)
+    press = api.user_presses(LAN, reminder.message_id, reminder.buttons[0][1][1])
+    assert (await api.callback_answer(press.callback_query_id))["text"] == "Đang thực hiện"
+    recorded, ask = await said(bot, LAN, 2)
+    assert recorded.startswith("Đã ghi nhận: nhiệm vụ 2.2 — Đang thực hiện")
+    assert ask == "Anh/chị nhắn thêm tỉ lệ hoàn thành nếu có (ví dụ 60%)."
+
+    # A text reply to the reminder, then a photo as evidence.
+    clock.advance(2)
+    api.user_sends(LAN, None, "đang làm 60%", reply_to=reminder.message_id)
+    (progress,) = await said(bot, LAN)
+    assert progress.startswith("Đã ghi nhận: nhiệm vụ 2.2 — Đang thực hiện 60%")
+    clock.advance(2)
+    api.user_sends_photo(LAN, PHOTO, None, reply_to=reminder.message_id)
+    (stored,) = await said(bot, LAN)
+    assert stored.startswith("Đã lưu minh chứng cho nhiệm vụ 2.2: anh.jpg")
+    async with app.sessions() as session:
+        evidence = (await session.execute(select(Evidence))).scalar_one()
+    assert evidence.size == len(PHOTO) and evidence.person_id == 1
+
+    # "Sửa": the last answer is corrected, and history keeps both.
+    clock.advance(2)
+    api.user_sends(LAN, None, "/update 2.2 xong")
+    (done,) = await api.next_messages(LAN.id)
+    clock.advance(2)
+    api.user_presses(LAN, done.message_id, done.buttons[0][0][1])
+    (choose,) = await api.next_messages(LAN.id)
+    assert choose.text == "Chọn trạng thái đúng cho nhiệm vụ 2.2:"
+    clock.advance(2)
+    api.user_presses(LAN, choose.message_id, choose.buttons[0][1][1])
+    corrected, _ = await said(bot, LAN, 2)
+    assert corrected.startswith("Đã ghi nhận: nhiệm vụ 2.2 — Đang thực hiện")
+    async with app.sessions() as session:
+        history = (
+            (await session.execute(select(StatusUpdate).order_by(StatusUpdate.id))).scalars().all()
+        )
+    assert [h.status for h in history] == ["in_progress", "in_progress", "done", "in_progress"]
+    assert history[-1].corrects_id == history[-2].id
+
+    # /status and /overdue answer from the same data.
+    clock.advance(2)
+    api.user_sends(LAN, None, "/status")
+    (status,) = await said(bot, LAN)
+    assert status.startswith("Phòng Tư pháp — Kế hoạch 32/KH-UBND (cập nhật 27/03/2023 09:00)")
+    assert "🔄 Đang thực hiện: 1" in status and "Sắp đến hạn (7 ngày tới):" in status
+    clock.advance(2)
+    api.user_sends(LAN, None, "/overdue")
+    assert await said(bot, LAN) == ["Không có nhiệm vụ quá hạn."]
+
+
+async def test_replays_forgeries_and_strangers_change_nothing(
+    bot: Bot, app: App, clock: SharedClock
+) -> None:
+    api = bot.api
+    code = await invite_code(app, "Phòng Tư pháp", PersonRole.FOCAL)
+    api.user_sends(LAN, None, f"/start {code}")
+    await said(bot, LAN)
+    clock.advance(2)
+    posted = api.user_sends(LAN, None, "/update 2.1 xong")
+    (done,) = await said(bot, LAN)
+    assert "Hoàn thành" in done
+    # Telegram sends the same update again: nothing new is stored or said.
+    api.replay(posted.update_id)
+    clock.advance(2)
+    api.user_sends(LAN, None, "/help")
+    (help_text,) = await said(bot, LAN)
+    assert help_text.startswith("Hướng dẫn")
+    assert await count_rows(app, StatusUpdate) == 1
+
+    # A payload for another unit's task, or made up, touches nothing.
+    other = await assignment_of(app, "4.1", "Phòng Nội vụ")
+    forged = bot.conversation.deps.signer.payload("done", other.id, 99)
+    clock.advance(2)
+    press = api.user_presses(LAN, api.sent_to(LAN.id)[-1].message_id, forged)
+    assert (await api.callback_answer(press.callback_query_id))["text"].startswith(
+        "Nút này không còn hiệu lực"
+    )
+    assert (await said(bot, LAN))[0].startswith("Nút này không còn hiệu lực")
+    assert (await assignment_of(app, "4.1", "Phòng Nội vụ")).status == "not_started"
+
+    api.user_sends(STRANGER, None, "/status")
+    assert await said(bot, STRANGER) == [
+        "Anh/chị chưa được đăng ký sử dụng bot này. Vui lòng liên hệ Phòng Nội vụ để nhận mã mời."
+    ]
+    clock.advance(2)
+    api.user_sends_document(LAN, b"x" * 10, "big.pdf", "application/pdf", size=25 * 1024 * 1024)
+    (refused,) = await said(bot, LAN)
+    assert refused.startswith("Tệp quá lớn (25 MB, tối đa 20 MB)")
+
+
+async def test_an_extension_request_reaches_the_coordinator_who_approves(
+    bot: Bot, app: App, clock: SharedClock
+) -> None:
+    api = bot.api
+    for user, unit, role in (
+        (LAN, "Phòng Tư pháp", PersonRole.FOCAL),
+        (HUNG, None, PersonRole.COORDINATOR),
+    ):
+        api.user_sends(user, None, f"/start {await invite_code(app, unit, role)}")
+        await said(bot, user)
+    clock.advance(2)
+    api.user_sends(LAN, None, "/update 2.2 xin gia hạn đến 20/4/2023 chờ ý kiến Sở")
+    (sent,) = await said(bot, LAN)
+    assert sent == "Đã gửi đề nghị gia hạn nhiệm vụ 2.2 đến 20/04/2023 tới Phòng Nội vụ."
+    assert await bot.delivery.run_once() == 1
+    (request,) = await api.next_messages(HUNG.id)
+    assert request.text.startswith(
+        "Phòng Tư pháp xin gia hạn nhiệm vụ 2.2 từ 31/03/2023 đến 20/04/2023."
+    )
+    assert [label for label, _ in request.buttons[0]] == ["Đồng ý", "Không đồng ý"]
+    clock.advance(2)
+    api.user_presses(HUNG, request.message_id, request.buttons[0][0][1])
+    assert await said(bot, HUNG) == [
+        "Đã đồng ý gia hạn nhiệm vụ 2.2 của Phòng Tư pháp đến 20/04/2023."
+    ]
+    clock.advance(2)
+    assert await bot.delivery.run_once() == 1
+    (told,) = await said(bot, LAN)
+    assert told == "Phòng Nội vụ đồng ý gia hạn nhiệm vụ 2.2 đến 20/04/2023."
+
+
+async def test_delivery_of_hundreds_within_telegrams_limits(bot: Bot, app: App) -> None:
+    api = bot.api
+    people = [await telegram_person(app, api, User(7000 + i, f"Người {i}")) for i in range(30)]
+    targets = [
+        await assignment_of(app, code, "Phòng Tư pháp")
+        for code in ("1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "3.2", "4.1", "4.2", "5.1")
+    ]
+    for person_id in people:
+        for target in targets:
+            await queue_reminder(app, person_id=person_id, assignment_id=target.id)
+    assert await bot.delivery.run_once(limit=1000) == 300
+    assert api.rejected_429 == 0
+    for i in range(30):
+        texts = [m.text for m in api.sent_to(7000 + i)]
+        assert len(texts) == 10 and len(set(texts)) == 10
+    async with app.sessions() as session:
+        statuses = (await session.execute(select(OutboxMessage.status))).scalars().all()
+    assert statuses.count("sent") == 300
+
+
+async def test_errors_from_telegram_are_waited_out_or_reported(
+    bot: Bot, app: App, clock: SharedClock
+) -> None:
+    api = bot.api
+    boss = await telegram_person(app, api, HUNG, role="coordinator")
+    lan = await telegram_person(app, api, LAN, unit_id=None)
+    target = await assignment_of(app, "2.1", "Phòng Tư pháp")
+    api.fail_next_sends(1, status=500)
+    await queue_reminder(app, person_id=lan, assignment_id=target.id)
+    assert await bot.delivery.run_once() == 0  # a server error: back off and try later
+    clock.advance(60)
+    assert await bot.delivery.run_once() == 1
+    api.block(LAN)
+    await queue_reminder(app, person_id=lan, assignment_id=target.id, key="again")
+    assert await bot.delivery.run_once() == 1  # the reminder is refused; the coordinator is told
+    async with app.sessions() as session:
+        person = await session.get(Person, lan)
+    assert person is not None and person.unreachable_at is not None
+    (told,) = await said(bot, HUNG)
+    assert told.startswith("Không gửi được tin nhắn cho Lan") and boss
