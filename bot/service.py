@@ -65,8 +65,7 @@ async def serve(app: App, channels: Sequence[Channel], stop: asyncio.Event) -> N
     deps = build_deps(app)
     conversation = Conversation(deps)
     delivery = build_delivery(app, deps, channels)
-    for channel in channels:
-        await channel.start(conversation_handler(conversation, channel))
+    await start_channels(conversation, channels)
     scheduler = build_scheduler(app, delivery)
     scheduler.start()
     loop = asyncio.get_running_loop()
@@ -80,6 +79,14 @@ async def serve(app: App, channels: Sequence[Channel], stop: asyncio.Event) -> N
         scheduler.shutdown(wait=False)
         for channel in reversed(channels):
             await channel.stop()
+
+
+async def start_channels(conversation: Conversation, channels: Sequence[Channel]) -> None:
+    """Start each channel on the conversation; invites link to the first that can deep-link."""
+    for channel in channels:
+        await channel.start(conversation_handler(conversation, channel))
+        if hasattr(channel, "invite_link"):
+            conversation.deps.invite_link = channel.invite_link
 
 
 def conversation_handler(conversation: Conversation, channel: Channel):  # noqa: ANN201

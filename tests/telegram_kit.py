@@ -8,7 +8,7 @@ from bot.app import App
 from bot.channels.telegram import TelegramChannel, build_telegram_channel
 from bot.conversation.core import Conversation
 from bot.delivery import Delivery, Pacer
-from bot.service import build_delivery, build_deps, conversation_handler
+from bot.service import build_delivery, build_deps, start_channels
 from storage.db import transaction
 from storage.models import ChannelIdentity, OutboxMessage, Person
 from tests.fakes import Chat, FakeBotApi, User
@@ -41,7 +41,7 @@ async def running_bot(
         conversation = Conversation(deps)
         delivery = build_delivery(app, deps, [channel])
         delivery.pacer = Pacer(clock, sleep=clock.sleep)
-        await channel.start(conversation_handler(conversation, channel))
+        await start_channels(conversation, [channel])
         try:
             yield Bot(app, api, channel, conversation, delivery)
         finally:

@@ -225,3 +225,20 @@ async def test_errors_from_telegram_are_waited_out_or_reported(
     assert person is not None and person.unreachable_at is not None
     (told,) = await said(bot, HUNG)
     assert told.startswith("Không gửi được tin nhắn cho Lan") and boss
+
+
+async def test_a_coordinator_gets_a_deep_link_invite(
+    bot: Bot, app: App, clock: SharedClock
+) -> None:
+    bot.api.user_sends(HUNG, None, f"/start {await invite_code(app, None, PersonRole.COORDINATOR)}")
+    await said(bot, HUNG)
+    clock.advance(2)
+    bot.api.user_sends(HUNG, None, "/invite Phòng Tư pháp")
+    (invite,) = await said(bot, HUNG)
+    code = invite.splitlines()[1]
+    username = bot.api.bot_user["username"]
+    assert invite.splitlines()[2] == f"https://t.me/{username}?start={code}"
+    assert len(f"/start {code}") <= 64 + 7
+    bot.api.user_sends(LAN, None, f"/start {code}")
+    (welcome,) = await said(bot, LAN)
+    assert "đầu mối của Phòng Tư pháp" in welcome

@@ -118,6 +118,14 @@ class TelegramChannel:
         self._poller: asyncio.Task[None] | None = None
         application.add_handler(TypeHandler(Update, self._on_update))
 
+    def invite_link(self, code: str) -> str | None:
+        """The deep link that opens the bot with `/start CODE` (known once started)."""
+        try:
+            username = self._bot.username
+        except RuntimeError:  # PTB: not initialized yet, so getMe has not told us the name
+            return None
+        return f"https://t.me/{username}?start={code}"
+
     async def start(self, handler: InboundHandler) -> None:
         """Check the token, register the command menu, and poll in this event loop."""
         self._handler = handler
