@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fmt clean
+.PHONY: run test lint fmt clean bench
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Cần Python 3.11 (python3.11) / Python 3.11 is required"; exit 1; }
@@ -22,6 +22,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# Benchmarks (not tests): each script in benchmarks/ prints its own timings and memory.
+bench: $(STAMP)
+	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from bot import texts
 from bot.app import App, open_app
+from bot.cli_digest import add_digest_commands
+from bot.cli_remind import add_remind_commands
 from bot.conversation.invites import create_invite
 from bot.importing.reader import ImportFileError
 from bot.importing.service import PlanOptions, import_plan_file, import_units_file
@@ -121,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     overdue.add_argument("--plan", help="số kế hoạch")
     overdue.add_argument("--json", action="store_true")
     overdue.set_defaults(handler=_overdue)
+    add_remind_commands(sub)
+    add_digest_commands(sub)
     return parser
 
 

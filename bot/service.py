@@ -3,8 +3,10 @@
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
@@ -15,6 +17,11 @@ from bot.conversation.buttons import ButtonSigner, load_key
 from bot.conversation.core import Conversation
 from bot.conversation.turn import Deps
 from bot.delivery import Delivery
+from bot.digest.send import DIGEST_CHECK_SECONDS, run_digest_job
+from scheduler import jobs as jobs_module
+from scheduler.calendar import WorkCalendar
+from scheduler.policy import snooze_until
+from scheduler.reminder_config import ReminderSettings, load_reminder_settings
 from storage.db import transaction
 from storage.models import ChannelIdentity, Person
 from storage.vocab import PersonRole
@@ -23,14 +30,31 @@ log = logging.getLogger(__name__)
 DELIVERY_SECONDS = 5
 
 
-def build_deps(app: App) -> Deps:
+@dataclass(frozen=True)
+class Rules:
+    """The working-day calendar and the reminder rules, loaded once from the settings."""
+
+    calendar: WorkCalendar
+    reminders: ReminderSettings
+
+
+def load_rules(app: App) -> Rules:
+    tz = app.settings.timezone
+    calendar = WorkCalendar.load(app.settings.calendar_file, timezone=tz)
+    return Rules(calendar, load_reminder_settings(app.settings.reminder_config_file))
+
+
+def build_deps(app: App, rules: Rules) -> Deps:
     signer = ButtonSigner(load_key(app.settings.data_dir))
+    calendar, defaults = rules.calendar, rules.reminders.defaults
     return Deps(
         sessions=app.sessions,
         clock=app.clock,
         timezone=app.settings.timezone,
         signer=signer,
         evidence_dir=app.settings.data_dir / "minh-chung",
+        days_late=calendar.working_days_between,
+        snooze_until=lambda now, _tz: snooze_until(now, calendar, defaults),
     )
 
 
@@ -45,28 +69,63 @@ def build_delivery(app: App, deps: Deps, channels: Sequence[Channel]) -> Deliver
     )
 
 
-def build_scheduler(app: App, delivery: Delivery) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(timezone=app.settings.timezone)
+class Jobs:
+    """Runs scheduled coroutines shielded, so stopping waits for them instead of cutting
+    a database write in half."""
+
+    def __init__(self) -> None:
+        self._running: set[asyncio.Task[Any]] = set()
+
+    def guard(self, job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def shielded(*args: Any, **kwargs: Any) -> Any:
+            task = asyncio.ensure_future(job(*args, **kwargs))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+            try:
+                return await asyncio.shield(task)
+            except asyncio.CancelledError:
+                return None  # the scheduler is stopping; `drain` waits for the task itself
+
+        return shielded
+
+    async def drain(self) -> None:
+        await asyncio.gather(*self._running, return_exceptions=True)
+
+
+def build_scheduler(app: App, rules: Rules, delivery: Delivery, jobs: Jobs) -> AsyncIOScheduler:
+    scheduler = jobs_module.build_scheduler(
+        app.settings.timezone,
+        sessions=app.sessions,
+        now=app.clock.now,
+        calendar=rules.calendar,
+        config_for_plan=rules.reminders.for_plan,
+        run=jobs.guard,
+    )
+    jobs_module.add_delivery_job(
+        scheduler, jobs.guard(delivery.run_once), every=DELIVERY_SECONDS, first_run=app.clock.now()
+    )
     scheduler.add_job(
-        delivery.run_once,
+        jobs.guard(run_digest_job),  # sends only once the week's DIGEST_SCHEDULE moment has passed
         "interval",
-        seconds=DELIVERY_SECONDS,
-        id="delivery",
+        seconds=DIGEST_CHECK_SECONDS,
+        id="digest",
+        kwargs={"app": app},
         replace_existing=True,
         coalesce=True,
         max_instances=1,
-        next_run_time=app.clock.now(),  # deliver at once what waited while the service was down
     )
     return scheduler
 
 
 async def serve(app: App, channels: Sequence[Channel], stop: asyncio.Event) -> None:
     """Run until `stop` is set (a signal, or the console's input ending)."""
-    deps = build_deps(app)
+    rules = load_rules(app)
+    deps = build_deps(app, rules)
     conversation = Conversation(deps)
     delivery = build_delivery(app, deps, channels)
     await start_channels(conversation, channels)
-    scheduler = build_scheduler(app, delivery)
+    jobs = Jobs()
+    scheduler = build_scheduler(app, rules, delivery, jobs)
     scheduler.start()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -77,6 +136,7 @@ async def serve(app: App, channels: Sequence[Channel], stop: asyncio.Event) -> N
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
+        await jobs.drain()
         for channel in reversed(channels):
             await channel.stop()
 

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from scheduler.digest_periods import ND09_CUTOFF_DAY, ScheduleError, WeeklySchedule
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/nhacviec.db"
 _PLACEHOLDERS = re.compile(
     r"^(|changeme|change-me|change_me|your[-_ ].*|<.*>|x+|\.\.\.|todo|token|secret|placeholder)$",
@@ -35,6 +37,10 @@ class Settings:
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     zalo_bot_token: str | None = None
     log_level: str = "INFO"
+    reminder_config_file: Path | None = None  # per-plan reminder rules (YAML)
+    calendar_file: Path | None = None  # extra days off / make-up days, merged with the shipped
+    digest_schedule: str = "fri 15:00"  # weekday and local time of the weekly digest
+    report_cutoff_day: int = ND09_CUTOFF_DAY  # report periods end on this day (0: month end)
 
     def __repr__(self) -> str:
         # Tokens must never reach logs, even through a debug print of the settings.
@@ -68,7 +74,40 @@ def load_settings(
         or Settings.telegram_file_base_url,
         zalo_bot_token=_secret(values, "ZALO_BOT_TOKEN", None),
         log_level=(values.get("LOG_LEVEL") or "INFO").upper(),
+        reminder_config_file=_optional_file(values, "REMINDER_CONFIG_FILE"),
+        calendar_file=_optional_file(values, "CALENDAR_FILE"),
+        digest_schedule=_schedule(values.get("DIGEST_SCHEDULE") or Settings.digest_schedule),
+        report_cutoff_day=_cutoff_day(values.get("REPORT_CUTOFF_DAY")),
     )
+
+
+def _schedule(value: str) -> str:
+    try:
+        WeeklySchedule.parse(value)
+    except ScheduleError as exc:
+        raise SettingsError(f"DIGEST_SCHEDULE: {exc}") from exc
+    return value
+
+
+def _cutoff_day(value: str | None) -> int:
+    """The reporting regime's cut-off day; 0 means calendar periods ending on the month's end."""
+    text = (value or "").strip()
+    if not text:
+        return ND09_CUTOFF_DAY
+    if not text.isdigit() or int(text) > 27:
+        raise SettingsError(f"REPORT_CUTOFF_DAY={text!r} must be a day from 1 to 27, or 0")
+    return int(text)
+
+
+def _optional_file(values: dict[str, str], name: str) -> Path | None:
+    """An unset path is None; a set one must name an existing file."""
+    value = values.get(name, "").strip()
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise SettingsError(f"{name}={value!r} is not a file; fix the path or unset {name}")
+    return path
 
 
 def _timezone(name: str) -> ZoneInfo:

@@ -237,3 +237,17 @@ class AuditLog(SQLModel, table=True):
     actor: str
     action: str = _code(48)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Digest(SQLModel, table=True):
+    """One digest's figures as sent, so the next one can show what changed."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("plan_id", "kind", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plans.id", ondelete="CASCADE")
+    kind: str = _code(16)  # "weekly", or "report" for a quarter, half-year or year report
+    period: str = _code(16)  # "2023-W26", "2023-Q1", "2023-H1", "2023-Q3", "2023-Y"
+    at: datetime = _at()
+    figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _at()

@@ -52,3 +52,8 @@ class ReminderKind(StrEnum):
     ESCALATION = "escalation"
     MONTHLY_CHECKIN = "monthly_checkin"
     SNOOZED = "snoozed"
+
+
+class DigestKind(StrEnum):
+    WEEKLY = "weekly"
+    REPORT = "report"  # the written report at a quarter's, half-year's or year's end

@@ -7,6 +7,7 @@ from bot.conversation import actions
 from bot.conversation.invites import CODE_SHAPE, create_invite, redeem
 from bot.conversation.turn import Turn, say
 from bot.conversation.views import overdue_list, rollup, unit_status
+from bot.digest.preview import digest_command
 from bot.texts import conversation as t
 from storage import queries
 from storage.models import Plan, Unit
@@ -196,4 +197,5 @@ _COMMANDS = {
     "/update": _update,
     "/xong": _done,
     "/invite": _invite,
+    "/digest": digest_command,
 }

@@ -41,7 +41,9 @@ async def render(
     payload = row.payload or {}
     if "text" in payload:
         buttons = _buttons(payload.get("buttons", []), payload.get("target", 0), person, signer)
-        return Outbound(text=payload["text"], buttons=buttons)
+        # A digest row may carry a file (chart, Excel, report) and Telegram HTML.
+        file_path, html = payload.get("file_path"), bool(payload.get("html"))
+        return Outbound(text=payload["text"], buttons=buttons, file_path=file_path, html=html)
     assignment = await session.get(Assignment, row.assignment_id)
     task = await session.get(Task, assignment.task_id)  # type: ignore[union-attr]
     unit = await session.get(Unit, assignment.unit_id)  # type: ignore[union-attr]

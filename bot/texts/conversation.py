@@ -93,12 +93,14 @@ HELP_COORDINATOR = (
     "/overdue — nhiệm vụ quá hạn của tất cả đơn vị\n"
     "/tasks TÊN ĐƠN VỊ — nhiệm vụ đang mở của một đơn vị\n"
     "/invite TÊN ĐƠN VỊ [đầu mối|phó|điều phối|lãnh đạo] — tạo mã mời\n"
+    "/digest — bản tổng hợp tuần tính đến lúc này, kèm biểu đồ và tệp Excel\n"
     "Đề nghị gia hạn được gửi đến anh/chị kèm nút Đồng ý / Không đồng ý."
 )
 HELP_LEADER = (
     "Hướng dẫn (lãnh đạo):\n"
     "/status — tổng hợp theo lĩnh vực và đơn vị; /status TÊN ĐƠN VỊ — một đơn vị\n"
-    "/overdue — nhiệm vụ quá hạn của tất cả đơn vị"
+    "/overdue — nhiệm vụ quá hạn của tất cả đơn vị\n"
+    "/digest — bản tổng hợp tuần tính đến lúc này, kèm biểu đồ và tệp Excel"
 )
 
 

@@ -9,6 +9,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("tasks", "Nhiệm vụ đang mở, cập nhật nhanh"),
     ("update", "Cập nhật nhiệm vụ: /update MÃ nội dung"),
     ("invite", "Tạo mã mời đăng ký (Phòng Nội vụ)"),
+    ("digest", "Tổng hợp tuần (Phòng Nội vụ, lãnh đạo)"),
 )
 
 # Shown when the conversation failed on a message, so the person is not left waiting.

@@ -1,0 +1,120 @@
+"""`nhacviec digest`: write a digest's files (and print its text) without sending anything."""
+
+import argparse
+import asyncio
+import sys
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from bot import texts
+from bot.app import App
+from bot.digest.service import (
+    FORMATS,
+    DigestKit,
+    active_plans,
+    plan_by_number,
+    slug,
+    write_files,
+    write_period_report,
+)
+from bot.digest.text import PLAIN, message
+from scheduler.digest_periods import latest_ended
+from storage.models import Plan
+
+DEFAULT_FORMATS = "text,png,xlsx"
+NO_PLANS = "Chưa có kế hoạch nào để tổng hợp."
+WROTE = "Đã ghi: {path}"
+
+
+def add_digest_commands(sub: Any) -> None:
+    """Add `digest` to the `nhacviec` subcommands."""
+    digest = sub.add_parser(
+        "digest", help="lập bản tổng hợp tuần: nội dung, biểu đồ, Excel, báo cáo"
+    )
+    digest.add_argument("--at", type=_moment, help="số liệu tại thời điểm, ví dụ 2023-06-30T15:00")
+    digest.add_argument("--plan", help="số kế hoạch, ví dụ 32/KH-UBND (mặc định: mọi kế hoạch)")
+    digest.add_argument("--out", type=Path, help="thư mục ghi tệp (mặc định: data/digests/...)")
+    digest.add_argument(
+        "--format",
+        type=_formats,
+        default=_formats(DEFAULT_FORMATS),
+        help="text,png,xlsx,docx (docx: báo cáo của kỳ gần nhất đã chốt số liệu)",
+    )
+    digest.set_defaults(handler=_digest)
+
+
+def _moment(value: str) -> datetime | date:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            return datetime.strptime(value, "%d/%m/%Y").date()  # noqa: DTZ007 (a date only)
+        except ValueError:
+            raise argparse.ArgumentTypeError(texts.BAD_DATETIME.format(value=value)) from None
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    wanted = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
+    unknown = [v for v in wanted if v not in FORMATS]
+    if unknown or not wanted:
+        choices = ",".join(FORMATS)
+        raise argparse.ArgumentTypeError(
+            f"định dạng {', '.join(unknown)!s} không có; dùng: {choices}"
+        )
+    return wanted
+
+
+def _at(value: datetime | date | None, app: App) -> datetime:
+    """A bare date means the end of that day's office hours; a naive time is local."""
+    tz = app.settings.timezone
+    if value is None:
+        return app.clock.now().astimezone(tz)
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time(17, 30), tzinfo=tz)
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+
+
+async def _digest(app: App, args: argparse.Namespace) -> int:
+    at = _at(args.at, app)
+    kit = DigestKit.from_settings(app.settings)
+    async with app.sessions() as session:
+        if args.plan:
+            plan = await plan_by_number(session, args.plan)
+            if plan is None:
+                sys.stderr.write(texts.PLAN_NOT_FOUND.format(number=args.plan) + "\n")
+                return 2
+            plans = [plan]
+        else:
+            plans = await active_plans(session, today=at.date())
+    if not plans:
+        sys.stderr.write(NO_PLANS + "\n")
+        return 1
+    for plan in plans:
+        out = args.out / slug(plan.number) if args.out and len(plans) > 1 else args.out
+        await _one(app, kit, plan, at, args.format, out)
+    return 0
+
+
+async def _one(
+    app: App, kit: DigestKit, plan: Plan, at: datetime, formats: tuple[str, ...], out: Path | None
+) -> None:
+    period = latest_ended(at.date(), kit.cutoff_day) if "docx" in formats else None
+    async with app.sessions() as session:
+        figures = await kit.figures(session, plan, at)
+        report = (
+            await kit.figures(session, plan, kit.period_end(period), period) if period else None
+        )
+    folder = out or kit.folder(plan, figures.today)
+    if "text" in formats:
+        sys.stdout.write("\n".join(message(figures, PLAIN)) + "\n")
+    files = await asyncio.to_thread(write_files, figures, folder, formats)
+    paths = files.paths()
+    if period is not None and report is not None:
+        paths.append(
+            await asyncio.to_thread(
+                write_period_report, report, period, folder, kit.style, at.date()
+            )
+        )
+    for path in paths:
+        sys.stdout.write(WROTE.format(path=path) + "\n")

@@ -1,0 +1,1 @@
+"""The digest as people receive it: chat message, chart, Excel file and written report."""

@@ -1,0 +1,89 @@
+"""The digest's chart: share done by area and by unit, as a PNG.
+
+Drawn on matplotlib's Agg canvas directly (no pyplot): no GUI backend is ever chosen, and
+no global state is touched, so charts can be drawn from a worker thread. Every text element
+names DejaVu Sans, which ships with matplotlib and has the Vietnamese glyphs.
+"""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from bot.digest.text import dmy, short
+from bot.texts import digest as t
+from scheduler.digest_figures import Figures, Line
+
+FONT = "DejaVu Sans"
+EACH_END = 15  # with many units, the chart shows the top and bottom ones
+COLORS = ("#2e7d32", "#f9a825", "#cfd8dc")  # on time, late, not yet done
+WIDTH_IN, DPI = 10.0, 100
+
+
+def write_chart(figures: Figures, path: Path) -> Path:
+    """Draw the chart into `path` (a .png) and return it."""
+    units, units_title = _pick(figures.units)
+    rows = [max(len(figures.areas), 1), max(len(units), 1)]
+    fig = Figure(figsize=(WIDTH_IN, 1.8 + 0.32 * sum(rows)), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    grid = fig.add_gridspec(2, 1, height_ratios=rows)
+    day = dmy(figures.today)
+    fig.suptitle(t.CHART_TITLE.format(plan=figures.plan.number, day=day), fontfamily=FONT)
+    _bars(fig.add_subplot(grid[0]), figures.areas, t.CHART_AREAS)
+    units_axes = fig.add_subplot(grid[1])
+    _bars(units_axes, units, units_title)
+    if len(units) < len(figures.units):  # a dashed rule where the hidden middle would be
+        units_axes.axhline(EACH_END - 0.5, color="#455a64", linestyle="--", linewidth=0.8)
+    if figures.units:
+        handles, labels = units_axes.get_legend_handles_labels()
+        fig.legend(
+            handles, labels, loc="outside lower center", ncols=3, prop={"family": FONT, "size": 9}
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png")
+    return path
+
+
+def _pick(units: Sequence[Line]) -> tuple[Sequence[Line], str]:
+    """All units when they fit; otherwise the best and the worst, and a title that says so."""
+    if len(units) <= 2 * EACH_END:
+        return units, t.CHART_UNITS
+    title = t.CHART_UNITS_CUT.format(top=EACH_END, bottom=EACH_END, count=len(units))
+    return [*units[:EACH_END], *units[-EACH_END:]], title
+
+
+def _bars(ax: Axes, lines: Sequence[Line], title: str) -> None:
+    """Stacked bars of on time, late and open, in percent of each line's total."""
+    ax.set_title(title, fontfamily=FONT, fontsize=11, loc="left")
+    if not lines:
+        ax.text(0.5, 0.5, t.CHART_EMPTY, ha="center", va="center", fontfamily=FONT)
+        ax.set_axis_off()
+        return
+    rows = range(len(lines))
+    shares = [_shares(line) for line in lines]
+    left = [0.0] * len(lines)
+    labels = (t.CHART_ON_TIME, t.CHART_LATE, t.CHART_OPEN)
+    for part, (color, label) in enumerate(zip(COLORS, labels, strict=True)):
+        widths = [s[part] for s in shares]
+        ax.barh(rows, widths, left=left, color=color, label=label, height=0.7)
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    for row, line in zip(rows, lines, strict=True):
+        c = line.counts
+        note = f"{c.done}/{c.total} ({c.pct_done}%)"
+        ax.text(101, row, note, va="center", fontsize=8, fontfamily=FONT)
+    ax.set_yticks(list(rows), labels=[short(line.name, 42) for line in lines], fontfamily=FONT)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_ylim(len(lines) - 0.5, -0.5)  # the first line (best unit, first area) on top
+    ax.set_xlim(0, 118)
+    ax.set_xticks([0, 25, 50, 75, 100])
+    ax.set_xlabel(t.CHART_AXIS, fontfamily=FONT, fontsize=9)
+
+
+def _shares(line: Line) -> tuple[float, float, float]:
+    c = line.counts
+    if not c.total:
+        return 0.0, 0.0, 0.0
+    on_time, late = 100 * c.done_on_time / c.total, 100 * c.done_late / c.total
+    return on_time, late, 100 - on_time - late

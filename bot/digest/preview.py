@@ -1,0 +1,59 @@
+"""/digest in the chat: the digest as of now, with its chart and Excel file (stores nothing)."""
+
+import asyncio
+
+from bot.channels.base import Answer, Outbound
+from bot.conversation.turn import Turn, say
+from bot.digest.service import DigestKit, active_plans, plan_by_number, write_files
+from bot.digest.text import dm, dmy, for_channel, message
+from bot.texts import conversation as c
+from bot.texts import digest as t
+from storage.models import Plan
+from storage.vocab import PersonRole
+
+PREVIEW_FOLDER = "xem-truoc"  # beside the week's sent files, never over them
+
+
+async def digest_command(turn: Turn, rest: str) -> Answer:
+    """/digest [SỐ KẾ HOẠCH] — coordinators and leaders see the digest now."""
+    person = turn.person
+    assert person is not None
+    if person.role not in (PersonRole.COORDINATOR, PersonRole.LEADER):
+        return say(c.NOT_ALLOWED)
+    plans = await _plans(turn, rest.strip())
+    if isinstance(plans, Answer):
+        return plans
+    kit = DigestKit(
+        timezone=turn.deps.timezone,
+        # The evidence folder sits in the service's data folder; digests go beside it.
+        out_root=turn.deps.evidence_dir.parent / "digests",
+        working_days=turn.deps.days_late,  # the service gives it the working-day calendar
+    )
+    answer = Answer()
+    for plan in plans:
+        answer.messages += await _plan_messages(turn, kit, plan)
+    return answer
+
+
+async def _plans(turn: Turn, number: str) -> list[Plan] | Answer:
+    if number:
+        plan = await plan_by_number(turn.session, number)
+        return [plan] if plan else say(t.DIGEST_PLAN_UNKNOWN.format(number=number))
+    plans = await active_plans(turn.session, today=turn.local.date())
+    return plans or say(t.DIGEST_NONE)
+
+
+async def _plan_messages(turn: Turn, kit: DigestKit, plan: Plan) -> list[Outbound]:
+    """The message parts for this channel, then the chart and the Excel file."""
+    figures = await kit.figures(turn.session, plan, turn.now)
+    folder = kit.folder(plan, figures.today) / PREVIEW_FOLDER
+    files = await asyncio.to_thread(write_files, figures, folder, ("png", "xlsx"))
+    fmt = for_channel(turn.inbound.channel)
+    messages = [Outbound(text=part, html=fmt.html) for part in message(figures, fmt)]
+    week = {"plan": plan.number, "first": dm(figures.week[0]), "last": dmy(figures.week[1])}
+    if files.chart:
+        messages.append(Outbound(text=t.CHART_CAPTION.format(**week), file_path=str(files.chart)))
+    if files.workbook:
+        caption = t.WORKBOOK_CAPTION.format(plan=plan.number, day=dmy(figures.today))
+        messages.append(Outbound(text=caption, file_path=str(files.workbook)))
+    return messages

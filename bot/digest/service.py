@@ -1,0 +1,124 @@
+"""Making a digest: which plans, their figures, and the files, written where the service keeps them."""
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.digest.chart import write_chart
+from bot.digest.report import ReportStyle, write_report
+from bot.digest.workbook import write_workbook
+from bot.settings import Settings
+from scheduler.calendar import WorkCalendar
+from scheduler.digest import compute
+from scheduler.digest_figures import Figures
+from scheduler.digest_periods import ND09_CUTOFF_DAY, ReportPeriod
+from storage.models import Assignment, Plan, Task
+from storage.vocab import AssignmentStatus
+
+FORMATS = ("text", "png", "xlsx", "docx")
+_UNSAFE = re.compile(r"[^0-9A-Za-z]+")
+
+
+@dataclass(frozen=True)
+class DigestKit:
+    """What making a digest needs from the composition root."""
+
+    timezone: ZoneInfo
+    out_root: Path  # files go to out_root/<plan>/<yyyy-mm-dd>/
+    working_days: Callable[[date, date], int]
+    cutoff_day: int = ND09_CUTOFF_DAY
+    style: ReportStyle = field(default_factory=ReportStyle)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "DigestKit":
+        calendar = WorkCalendar.load(settings.calendar_file, timezone=settings.timezone)
+        return cls(
+            timezone=settings.timezone,
+            out_root=settings.data_dir / "digests",
+            working_days=calendar.working_days_between,
+            cutoff_day=settings.report_cutoff_day,
+        )
+
+    def folder(self, plan: Plan, day: date) -> Path:
+        return (self.out_root / slug(plan.number) / day.isoformat()).resolve()
+
+    async def figures(
+        self,
+        session: AsyncSession,
+        plan: Plan,
+        at: datetime,
+        period: ReportPeriod | None = None,
+    ) -> Figures:
+        return await compute(
+            session,
+            plan=plan,
+            at=at,
+            tz=self.timezone,
+            working_days=self.working_days,
+            period=period,
+        )
+
+    def period_end(self, period: ReportPeriod) -> datetime:
+        """The report's moment: the last instant of its data cut-off day, local time."""
+        following = datetime.combine(period.end + timedelta(days=1), time(), tzinfo=self.timezone)
+        return following - timedelta(microseconds=1)
+
+
+def slug(number: str) -> str:
+    """A plan number as a folder or file name: 32/KH-UBND → 32-KH-UBND."""
+    return _UNSAFE.sub("-", number).strip("-") or "ke-hoach"
+
+
+@dataclass(frozen=True)
+class DigestFiles:
+    chart: Path | None = None
+    workbook: Path | None = None
+
+    def paths(self) -> list[Path]:
+        return [p for p in (self.chart, self.workbook) if p is not None]
+
+
+def write_files(figures: Figures, folder: Path, formats: Iterable[str]) -> DigestFiles:
+    """The chart and the Excel file, as asked (CPU work: callers run it in a thread)."""
+    wanted = set(formats)
+    name = f"tong-hop-{slug(figures.plan.number)}-{figures.today.isoformat()}"
+    return DigestFiles(
+        chart=write_chart(figures, folder / f"{name}.png") if "png" in wanted else None,
+        workbook=write_workbook(figures, folder / f"{name}.xlsx") if "xlsx" in wanted else None,
+    )
+
+
+def report_path(folder: Path, figures: Figures, period: ReportPeriod) -> Path:
+    return folder / f"bao-cao-{slug(figures.plan.number)}-{period.key}.docx"
+
+
+def write_period_report(
+    figures: Figures, period: ReportPeriod, folder: Path, style: ReportStyle, dated: date
+) -> Path:
+    return write_report(figures, period, report_path(folder, figures, period), style, dated)
+
+
+async def active_plans(session: AsyncSession, *, today: date) -> list[Plan]:
+    """Plans of this year, and older ones that still have work not done."""
+    open_work = exists(
+        select(Assignment.id)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(
+            Task.plan_id == Plan.id,
+            Assignment.cancelled_at.is_(None),
+            Task.cancelled_at.is_(None),
+            Assignment.status != AssignmentStatus.DONE,
+        )
+    )
+    query = select(Plan).where(or_(Plan.year >= today.year, open_work)).order_by(Plan.number)
+    return list((await session.execute(query)).scalars())
+
+
+async def plan_by_number(session: AsyncSession, number: str) -> Plan | None:
+    return (await session.execute(select(Plan).where(Plan.number == number))).scalar_one_or_none()

@@ -1,0 +1,158 @@
+"""The digest's full detail as an .xlsx: one sheet per list, ready to filter and print."""
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from bot.texts import digest as t
+from scheduler.digest_figures import Counts, Figures, Line
+
+DATE_FORMAT = "DD/MM/YYYY"
+MOMENT_FORMAT = "DD/MM/YYYY HH:MM"
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def write_workbook(figures: Figures, path: Path) -> Path:
+    """Write every figure and list of the digest into `path` (an .xlsx) and return it."""
+    # Write-only mode streams rows to the file: tens of thousands of overdue rows stay cheap.
+    book = Workbook(write_only=True)
+    summary = [(label, *_summary_values(key, figures)) for key, label in t.SUMMARY_ROWS]
+    _table(book, t.SHEET_SUMMARY, t.SUMMARY_HEADER, summary, (34, 22, 10, 24))
+    _table(book, t.SHEET_AREAS, t.AREAS_HEADER, _count_rows(figures.areas, numbered=True), (6, 44))
+    _table(book, t.SHEET_UNITS, t.UNITS_HEADER, _count_rows(figures.units), (9, 40))
+    _table(
+        book,
+        t.SHEET_OVERDUE,
+        t.OVERDUE_HEADER,
+        _overdue_rows(figures),
+        (6, 10, 60, 30, 32, 12, 10, 12, 16),
+    )
+    _table(
+        book,
+        t.SHEET_BLOCKERS,
+        t.BLOCKERS_HEADER,
+        _blocker_rows(figures),
+        (6, 10, 50, 32, 12, 12, 60),
+    )
+    _table(book, t.SHEET_DUE, t.DUE_HEADER, _due_rows(figures), (6, 10, 60, 32, 12, 16))
+    _table(book, t.SHEET_WATCH, t.WATCH_HEADER, _watch_rows(figures), (36, 24, 50))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def _summary_values(key: str, f: Figures) -> tuple[Any, ...]:
+    if key == "plan":
+        return (f.plan.number, None, None)
+    if key == "at":
+        return (f.at.replace(tzinfo=None), None, None)  # Excel has no time zones: local time
+    if key == "tasks":
+        return (f.tasks, None, None)
+    value = f.totals.done if key == "done" else getattr(f.totals, key)
+    change = None
+    if f.change is not None:
+        change = f.change.done if key == "done" else getattr(f.change, key)
+    pct = round(100 * value / f.totals.total, 1) if f.totals.total and key != "total" else None
+    return (value, pct, change)
+
+
+def _count_rows(lines: Sequence[Line], *, numbered: bool = False) -> Iterable[tuple[Any, ...]]:
+    for n, line in enumerate(lines, start=1):
+        c: Counts = line.counts
+        change = line.change.done if line.change is not None else None
+        yield (
+            n if numbered else line.rank,
+            line.name,
+            c.total,
+            c.done_on_time,
+            c.done_late,
+            c.in_progress,
+            c.not_started,
+            c.blocked,
+            c.extension_requested,
+            c.overdue,
+            round(100 * c.ratio, 1),
+            change,
+        )
+
+
+def _overdue_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
+    for n, o in enumerate(f.overdue, start=1):
+        status = t.STATUS_NAME.get(o.status, o.status)  # type: ignore[call-overload]
+        yield (n, o.task_code, o.title, o.area, o.unit, o.deadline, o.days, o.working_days, status)
+
+
+def _blocker_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
+    for n, b in enumerate(f.blockers, start=1):
+        yield (n, b.task_code, b.title, b.unit, b.deadline, b.since, b.note)
+
+
+def _due_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
+    for n, d in enumerate(f.due_next_week, start=1):
+        status = t.STATUS_NAME.get(d.status, d.status)  # type: ignore[call-overload]
+        yield (n, d.task_code, d.title, d.unit, d.deadline, status)
+
+
+def _watch_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
+    for s in f.silent:
+        last = (
+            t.WATCH_LAST.format(day=s.last_update.strftime("%d/%m/%Y"))
+            if s.last_update
+            else t.WATCH_NEVER
+        )
+        yield (s.unit, t.WATCH_SILENT, last)
+    for u in f.unreachable:
+        people = ", ".join(u.people)
+        yield (
+            u.unit,
+            t.WATCH_UNREACHABLE,
+            t.WATCH_SINCE.format(people=people, day=u.since.strftime("%d/%m/%Y")),
+        )
+    for name in f.no_focal:
+        yield (name, t.WATCH_NO_FOCAL, None)
+
+
+def _table(
+    book: Workbook,
+    title: str,
+    header: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    widths: Sequence[int],
+) -> None:
+    """Header row frozen and filterable; dates as real dates shown dd/mm/yyyy."""
+    sheet = book.create_sheet(title)
+    listed = list(rows)
+    # Streamed sheets take their layout before the first row.
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(listed) + 1}"
+    sheet.append([_header_cell(sheet, text) for text in header])
+    for row in listed:
+        sheet.append([_cell(sheet, value) for value in row])
+
+
+def _header_cell(sheet: Any, text: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
+    return cell
+
+
+def _cell(sheet: Any, value: Any) -> Any:
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = MOMENT_FORMAT
+        return cell
+    if isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATE_FORMAT
+        return cell
+    return value

@@ -1,0 +1,70 @@
+"""The written progress report's words (plan section III.2), as administrative documents read."""
+
+NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+NUMBER = "Số:        /BC-{code}"
+PLACE_DATE = "{place}, ngày {day} tháng {month} năm {year}"
+KIND = "BÁO CÁO"
+SUBJECT = "Kết quả thực hiện Kế hoạch số {number}{issued}{body}{about}, {period}"
+ISSUED = " ngày {day}"
+OF_BODY = " của {body}"
+ABOUT = " về {title}"
+PERIODS = {
+    "quarter": "quý {roman} năm {year}",
+    "half": "6 tháng đầu năm {year}",
+    "year": "năm {year}",
+}
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+INTRO = (
+    "Thực hiện Kế hoạch số {number}{issued}{body}{about}, {issuer} báo cáo kết quả thực hiện "
+    "{period} (số liệu từ ngày {start} đến ngày {end}) như sau:"
+)
+PART_RESULTS = "I. KẾT QUẢ THỰC HIỆN"
+OVERALL = "1. Kết quả chung"
+OVERALL_TEXT = (
+    "Kế hoạch có {tasks} nhiệm vụ, giao {total} lượt cho {units} đơn vị thực hiện. Đến ngày "
+    "{end}, đã hoàn thành {done}/{total} lượt ({pct}%), trong đó {on_time} lượt đúng hạn, "
+    "{late} lượt quá hạn; trong kỳ báo cáo hoàn thành {done_in} lượt."
+)
+OPEN_TEXT = (
+    "Đang thực hiện {in_progress} lượt; chưa thực hiện {not_started} lượt; có vướng mắc "
+    "{blocked} lượt; đề nghị gia hạn {extension} lượt. Quá hạn chưa hoàn thành: {overdue} lượt."
+)
+BY_AREA = "2. Kết quả theo từng lĩnh vực"
+AREA_TABLE_HEADER = (
+    "STT",
+    "Lĩnh vực",
+    "Tổng số",
+    "Hoàn thành đúng hạn",
+    "Hoàn thành quá hạn",
+    "Chưa hoàn thành",
+    "Quá hạn",
+    "Tỉ lệ hoàn thành (%)",
+)
+AREA_TOTAL = "Tổng cộng"
+AREA_HEAD = "2.{n}. {name}"
+AREA_TEXT = "Hoàn thành {done}/{total} lượt ({pct}%); quá hạn chưa hoàn thành {overdue} lượt."
+AREA_UNFINISHED = "Nhiệm vụ quá hạn chưa hoàn thành:"
+UNFINISHED_LINE = "- Nhiệm vụ {code}: {title} (hạn {deadline}) — {units}."
+MORE_UNITS = "và {count} đơn vị khác"
+PART_ISSUES = "II. TỒN TẠI, HẠN CHẾ, KHÓ KHĂN, VƯỚNG MẮC"
+BLOCKER_LINE = "- {unit}, nhiệm vụ {code}: {note}"
+BLOCKER_NO_NOTE = "chưa nêu nội dung vướng mắc"
+MORE_BLOCKERS = "- Và {count} vướng mắc khác (chi tiết tại tệp Excel tổng hợp kèm theo)."
+SILENT_LINE = "- Các đơn vị chưa báo cáo tiến độ trong 14 ngày: {units}."
+NO_FOCAL_LINE = "- Các đơn vị chưa đăng ký cán bộ đầu mối: {units}."
+NO_ISSUES = "Không có khó khăn, vướng mắc được báo cáo trong kỳ."
+PART_PROPOSALS = "III. ĐỀ XUẤT, KIẾN NGHỊ"
+PROPOSAL = (
+    "Đề nghị các phòng, ban, đơn vị, UBND các xã, thị trấn có nhiệm vụ quá hạn khẩn trương "
+    "hoàn thành, báo cáo kết quả về {parent} (qua {issuer}) để tổng hợp, báo cáo theo quy định."
+)
+CLOSING = "Trên đây là báo cáo kết quả thực hiện Kế hoạch số {number} {period} của {issuer}./."
+RECIPIENTS = "Nơi nhận:"
+RECIPIENT_LINES = (
+    "- {parent} (để báo cáo);",
+    "- Chủ tịch, các Phó Chủ tịch {parent};",
+    "- Lưu: VT, {code}.",
+)
+SIGNER_TITLE = "TRƯỞNG PHÒNG"

@@ -1,0 +1,251 @@
+"""The weekly digest's figures for one plan, as of a moment `at` (pure: no clock is read).
+
+Definitions (each assignment — one unit's share of a task — counts once):
+    done on time   status done, completed on or before its deadline (local day), or no deadline
+    done late      status done, completed on a local day after its deadline
+    in progress, not started, blocked, extension requested — by status
+    overdue        deadline before `at`'s local day and not done (cuts across the above)
+    % done         (on time + late) / total, halves rounded up
+    change         each count minus the previous stored weekly digest's
+    silent         units with open work and no update by their own people in 14 days
+    unreachable    units whose focal person blocked the bot; no focal: none registered
+    due next week  not done, deadline Monday to Sunday of the following week
+"""
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler import digest_sql as q
+from scheduler.digest_figures import (
+    Blocker,
+    Counts,
+    DueItem,
+    Figures,
+    Line,
+    OverdueItem,
+    PlanInfo,
+    Silent,
+    Unreachable,
+    stored_counts,
+)
+from scheduler.digest_periods import ReportPeriod, next_week, week_key, week_of
+from storage.digests import previous_digest
+from storage.models import Plan
+from storage.vocab import DigestKind
+
+WorkingDays = Callable[[date, date], int]  # working days in (start, end]
+SILENCE = timedelta(days=14)
+NO_AREA = "Chưa phân lĩnh vực"  # data, not chat text: the row label for tasks with no area
+
+
+def weekdays_between(start: date, end: date) -> int:
+    """Monday-Friday days in (start, end]: the fallback when no holiday calendar is given."""
+    days = (end - start).days
+    return sum(1 for i in range(1, days + 1) if (start + timedelta(days=i)).weekday() < 5)
+
+
+async def compute(
+    session: AsyncSession,
+    *,
+    plan: Plan,
+    at: datetime,
+    tz: ZoneInfo,
+    working_days: WorkingDays = weekdays_between,
+    period: ReportPeriod | None = None,
+) -> Figures:
+    """Every figure of the digest of `plan` as of `at` (aware)."""
+    assert plan.id is not None
+    local = at.astimezone(tz)
+    offset = local.utcoffset() or timedelta(0)
+    state = q.state_cte(plan.id, at)
+    cells = await q.count_cells(session, state, today=local.date(), offset=offset)
+    previous = await previous_digest(
+        session,
+        plan_id=plan.id,
+        kind=DigestKind.WEEKLY,
+        before=at,
+        other_than=week_key(local.date()),
+    )
+    before: dict[str, Any] = previous.figures if previous else {}
+    units = _lines(_sum_by(cells, 1, lambda r: r.name), stored_counts(before, "units"))
+    totals = sum((line.counts for line in units), Counts())
+    open_units = {line.key: line.name for line in units if line.counts.done < line.counts.total}
+    return Figures(
+        plan=_plan_info(plan),
+        at=local,
+        today=local.date(),
+        week=week_of(local.date()),
+        next_week=next_week(local.date()),
+        tasks=await q.task_count(session, state),
+        totals=totals,
+        change=totals.minus(Counts.from_dict(before["totals"])) if previous else None,
+        previous_at=previous.at if previous else None,
+        areas=await _areas(session, plan.id, cells, stored_counts(before, "areas")),
+        units=_ranked(units),
+        done_in=await _done_in(session, state, period, offset),
+        **await _lists(session, state, at, tz, working_days, open_units),
+    )
+
+
+async def _done_in(
+    session: AsyncSession, state: Any, period: ReportPeriod | None, offset: timedelta
+) -> int | None:
+    if period is None:
+        return None
+    return await q.done_between(session, state, start=period.start, end=period.end, offset=offset)
+
+
+async def _lists(
+    session: AsyncSession,
+    state: Any,
+    at: datetime,
+    tz: ZoneInfo,
+    working_days: WorkingDays,
+    open_units: dict[int | None, str],
+) -> dict[str, Any]:
+    """The digest's row lists: overdue, blockers, units to watch, what is due next week."""
+    today = at.astimezone(tz).date()
+    first, last = next_week(today)
+    people = await q.focal_people(session)
+    return {
+        "overdue": _overdue(await q.overdue_rows(session, state, today=today), today, working_days),
+        "blockers": _blockers(await q.blocker_rows(session, state, at=at), tz),
+        "silent": _silent(open_units, await q.last_answers(session, at=at), at, tz),
+        "unreachable": _unreachable(open_units, people, at, tz),
+        "no_focal": _no_focal(open_units, people),
+        "due_next_week": _due(await q.due_rows(session, state, first=first, last=last)),
+    }
+
+
+def _plan_info(plan: Plan) -> PlanInfo:
+    return PlanInfo(
+        plan.id or 0, plan.number, plan.title, plan.issuing_body, plan.issued_on, plan.year
+    )
+
+
+def _cell_counts(row: Any) -> Counts:
+    return Counts(
+        total=row.total,
+        done_on_time=row.done_on_time,
+        done_late=row.done_late,
+        in_progress=row.in_progress,
+        not_started=row.not_started,
+        blocked=row.blocked,
+        extension_requested=row.extension_requested,
+        overdue=row.overdue,
+    )
+
+
+def _sum_by(
+    cells: Iterable[Any], index: int, name: Callable[[Any], str]
+) -> dict[int | None, tuple[str, Counts]]:
+    """Roll the (area, unit) cells up to one of their two keys."""
+    found: dict[int | None, tuple[str, Counts]] = {}
+    for row in cells:
+        key = row[index]
+        label, counts = found.get(key, (name(row), Counts()))
+        found[key] = (label, counts + _cell_counts(row))
+    return found
+
+
+def _lines(
+    sums: dict[int | None, tuple[str, Counts]], before: dict[int | None, Counts]
+) -> list[Line]:
+    return [
+        Line(key, label, counts, counts.minus(before.get(key, Counts())) if before else None)
+        for key, (label, counts) in sums.items()
+    ]
+
+
+async def _areas(
+    session: AsyncSession, plan_id: int, cells: list[Any], before: dict[int | None, Counts]
+) -> tuple[Line, ...]:
+    """The plan's areas in their order, each with its counts; tasks with no area come last."""
+    sums = _sum_by(cells, 0, lambda _row: NO_AREA)
+    ordered = [(key, name) for key, name in await q.areas_of(session, plan_id)]
+    if None in sums:
+        ordered.append((None, NO_AREA))
+    lines = []
+    for key, name in ordered:
+        counts = sums.get(key, ("", Counts()))[1]
+        change = counts.minus(before.get(key, Counts())) if before else None
+        lines.append(Line(key, name, counts, change))
+    return tuple(lines)
+
+
+def _ranked(units: list[Line]) -> tuple[Line, ...]:
+    """Highest share done first; among equals, fewest overdue, then by name."""
+    ordered = sorted(units, key=lambda u: (-u.counts.ratio, u.counts.overdue, u.name))
+    return tuple(
+        Line(u.key, u.name, u.counts, u.change, rank) for rank, u in enumerate(ordered, start=1)
+    )
+
+
+def _overdue(rows: list[Any], today: date, working_days: WorkingDays) -> tuple[OverdueItem, ...]:
+    return tuple(
+        OverdueItem(
+            code,
+            title,
+            area,
+            unit,
+            deadline,
+            (today - deadline).days,
+            working_days(deadline, today),
+            status,
+        )
+        for code, title, area, unit, deadline, status, _id in rows
+    )
+
+
+def _blockers(rows: list[Any], tz: ZoneInfo) -> tuple[Blocker, ...]:
+    return tuple(
+        Blocker(code, title, unit, deadline, changed_at.astimezone(tz).date(), note)
+        for code, title, unit, deadline, changed_at, note in rows
+    )
+
+
+def _due(rows: list[Any]) -> tuple[DueItem, ...]:
+    return tuple(
+        DueItem(code, title, unit, deadline, status)
+        for code, title, _area, unit, deadline, status, _id in rows
+    )
+
+
+def _silent(
+    open_units: dict[int | None, str], last: dict[int, datetime], at: datetime, tz: ZoneInfo
+) -> tuple[Silent, ...]:
+    quiet = [
+        Silent(name, last[key].astimezone(tz).date() if key in last else None)
+        for key, name in open_units.items()
+        if key not in last or last[key] <= at - SILENCE
+    ]
+    # Never heard from first, then the longest silent.
+    return tuple(sorted(quiet, key=lambda s: (s.last_update or date.min, s.unit)))
+
+
+def _unreachable(
+    open_units: dict[int | None, str], people: list[Any], at: datetime, tz: ZoneInfo
+) -> tuple[Unreachable, ...]:
+    found: dict[int, tuple[list[str], datetime]] = {}
+    for unit_id, name, since in people:
+        if unit_id in open_units and since is not None and since <= at:
+            names, first = found.get(unit_id, ([], since))
+            found[unit_id] = ([*names, name], min(first, since))
+    return tuple(
+        sorted(
+            (
+                Unreachable(open_units[u], tuple(n), s.astimezone(tz).date())
+                for u, (n, s) in found.items()
+            ),
+            key=lambda u: u.unit,
+        )
+    )
+
+
+def _no_focal(open_units: dict[int | None, str], people: list[Any]) -> tuple[str, ...]:
+    covered = {unit_id for unit_id, _name, _since in people}
+    return tuple(sorted(name for key, name in open_units.items() if key not in covered))

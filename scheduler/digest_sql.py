@@ -1,0 +1,182 @@
+"""The digest's queries. Counting happens in the database (GROUP BY); only lists come back as rows.
+
+Each assignment's state as of `at` is rebuilt from its status history: the latest status
+update made at or before `at` (none means not started). So a digest for a past moment, a
+report at its data cut-off, shows what was known then; deadlines are the current ones.
+"""
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Date, and_, case, cast, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.selectable import CTE
+
+from storage.models import Area, Assignment, Person, StatusUpdate, Task, Unit
+from storage.vocab import AssignmentStatus as S
+from storage.vocab import PersonRole
+
+
+def local_date(column: Any, offset: timedelta, dialect: str) -> ColumnElement[Any]:
+    """The local calendar day of a UTC instant column, computed by the database."""
+    if dialect == "sqlite":
+        return func.date(column, f"{int(offset.total_seconds()):+d} seconds")
+    return cast(column + literal(offset), Date)
+
+
+def state_cte(plan_id: int, at: datetime) -> CTE:
+    """One row per live assignment of the plan: its status and when it last changed."""
+    latest = (
+        select(StatusUpdate.assignment_id.label("aid"), func.max(StatusUpdate.id).label("sid"))
+        .join(Assignment, Assignment.id == StatusUpdate.assignment_id)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(Task.plan_id == plan_id, StatusUpdate.created_at <= at)
+        .group_by(StatusUpdate.assignment_id)
+        .subquery()
+    )
+    update = aliased(StatusUpdate)
+    query = (
+        select(
+            Assignment.id.label("id"),
+            Assignment.unit_id.label("unit_id"),
+            Assignment.task_id.label("task_id"),
+            Task.area_id.label("area_id"),
+            Assignment.deadline.label("deadline"),
+            func.coalesce(update.status, S.NOT_STARTED.value).label("status"),
+            update.created_at.label("changed_at"),
+        )
+        .join(Task, Task.id == Assignment.task_id)
+        .outerjoin(latest, latest.c.aid == Assignment.id)
+        .outerjoin(update, update.id == latest.c.sid)
+        .where(
+            Task.plan_id == plan_id,
+            Assignment.cancelled_at.is_(None),
+            Task.cancelled_at.is_(None),
+        )
+    )
+    return query.cte("state")
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+async def count_cells(
+    session: AsyncSession, state: CTE, *, today: date, offset: timedelta
+) -> list[Any]:
+    """Counts per (area, unit): the only pass over every assignment."""
+    dialect = session.get_bind().dialect.name
+    c = state.c
+    done = c.status == S.DONE.value
+    late = and_(
+        done, c.deadline.is_not(None), local_date(c.changed_at, offset, dialect) > c.deadline
+    )
+    query = (
+        select(
+            c.area_id,
+            c.unit_id,
+            Unit.name,
+            func.count().label("total"),
+            _count(and_(done, ~late)).label("done_on_time"),
+            _count(late).label("done_late"),
+            *(_count(c.status == s.value).label(s.value) for s in _OPEN),
+            _count(and_(~done, c.deadline < today)).label("overdue"),
+        )
+        .join(Unit, Unit.id == c.unit_id)
+        .group_by(c.area_id, c.unit_id, Unit.name)
+    )
+    return list((await session.execute(query)).all())
+
+
+_OPEN = (S.IN_PROGRESS, S.NOT_STARTED, S.BLOCKED, S.EXTENSION_REQUESTED)
+
+
+async def task_count(session: AsyncSession, state: CTE) -> int:
+    query = select(func.count(func.distinct(state.c.task_id)))
+    return (await session.execute(query)).scalar_one()
+
+
+async def done_between(
+    session: AsyncSession, state: CTE, *, start: date, end: date, offset: timedelta
+) -> int:
+    """Completions whose local day falls within [start, end]: a report period's output."""
+    day = local_date(state.c.changed_at, offset, session.get_bind().dialect.name)
+    query = select(func.count()).where(state.c.status == S.DONE.value, day >= start, day <= end)
+    return (await session.execute(query)).scalar_one()
+
+
+async def areas_of(session: AsyncSession, plan_id: int) -> list[tuple[int, str]]:
+    query = select(Area.id, Area.name).where(Area.plan_id == plan_id)
+    return [(i, n) for i, n in (await session.execute(query.order_by(Area.position, Area.id)))]
+
+
+def _listed(state: CTE) -> Any:
+    """The columns a list row shows, joined to the names."""
+    c = state.c
+    return (
+        select(Task.code, Task.title, Area.name, Unit.name, c.deadline, c.status, c.id)
+        .join(Task, Task.id == c.task_id)
+        .join(Unit, Unit.id == c.unit_id)
+        .outerjoin(Area, Area.id == c.area_id)
+    )
+
+
+async def overdue_rows(session: AsyncSession, state: CTE, *, today: date) -> list[Any]:
+    c = state.c
+    query = _listed(state).where(c.status != S.DONE.value, c.deadline < today)
+    return list((await session.execute(query.order_by(c.deadline, Task.code, Unit.name))).all())
+
+
+async def due_rows(session: AsyncSession, state: CTE, *, first: date, last: date) -> list[Any]:
+    c = state.c
+    query = _listed(state).where(c.status != S.DONE.value, c.deadline >= first, c.deadline <= last)
+    return list((await session.execute(query.order_by(c.deadline, Task.code, Unit.name))).all())
+
+
+async def blocker_rows(session: AsyncSession, state: CTE, *, at: datetime) -> list[Any]:
+    """Blocked assignments with the day they were blocked and their latest note."""
+    c = state.c
+    noted = (
+        select(StatusUpdate.assignment_id.label("aid"), func.max(StatusUpdate.id).label("sid"))
+        .join(state, state.c.id == StatusUpdate.assignment_id)
+        .where(
+            state.c.status == S.BLOCKED.value,
+            StatusUpdate.note.is_not(None),
+            StatusUpdate.created_at <= at,
+        )
+        .group_by(StatusUpdate.assignment_id)
+        .subquery()
+    )
+    note = aliased(StatusUpdate)
+    query = (
+        select(Task.code, Task.title, Unit.name, c.deadline, c.changed_at, note.note)
+        .join(Task, Task.id == c.task_id)
+        .join(Unit, Unit.id == c.unit_id)
+        .outerjoin(noted, noted.c.aid == c.id)
+        .outerjoin(note, note.id == noted.c.sid)
+        .where(c.status == S.BLOCKED.value)
+        .order_by(c.changed_at, Task.code, Unit.name)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def last_answers(session: AsyncSession, *, at: datetime) -> dict[int, datetime]:
+    """Each unit's latest status update made by one of its own people, up to `at`."""
+    query = (
+        select(Assignment.unit_id, func.max(StatusUpdate.created_at))
+        .join(Assignment, Assignment.id == StatusUpdate.assignment_id)
+        .join(Person, Person.id == StatusUpdate.person_id)
+        .where(Person.unit_id == Assignment.unit_id, StatusUpdate.created_at <= at)
+        .group_by(Assignment.unit_id)
+    )
+    return {unit: last for unit, last in (await session.execute(query)).all()}
+
+
+async def focal_people(session: AsyncSession) -> list[Any]:
+    """Every active focal person: unit, name, and since when unreachable (if so)."""
+    query = select(Person.unit_id, Person.full_name, Person.unreachable_at).where(
+        Person.role == PersonRole.FOCAL, Person.active.is_(True), Person.unit_id.is_not(None)
+    )
+    return list((await session.execute(query.order_by(Person.unit_id, Person.id))).all())

@@ -1,0 +1,101 @@
+"""The APScheduler wiring: a few static jobs with fixed ids; the database holds the truth.
+
+Fixed ids with `replace_existing` mean a restart re-registers the same jobs instead of adding
+copies; `coalesce` and `max_instances=1` mean a slow run is never overlapped by the next one,
+and runs missed while the process was down or busy collapse into one.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from scheduler.calendar import WorkCalendar
+from scheduler.sweep import ConfigForPlan, SweepResult, sweep
+from storage.db import transaction
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "sweep"
+DELIVERY_JOB = "delivery"
+SWEEP_EVERY_SECONDS = 60
+# Late runs still run (once, coalesced): the sweep catches up from the database anyway.
+_STATIC = {
+    "replace_existing": True,
+    "coalesce": True,
+    "max_instances": 1,
+    "misfire_grace_time": None,
+}
+
+
+def build_scheduler(
+    timezone: ZoneInfo,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    now: Callable[[], datetime],
+    calendar: WorkCalendar,
+    config_for_plan: ConfigForPlan,
+    sweep_every: float = SWEEP_EVERY_SECONDS,
+    run: Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]] = lambda job: job,
+) -> AsyncIOScheduler:
+    """A scheduler (not started) with the sweep job; `now` is the injected clock's reader.
+
+    `run` wraps each job (the service shields them so stopping waits for a running one).
+    """
+    scheduler = AsyncIOScheduler(timezone=timezone)
+    scheduler.add_job(
+        run(run_sweep),
+        IntervalTrigger(seconds=sweep_every, timezone=timezone),
+        id=SWEEP_JOB,
+        name="write due reminders to the outbox",
+        kwargs={
+            "sessions": sessions,
+            "now": now,
+            "calendar": calendar,
+            "config_for_plan": config_for_plan,
+        },
+        next_run_time=now(),  # catch up at once after downtime, not a minute later
+        **_STATIC,
+    )
+    return scheduler
+
+
+def add_delivery_job(
+    scheduler: AsyncIOScheduler,
+    deliver: Callable[[], Awaitable[Any]],
+    *,
+    every: float = 1.0,
+    first_run: datetime | None = None,
+) -> None:
+    """The hook for the outbox delivery worker, which is built with the channels."""
+    scheduler.add_job(
+        deliver,
+        IntervalTrigger(seconds=every, timezone=scheduler.timezone),
+        id=DELIVERY_JOB,
+        name="deliver the outbox",
+        next_run_time=first_run,
+        **_STATIC,
+    )
+
+
+async def run_sweep(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    now: Callable[[], datetime],
+    calendar: WorkCalendar,
+    config_for_plan: ConfigForPlan,
+) -> SweepResult:
+    """One sweep in one short transaction, at the moment the clock gives."""
+    moment = now()
+    async with transaction(sessions) as session:
+        result = await sweep(
+            session, now=moment, calendar=calendar, config_for_plan=config_for_plan
+        )
+    if result.written:
+        log.info("sweep at %s wrote %d reminder(s)", moment.isoformat(), result.written)
+    return result

@@ -1,0 +1,252 @@
+"""Which reminders are due at `now`: a pure function of plain values, the calendar and the rules.
+
+Every reminder has a slot: the rules' `send_at` local time on a working day, as a UTC instant,
+so the same slot computed twice is equal and (assignment, kind, slot) names one reminder.
+An assignment has two tracks: the unit's (before the deadline, on it, overdue, monthly
+check-ins, snoozed) and the coordinators' (one escalation, which must not be lost behind an
+overdue reminder). At `now` each track offers only its latest slot not after `now`: after
+downtime that is the one reminder to catch up with, and the missed ones are superseded for good.
+"""
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from scheduler.calendar import WorkCalendar
+from scheduler.reminder_config import ReminderConfig
+from storage.vocab import AssignmentStatus, ReminderKind, TaskKind
+
+K = ReminderKind
+SlotKey = tuple[int, str, datetime]  # (assignment id, kind, slot)
+# Slots of the unit's track that fall at the same instant: the most urgent one is kept.
+_URGENCY = (
+    K.OVERDUE,
+    K.DUE_TODAY,
+    K.BEFORE_1WD,
+    K.BEFORE_3D,
+    K.BEFORE_7D,
+    K.SNOOZED,
+    K.MONTHLY_CHECKIN,
+)
+
+
+@dataclass(frozen=True)
+class AssignmentFacts:
+    """What the policy needs to know about one assignment."""
+
+    id: int
+    task_kind: str
+    deadline: date | None
+    period_start: date | None
+    status: str
+    snoozed_until: datetime | None = None
+    cancelled: bool = False
+    task_cancelled: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        closed = self.cancelled or self.task_cancelled or self.status == AssignmentStatus.DONE
+        return not closed and self.deadline is not None
+
+
+@dataclass(frozen=True)
+class Due:
+    assignment_id: int
+    kind: ReminderKind
+    slot: datetime  # aware, UTC
+    reason: str  # English, for logs and `--json`
+
+    @property
+    def key(self) -> SlotKey:
+        return (self.assignment_id, self.kind.value, self.slot)
+
+
+def in_window(now: datetime, calendar: WorkCalendar, config: ReminderConfig) -> bool:
+    """Whether anything may be sent at `now`: a working day, inside the sending hours."""
+    local = calendar.local(now)
+    inside = config.window_start <= local.time() < config.window_end
+    return inside and calendar.is_working_day(local.date())
+
+
+def due_reminders(
+    assignments: Iterable[AssignmentFacts],
+    written: Collection[SlotKey],
+    *,
+    calendar: WorkCalendar,
+    config: ReminderConfig,
+    now: datetime,
+) -> list[Due]:
+    """The reminders to write at `now`: each track's latest slot, unless already written."""
+    latest = latest_slots(assignments, calendar=calendar, config=config, now=now)
+    return [due for due in latest if due.key not in written]
+
+
+def latest_slots(
+    assignments: Iterable[AssignmentFacts],
+    *,
+    calendar: WorkCalendar,
+    config: ReminderConfig,
+    now: datetime,
+) -> list[Due]:
+    """Each open assignment's latest slot per track at `now`, written or not."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if not in_window(now, calendar, config):
+        return []
+    rules = _Rules(calendar, config, now)
+    found = []
+    for facts in assignments:
+        if facts.is_open:
+            found.extend(d for d in (rules.unit_track(facts), rules.escalation(facts)) if d)
+    return found
+
+
+def snooze_until(now: datetime, calendar: WorkCalendar, config: ReminderConfig) -> datetime:
+    """Where "Nhắc lại sau" pressed at `now` puts the reminder: the next working day's slot."""
+    day = calendar.add_working_days(calendar.local(now).date(), 1)
+    return calendar.instant(day, config.send_at)
+
+
+def simulate(
+    groups: Sequence[tuple[ReminderConfig, Sequence[AssignmentFacts]]],
+    *,
+    calendar: WorkCalendar,
+    start: date,
+    end: date,
+) -> list[tuple[datetime, list[Due]]]:
+    """Run the policy on a virtual clock at each working day's send times, nobody answering."""
+    written: set[SlotKey] = set()
+    times = sorted({config.send_at for config, _ in groups})
+    runs = []
+    for offset in range((end - start).days + 1):
+        day = start + timedelta(days=offset)
+        if not calendar.is_working_day(day):
+            continue
+        for at in times:
+            now = calendar.instant(day, at)
+            due = [
+                d
+                for config, facts in groups
+                for d in due_reminders(facts, written, calendar=calendar, config=config, now=now)
+            ]
+            written.update(d.key for d in due)  # a simulated send counts as written
+            if due:
+                runs.append((now, due))
+    return runs
+
+
+Rung = tuple[ReminderKind, date, str]  # a reminder's kind, day and reason, for any assignment
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """The rules at one `now`; what depends only on a deadline is worked out once per deadline."""
+
+    calendar: WorkCalendar
+    config: ReminderConfig
+    now: datetime
+    _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def last_day(self) -> date:
+        """The latest day whose slot is not after `now`."""
+        today = self.calendar.local(self.now).date()
+        return today if self.slot(today) <= self.now else today - timedelta(days=1)
+
+    def slot(self, day: date) -> datetime:
+        return self._once(("slot", day), lambda: self.calendar.instant(day, self.config.send_at))
+
+    def _once(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def _due(self, facts: AssignmentFacts, rung: Rung | None) -> Due | None:
+        if rung is None or rung[1] > self.last_day:
+            return None
+        return Due(facts.id, rung[0], self.slot(rung[1]), rung[2])
+
+    def unit_track(self, facts: AssignmentFacts) -> Due | None:
+        snoozed = self.snoozed(facts)
+        if snoozed is not None and snoozed.slot > self.now:
+            return None  # the person asked to hear about it later: hold everything till then
+        due = [self._due(facts, rung) for rung in self.rungs(facts)]
+        ready = [d for d in (*due, snoozed) if d is not None and d.slot <= self.now]
+        return max(ready, key=lambda d: (d.slot, -_URGENCY.index(d.kind)), default=None)
+
+    def rungs(self, facts: AssignmentFacts) -> list[Rung | None]:
+        deadline, start = facts.deadline, facts.period_start
+        assert deadline is not None  # only open assignments get here
+        if facts.task_kind == TaskKind.ONGOING:
+            return [self._once(("checkin", deadline, start), lambda: self.checkin(deadline, start))]
+        ladder = lambda: [*self.before(deadline), self.overdue(deadline)]  # noqa: E731
+        return self._once(("ladder", deadline), ladder)
+
+    def escalation(self, facts: AssignmentFacts) -> Due | None:
+        after, deadline = self.config.escalate_after_working_days, facts.deadline
+        if not after or deadline is None or facts.task_kind == TaskKind.ONGOING:
+            return None
+        day = self._once(
+            ("late", deadline, after), lambda: self.calendar.add_working_days(deadline, after)
+        )
+        return self._due(
+            facts, (K.ESCALATION, day, f"{after} working days past deadline {deadline}")
+        )
+
+    def before(self, deadline: date) -> list[Rung]:
+        """The reminders before the deadline and on it; a non-working day moves earlier."""
+        cfg, cal = self.config, self.calendar
+        last = cal.previous_working_day(deadline)
+        found: list[Rung] = []
+        for kind, days in (
+            (K.BEFORE_7D, cfg.first_days_before),
+            (K.BEFORE_3D, cfg.second_days_before),
+        ):
+            if days:
+                day = cal.previous_working_day(deadline - timedelta(days=days))
+                found.append((kind, day, f"{days} days before deadline {deadline}"))
+        if n := cfg.working_days_before:
+            why = f"{n} working day(s) before deadline {deadline}"
+            found.append((K.BEFORE_1WD, cal.add_working_days(last, -n), why))
+        if cfg.on_deadline:
+            why = f"deadline {deadline}" + ("" if last == deadline else ", a non-working day")
+            found.append((K.DUE_TODAY, last, why))
+        return found
+
+    def overdue(self, deadline: date) -> Rung | None:
+        """The latest overdue slot: every N working days after the deadline."""
+        every = self.config.overdue_every_working_days
+        if not every:
+            return None
+        steps = self.calendar.working_days_between(deadline, self.last_day) // every
+        if steps < 1:
+            return None
+        late = steps * every
+        day = self.calendar.add_working_days(deadline, late)
+        return (K.OVERDUE, day, f"{late} working days past deadline {deadline}")
+
+    def checkin(self, deadline: date, start: date | None) -> Rung | None:
+        """The latest first-working-day-of-the-month within the task's period."""
+        if not self.config.monthly_checkin:
+            return None
+        start = start or date(deadline.year, 1, 1)
+        this_month = min(self.last_day, deadline).replace(day=1)
+        for month in (this_month, (this_month - timedelta(days=1)).replace(day=1)):
+            day = self.calendar.next_working_day(month)
+            if day < start:
+                return None
+            if day <= min(self.last_day, deadline):
+                return (K.MONTHLY_CHECKIN, day, f"monthly check-in {month:%Y-%m}")
+        return None
+
+    def snoozed(self, facts: AssignmentFacts) -> Due | None:
+        """The first slot at or after `snoozed_until` (which may be in the future)."""
+        if facts.snoozed_until is None:
+            return None
+        until = facts.snoozed_until
+        day = self.calendar.next_working_day(self.calendar.local(until).date())
+        if self.slot(day) < until:
+            day = self.calendar.add_working_days(day, 1)
+        return Due(facts.id, K.SNOOZED, self.slot(day), f"snoozed until {until.isoformat()}")

@@ -1,0 +1,226 @@
+"""The sweep: write the reminders due now into the outbox, once each, however often it runs.
+
+It loads the open assignments near their deadline, asks the policy what is due, resolves who
+receives each reminder and inserts outbox rows keyed by
+`remind:{assignment}:{kind}:{slot}:{person}` with ON CONFLICT DO NOTHING, so a second run, or
+a run on another machine at the same moment, adds nothing.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.calendar import WorkCalendar
+from scheduler.policy import AssignmentFacts, Due, SlotKey, in_window, latest_slots
+from scheduler.recipients import Recipient, load_audience
+from scheduler.reminder_config import MAX_DAYS_BEFORE, ReminderConfig
+from storage.models import Assignment, OutboxMessage, Plan, Task, Unit
+from storage.vocab import AssignmentStatus, OutboxStatus, ReminderKind, TaskKind
+
+ConfigForPlan = Callable[[str], ReminderConfig]
+# An ongoing task's last check-in stays catchable for a month after its period ends.
+_ONGOING_TAIL = timedelta(days=45)
+_CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
+
+
+@dataclass(frozen=True)
+class Target:
+    """One open assignment, with what a reader needs to recognise it."""
+
+    facts: AssignmentFacts
+    plan: str
+    task_code: str
+    unit_id: int
+    unit: str
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One reminder due now and who gets it; `recipient` None means nobody (see `gap`)."""
+
+    due: Due
+    target: Target
+    recipient: Recipient | None
+    gap: str | None = None
+
+    @property
+    def dedupe_key(self) -> str:
+        assert self.recipient is not None
+        due = self.due
+        slot = due.slot.isoformat()
+        return f"remind:{due.assignment_id}:{due.kind.value}:{slot}:{self.recipient.person_id}"
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    planned: tuple[Planned, ...]
+    written: int  # rows actually inserted; 0 when another run got there first
+
+
+async def sweep(
+    session: AsyncSession, *, now: datetime, calendar: WorkCalendar, config_for_plan: ConfigForPlan
+) -> SweepResult:
+    """Write every reminder due at `now`; the caller commits."""
+    planned = await plan_reminders(
+        session, now=now, calendar=calendar, config_for_plan=config_for_plan
+    )
+    written = await write_reminders(session, planned, now=now)
+    return SweepResult(tuple(planned), written)
+
+
+async def plan_reminders(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    calendar: WorkCalendar,
+    config_for_plan: ConfigForPlan,
+    plan: str | None = None,
+) -> list[Planned]:
+    """What the sweep would write at `now`, and the units it cannot reach; writes nothing."""
+    numbers = (await session.execute(select(Plan.number))).scalars().all()
+    configs = {n: config_for_plan(n) for n in numbers if plan is None or n == plan}
+    live = {n: c for n, c in configs.items() if in_window(now, calendar, c)}
+    if not live:
+        return []
+    targets = await load_targets(session, today=calendar.local(now).date(), plans=list(live))
+    by_plan: dict[str, list[Target]] = defaultdict(list)
+    for target in targets:
+        by_plan[target.plan].append(target)
+    candidates = [
+        due
+        for number, group in by_plan.items()
+        for due in latest_slots(
+            [t.facts for t in group], calendar=calendar, config=live[number], now=now
+        )
+    ]
+    written = await written_slots(session, candidates)
+    due = [d for d in candidates if d.key not in written]
+    return await _address(session, due, {t.facts.id: t for t in targets})
+
+
+async def load_targets(
+    session: AsyncSession, *, today: date | None, plans: Sequence[str] | None = None
+) -> list[Target]:
+    """Open assignments of active units; with `today`, only those a reminder may concern now."""
+    query = (
+        select(Assignment, Task.kind, Task.code, Plan.number, Unit.name)
+        .join(Task, Task.id == Assignment.task_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .join(Unit, Unit.id == Assignment.unit_id)
+        .where(
+            Assignment.cancelled_at.is_(None),
+            Task.cancelled_at.is_(None),
+            Assignment.status != AssignmentStatus.DONE,
+            Assignment.deadline.is_not(None),
+            Unit.active.is_(True),
+        )
+    )
+    if plans is not None:
+        query = query.where(Plan.number.in_(plans))
+    if today is not None:
+        query = query.where(_near(today))
+    rows = (await session.execute(query)).all()
+    return [_target(*row) for row in rows]
+
+
+def _near(today: date) -> Any:
+    # Overdue reminders have no end, so past deadlines always stay in.
+    ongoing = Task.kind == TaskKind.ONGOING
+    return or_(
+        and_(~ongoing, Assignment.deadline <= today + timedelta(days=MAX_DAYS_BEFORE + 1)),
+        and_(ongoing, Assignment.deadline >= today - _ONGOING_TAIL),
+    )
+
+
+def _target(a: Assignment, kind: str, code: str, number: str, unit: str) -> Target:
+    facts = AssignmentFacts(
+        id=a.id or 0,
+        task_kind=kind,
+        deadline=a.deadline,
+        period_start=a.period_start,
+        status=a.status,
+        snoozed_until=a.snoozed_until,
+    )
+    return Target(facts, plan=number, task_code=code, unit_id=a.unit_id, unit=unit)
+
+
+async def written_slots(session: AsyncSession, candidates: Sequence[Due]) -> set[SlotKey]:
+    """Which of `candidates` already have an outbox row (for anyone)."""
+    found: set[SlotKey] = set()
+    ordered = sorted(candidates, key=lambda d: d.slot)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        # A row for slot S was written at or after S; bounding not_before (with the status
+        # that leads that index) reads only recent rows instead of the whole outbox.
+        query = select(
+            OutboxMessage.assignment_id, OutboxMessage.kind, OutboxMessage.payload
+        ).where(
+            OutboxMessage.status.in_([s.value for s in OutboxStatus]),
+            OutboxMessage.not_before >= chunk[0].slot,
+            OutboxMessage.assignment_id.in_({d.assignment_id for d in chunk}),
+            OutboxMessage.kind.in_([k.value for k in ReminderKind]),
+        )
+        for assignment_id, kind, payload in (await session.execute(query)).all():
+            found.add((assignment_id, kind, datetime.fromisoformat(payload["slot"])))
+    return found
+
+
+async def _address(
+    session: AsyncSession, due: list[Due], targets: dict[int, Target]
+) -> list[Planned]:
+    if not due:
+        return []
+    audience = await load_audience(session, {targets[d.assignment_id].unit_id for d in due})
+    planned = []
+    for d in due:
+        target = targets[d.assignment_id]
+        people, gap = audience.of(target.unit_id, escalation=d.kind == ReminderKind.ESCALATION)
+        planned.extend(Planned(d, target, p) for p in people)
+        if not people:
+            planned.append(Planned(d, target, None, gap))
+    return planned
+
+
+async def write_reminders(
+    session: AsyncSession, planned: Sequence[Planned], *, now: datetime
+) -> int:
+    """Insert the outbox rows, skipping any whose key exists; returns how many were new."""
+    rows = [_row(p, now) for p in planned if p.recipient is not None]
+    dialect = session.get_bind().dialect.name
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    if insert is None:
+        raise RuntimeError(f"the outbox needs SQLite or PostgreSQL, not {dialect}")
+    written = 0
+    for start in range(0, len(rows), _CHUNK // 5):  # ~10 columns a row
+        statement = insert(OutboxMessage).values(rows[start : start + _CHUNK // 5])
+        result = await session.execute(
+            statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
+        written += max(result.rowcount, 0)  # type: ignore[attr-defined]
+    return written
+
+
+def _row(p: Planned, now: datetime) -> dict[str, Any]:
+    assert p.recipient is not None and p.target.facts.deadline is not None
+    return {
+        "dedupe_key": p.dedupe_key,
+        "person_id": p.recipient.person_id,
+        "kind": p.due.kind.value,
+        "assignment_id": p.due.assignment_id,
+        "payload": {
+            "kind": p.due.kind.value,
+            "slot": p.due.slot.isoformat(),
+            "assignment_id": p.due.assignment_id,
+            "deadline": p.target.facts.deadline.isoformat(),
+        },
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "not_before": now,
+        "created_at": now,
+    }

@@ -1,0 +1,193 @@
+"""The digest as people get it: the message, and files that open again in their own libraries."""
+
+import html
+import re
+import struct
+from datetime import date
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from bot.app import App
+from bot.digest.chart import write_chart
+from bot.digest.report import official_date, write_report
+from bot.digest.text import PLAIN, TELEGRAM, ZALO, message, split_lines, utf16_len
+from bot.digest.workbook import write_workbook
+from scheduler.digest_figures import Figures
+from scheduler.digest_periods import report_periods
+from storage.db import transaction
+from storage.models import Unit
+from tests.digest_kit import (
+    HT,
+    NV,
+    PD,
+    TP,
+    WEEK1,
+    WEEK2,
+    World,
+    add_plan,
+    add_task,
+    add_unit,
+    build,
+)
+from tests.test_digest import figures_at, store
+
+HALF_YEAR = report_periods(2023)[1]
+
+
+@pytest.fixture
+async def week2(app: App) -> Figures:
+    await build(app)
+    await store(app, await figures_at(app, WEEK1))
+    return await figures_at(app, WEEK2)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+async def test_the_message_opens_as_the_sketch_does(week2: Figures) -> None:
+    (text,) = message(week2, ZALO)
+    assert text.splitlines()[:6] == [
+        "📋 TỔNG HỢP TUẦN 26/06–30/06/2023 — Kế hoạch 32/KH-UBND",
+        "Hoàn thành 3/9 nhiệm vụ (33%, +1 so với tuần trước), trong đó 1 hoàn thành quá hạn.",
+        "Đang thực hiện 1 · Vướng mắc 1 · Xin gia hạn 1 · Chưa thực hiện 3 · Quá hạn 2",
+        "Đơn vị chưa phản hồi 14 ngày: UBND xã Phúc Đồng, UBND xã Hương Trà.",
+        "(Biểu đồ và tệp Excel chi tiết gửi kèm.)",
+        "",
+    ]
+    assert f"1. 1.1 Nhiệm vụ 1.1 của kế hoạch — {HT} — quá 11 ngày làm việc" in text
+    assert f'• 1.2 Nhiệm vụ 1.2 của kế hoạch — {NV}: "chưa có kinh phí"' in text
+    assert f"Không liên lạc được: {NV}." in text and f"Chưa có đầu mối: {HT}." in text
+    assert f"• 2.2 Nhiệm vụ 2.2 của kế hoạch — {PD} — hạn 05/07" in text
+
+
+async def test_telegram_gets_bold_and_escaped_html(week2: Figures, app: App) -> None:
+    (html,) = message(week2, TELEGRAM)
+    assert html.startswith("<b>📋 TỔNG HỢP TUẦN 26/06–30/06/2023 — Kế hoạch 32/KH-UBND</b>\n")
+    assert "<b>Quá hạn 2</b>" in html and "<b>Theo lĩnh vực</b>" in html
+    async with transaction(app.sessions) as session:  # a name that HTML must not swallow
+        unit = await session.get(Unit, 1)
+        unit.name = "Phòng <Tư pháp> & Hộ tịch"
+    (escaped,) = message(await figures_at(app, WEEK2), TELEGRAM)
+    assert "Phòng &lt;Tư pháp&gt; &amp; Hộ tịch" in escaped and "<Tư pháp>" not in escaped
+
+
+def test_long_text_splits_between_lines_and_loses_nothing() -> None:
+    lines = [f"dòng {n} " + "x" * 50 for n in range(200)]
+    parts = split_lines(lines, 500)
+    assert len(parts) > 1 and all(utf16_len(p) <= 500 for p in parts)
+    assert "\n".join(parts).splitlines() == lines
+    words = " ".join(f"từ{n}" for n in range(300))  # one line longer than a part: cut at spaces
+    pieces = split_lines([words], 300)
+    assert all(utf16_len(p) <= 300 for p in pieces) and " ".join(pieces) == words
+
+
+async def test_the_chart_is_a_real_picture(week2: Figures, tmp_path: Path) -> None:
+    path = write_chart(week2, tmp_path / "chart.png")
+    width, height = png_size(path)
+    assert width == 1000 and 300 <= height <= 2000
+
+
+async def test_the_workbook_holds_every_sheet_with_real_dates(
+    week2: Figures, tmp_path: Path
+) -> None:
+    book = load_workbook(write_workbook(week2, tmp_path / "digest.xlsx"))
+    assert book.sheetnames == [
+        "Tổng hợp",
+        "Theo lĩnh vực",
+        "Theo đơn vị",
+        "Quá hạn",
+        "Vướng mắc",
+        "Đến hạn tuần tới",
+        "Đơn vị cần chú ý",
+    ]
+    units = book["Theo đơn vị"]
+    assert [c.value for c in units[1]][:4] == [
+        "Xếp hạng",
+        "Đơn vị",
+        "Tổng số",
+        "Hoàn thành đúng hạn",
+    ]
+    assert [c.value for c in units[2]] == [1, TP, 3, 2, 0, 0, 0, 0, 1, 1, 66.7, 1]
+    assert units.freeze_panes == "A2" and units.auto_filter.ref == "A1:L5"
+    assert units.column_dimensions["B"].width == 40
+    overdue = book["Quá hạn"]
+    deadline = overdue["F2"]
+    assert deadline.value.date() == date(2023, 6, 15) and deadline.is_date  # Excel: naive
+    assert deadline.number_format == "DD/MM/YYYY"
+    assert [c.value for c in overdue[2]][6:8] == [15, 11]
+    summary = {row[0].value: row[1].value for row in book["Tổng hợp"].iter_rows(min_row=2)}
+    assert (
+        summary["Hoàn thành quá hạn"] == 1
+        and summary["Số liệu đến"].isoformat() == "2023-06-30T15:00:00"
+    )
+    blockers = book["Vướng mắc"]
+    assert blockers["G2"].value == "chưa có kinh phí" and blockers["F2"].is_date
+
+
+async def test_the_report_is_laid_out_as_decree_30_asks(week2: Figures, tmp_path: Path) -> None:
+    path = write_report(week2, HALF_YEAR, tmp_path / "bao-cao.docx", dated=date(2023, 6, 16))
+    doc = Document(str(path))
+    head = doc.tables[0]
+    assert head.cell(0, 0).text.splitlines()[:2] == ["UBND HUYỆN HƯƠNG KHÊ", "PHÒNG NỘI VỤ"]
+    nation, motto = head.cell(0, 1).paragraphs[:2]
+    assert nation.text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    assert motto.text == "Độc lập - Tự do - Hạnh phúc" and motto.runs[0].underline
+    assert head.cell(1, 0).text.startswith("Số:") and head.cell(1, 0).text.endswith("/BC-NV")
+    place = head.cell(1, 1).paragraphs[0]
+    assert place.text == "Hương Khê, ngày 16 tháng 6 năm 2023" and place.runs[0].italic
+    texts = [p.text for p in doc.paragraphs]
+    assert "BÁO CÁO" in texts
+    assert (
+        "Kết quả thực hiện Kế hoạch số 32/KH-UBND ngày 24/02/2023 của UBND huyện Hương Khê về "
+        "khắc phục những tồn tại, hạn chế trong công tác cải cách hành chính năm 2022, "
+        "6 tháng đầu năm 2023"
+    ) in texts
+    assert "2.1. Công tác chỉ đạo, điều hành CCHC" in texts
+    assert any(t.startswith("- Nhiệm vụ 1.1:") and HT in t for t in texts)
+    assert "Nơi nhận:" in doc.tables[-1].cell(0, 0).text
+    assert "TRƯỞNG PHÒNG" in doc.tables[-1].cell(0, 1).text
+    fonts = {run.font.name for p in doc.paragraphs for run in p.runs}
+    assert fonts == {"Times New Roman"} and doc.styles["Normal"].font.name == "Times New Roman"
+    section = doc.sections[0]
+    margins = (section.page_width, section.left_margin, section.right_margin, section.top_margin)
+    assert [round(m.mm) for m in margins] == [210, 30, 15, 20]
+
+
+def test_official_dates_pad_small_days_and_early_months() -> None:
+    assert official_date(date(2023, 2, 5)) == {"day": "05", "month": "02", "year": "2023"}
+    assert official_date(date(2023, 11, 24)) == {"day": "24", "month": "11", "year": "2023"}
+
+
+async def test_five_hundred_units_stay_within_each_channel(app: App, tmp_path: Path) -> None:
+    world = World()
+    names = [f"UBND xã Hương Sơn Thượng Số {n:03d} (đơn vị thử nghiệm dài)" for n in range(500)]
+    async with transaction(app.sessions) as session:
+        await add_plan(session, world)
+        for name in names:
+            await add_unit(session, world, name)
+        await add_task(session, world, "1.1", 1, date(2023, 6, 1), names)
+        await add_task(session, world, "2.1", 2, date(2023, 7, 4), names[::2])
+    figures = await figures_at(app, WEEK2)
+    assert figures.totals.total == 750 and len(figures.silent) == 500
+    for fmt in (TELEGRAM, ZALO):
+        parts = message(figures, fmt)
+        assert all(0 < utf16_len(p) <= fmt.limit for p in parts)
+    plain = message(figures, PLAIN)[0].splitlines()
+    for fmt in (TELEGRAM, ZALO):  # split, never cut: the same lines in the same order
+        split = [
+            html.unescape(re.sub("</?b>", "", line))
+            for part in message(figures, fmt)
+            for line in part.splitlines()
+            if line
+        ]
+        assert split == [line for line in plain if line]
+    assert len(message(figures, ZALO)) > 1
+    assert plain[3].endswith("và 490 đơn vị khác.")
+    width, height = png_size(write_chart(figures, tmp_path / "many.png"))
+    assert width == 1000 and height < 2000

@@ -1,0 +1,181 @@
+"""Sending the digest: the weekly job's outbox rows, /digest in the chat, and `nhacviec digest`."""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import App
+from bot.cli import main
+from bot.conversation.buttons import ButtonSigner
+from bot.conversation.reminders import render
+from bot.conversation.turn import calendar_days_late
+from bot.delivery import Delivery
+from bot.digest.send import send_weekly_digest
+from bot.service import Jobs, build_scheduler, load_rules
+from bot.settings import SettingsError, load_settings
+from storage.models import Digest, OutboxMessage, Person
+from storage.vocab import PersonRole
+from tests.conftest import EXAMPLES
+from tests.conversation_kit import load_example, make_conversation, register, text_of
+from tests.digest_kit import VN, WEEK1, WEEK2, build, local
+
+
+async def outbox(app: App) -> list[OutboxMessage]:
+    async with app.sessions() as session:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        return list((await session.execute(query)).scalars())
+
+
+async def stored(app: App) -> list[tuple[str, str]]:
+    async with app.sessions() as session:
+        rows = (await session.execute(select(Digest.kind, Digest.period).order_by(Digest.id))).all()
+    return [(kind, period) for kind, period in rows]
+
+
+def is_file(path: str | None, suffix: str) -> bool:
+    return path is not None and Path(path).suffix == suffix and Path(path).is_file()
+
+
+@pytest.fixture
+async def world(app: App):  # noqa: ANN201
+    return await build(app)
+
+
+async def test_the_weekly_job_writes_each_row_once(app: App, world) -> None:  # noqa: ANN001
+    minh, ninh = world.people["Phạm Minh"], world.people["Ngô Xuân Ninh"]
+    added = await send_weekly_digest(app, local(2023, 6, 23, 15, 1))
+    rows = await outbox(app)
+    assert added == len(rows) == 8
+    by_person = {
+        pid: [r.dedupe_key.split(":", 4)[-1] for r in rows if r.person_id == pid]
+        for pid in (minh, ninh)
+    }
+    # The half-year's data closed on 14/06: its written report goes with this week's digest.
+    assert by_person == {
+        minh: ["text:1", "png", "xlsx", "docx"],
+        ninh: ["text:1", "png", "xlsx", "docx"],
+    }
+    telegram, zalo = rows[0].payload, rows[4].payload
+    assert telegram["html"] is True and telegram["text"].startswith(
+        "<b>📋 TỔNG HỢP TUẦN 19/06–23/06/2023"
+    )
+    assert zalo["html"] is False and zalo["text"].startswith("📋 TỔNG HỢP TUẦN 19/06–23/06/2023")
+    files = [Path(r.payload["file_path"]) for r in rows[1:4]]
+    assert [f.suffix for f in files] == [".png", ".xlsx", ".docx"] and all(
+        f.is_file() for f in files
+    )
+    assert (
+        files[0].parent
+        == (app.settings.data_dir / "digests" / "32-KH-UBND" / "2023-06-23").resolve()
+    )
+    assert {r.kind for r in rows} == {"digest"}
+    assert await stored(app) == [("weekly", "2023-W25"), ("report", "2023-H1")]
+    assert await send_weekly_digest(app, local(2023, 6, 23, 15, 6)) == 0
+    assert len(await outbox(app)) == 8
+
+
+async def test_next_week_shows_the_change_and_no_second_report(app: App, world) -> None:  # noqa: ANN001
+    await send_weekly_digest(app, WEEK1)
+    await send_weekly_digest(app, WEEK2)
+    rows = [r for r in await outbox(app) if ":2023-W26:" in r.dedupe_key]
+    assert [r.dedupe_key.rsplit(":", 1)[-1] for r in rows] == ["1", "png", "xlsx"] * 2
+    assert "Hoàn thành 3/9 nhiệm vụ (33%, +1 so với tuần trước)" in rows[0].payload["text"]
+    assert await stored(app) == [
+        ("weekly", "2023-W25"),
+        ("report", "2023-H1"),
+        ("weekly", "2023-W26"),
+    ]
+
+
+async def test_the_job_waits_for_its_slot_and_catches_up_after_downtime(app: App, world) -> None:  # noqa: ANN001
+    assert (
+        await send_weekly_digest(app, local(2023, 6, 23, 14, 59)) == 0
+    )  # last slot 16/06: too old
+    assert await outbox(app) == []
+    # Down from Friday to Monday morning: the week's digest still goes, once.
+    assert await send_weekly_digest(app, local(2023, 6, 19, 9)) > 0
+    assert await stored(app) == [("weekly", "2023-W24"), ("report", "2023-H1")]
+
+
+async def test_a_digest_row_renders_with_its_file_and_html(app: App, world) -> None:  # noqa: ANN001
+    await send_weekly_digest(app, WEEK1)
+    rows = await outbox(app)
+    async with app.sessions() as session:
+        person = await session.get(Person, rows[0].person_id)
+        signer = ButtonSigner(b"k" * 32)
+        text = await render(session, rows[0], person, signer, WEEK1, VN, calendar_days_late)  # type: ignore[arg-type]
+        chart = await render(session, rows[1], person, signer, WEEK1, VN, calendar_days_late)  # type: ignore[arg-type]
+    assert text.html and text.file_path is None and "TỔNG HỢP TUẦN" in text.text
+    assert not chart.html and chart.file_path == rows[1].payload["file_path"]
+    assert chart.text.startswith("Biểu đồ tiến độ — Kế hoạch 32/KH-UBND")
+
+
+async def test_digest_in_the_chat_for_coordinators_and_leaders_only(
+    app: App, tmp_path: Path
+) -> None:
+    await load_example(app)
+    convo = make_conversation(app, tmp_path)
+    coordinator = await register(app, convo, "701", None, PersonRole.COORDINATOR)
+    answer = await coordinator.send("/digest")
+    text, chart, workbook = answer.messages
+    assert text.html and text.text.startswith(
+        "<b>📋 TỔNG HỢP TUẦN 27/02–03/03/2023 — Kế hoạch 32/KH-UBND</b>"
+    )
+    assert is_file(chart.file_path, ".png") and is_file(workbook.file_path, ".xlsx")
+    assert "xem-truoc" in workbook.file_path  # type: ignore[operator]
+    leader = await register(app, convo, "702", None, PersonRole.LEADER)
+    assert "TỔNG HỢP TUẦN" in text_of(await leader.send("/digest 32/KH-UBND"))
+    assert text_of(await leader.send("/digest 99/KH-UBND")) == "Không có kế hoạch số '99/KH-UBND'."
+    focal = await register(app, convo, "703", "Phòng Tư pháp", PersonRole.FOCAL)
+    assert text_of(await focal.send("/digest")) == "Anh/chị không có quyền thực hiện thao tác này."
+    assert await outbox(app) == [] and await stored(app) == []
+
+
+def test_the_command_line_writes_files_and_sends_nothing(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["units", "import", str(EXAMPLES / "don-vi-huong-khe.yaml")]) == 0
+    assert main(["import", str(EXAMPLES / "ke-hoach-32-KH-UBND-2023.yaml")]) == 0
+    capsys.readouterr()
+    out = cli_env / "out"
+    args = [
+        "digest",
+        "--at",
+        "2023-06-30T15:00",
+        "--out",
+        str(out),
+        "--format",
+        "text,png,xlsx,docx",
+    ]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("📋 TỔNG HỢP TUẦN 26/06–30/06/2023 — Kế hoạch 32/KH-UBND\n")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bao-cao-32-KH-UBND-2023-H1.docx",
+        "tong-hop-32-KH-UBND-2023-06-30.png",
+        "tong-hop-32-KH-UBND-2023-06-30.xlsx",
+    ]
+    with sqlite3.connect(cli_env / "cli.db") as db:
+        assert db.execute("select count(*) from outbox").fetchone() == (0,)
+        assert db.execute("select count(*) from digests").fetchone() == (0,)
+    with pytest.raises(SystemExit):
+        main(["digest", "--format", "pdf"])
+
+
+def test_digest_settings_are_checked_at_start() -> None:
+    settings = load_settings(env={}, env_file=None)
+    assert (settings.digest_schedule, settings.report_cutoff_day) == ("fri 15:00", 14)
+    assert load_settings(env={"REPORT_CUTOFF_DAY": "0"}, env_file=None).report_cutoff_day == 0
+    for env in ({"DIGEST_SCHEDULE": "someday"}, {"REPORT_CUTOFF_DAY": "31"}):
+        with pytest.raises(SettingsError):
+            load_settings(env=env, env_file=None)
+
+
+async def test_the_service_schedules_the_digest_job(app: App) -> None:
+    delivery = Delivery(
+        app.sessions, {}, ButtonSigner(b"k" * 32), app.clock, VN, calendar_days_late
+    )
+    job = build_scheduler(app, load_rules(app), delivery, Jobs()).get_job("digest")
+    assert job is not None and job.kwargs == {"app": app}

@@ -1,0 +1,290 @@
+"""The sweep writes due reminders into the outbox once, on real SQLite files."""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+
+from bot.app import App
+from bot.clock import FixedClock
+from scheduler.calendar import WorkCalendar
+from scheduler.jobs import DELIVERY_JOB, SWEEP_JOB, add_delivery_job, build_scheduler, run_sweep
+from scheduler.reminder_config import ReminderConfig, ReminderSettings
+from scheduler.sweep import plan_reminders, sweep, write_reminders
+from storage.db import create_engine, session_factory, transaction
+from storage.models import (
+    Assignment,
+    ChannelIdentity,
+    OutboxMessage,
+    Person,
+    Plan,
+    Task,
+    Unit,
+)
+from storage.vocab import PersonRole
+
+CAL = WorkCalendar.load()
+RULES = ReminderSettings(ReminderConfig())
+
+
+def at(day: date, hour: int = 8, minute: int = 0) -> datetime:
+    return CAL.instant(day, time(hour, minute))
+
+
+@dataclass
+class World:
+    assignment: int
+    unit: int
+    focal: int
+    deputy: int
+    coordinators: list[int]
+
+
+async def add(session: Any, row: Any) -> Any:
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def person(session: Any, name: str, role: str, unit: int | None = None, **kw: Any) -> int:
+    p = await add(session, Person(full_name=name, role=role, unit_id=unit, **kw))
+    await add(
+        session, ChannelIdentity(person_id=p.id, channel="telegram", user_id=name, chat_id=name)
+    )
+    return p.id
+
+
+async def build_world(app: App, deadline: date = date(2023, 6, 30)) -> World:
+    """One plan, one task due `deadline` for Phòng Tư pháp, its focal and deputy, coordinators."""
+    async with transaction(app.sessions) as s:
+        plan = await add(s, Plan(number="9/KH-UBND", title="Thử", year=2023))
+        unit = await add(s, Unit(name="Phòng Tư pháp", kind="department"))
+        other = await add(s, Unit(name="UBND xã Hương Trà", kind="commune"))
+        task = await add(
+            s,
+            Task(
+                plan_id=plan.id,
+                code="2.2",
+                title="Rà soát",
+                lead_text="x",
+                deadline_spec="d",
+                kind="once",
+            ),
+        )
+        a = await add(
+            s,
+            Assignment(
+                task_id=task.id,
+                unit_id=unit.id,
+                role="lead",
+                occurrence_key="once",
+                deadline=deadline,
+            ),
+        )
+        await add(
+            s,
+            Assignment(
+                task_id=task.id,
+                unit_id=other.id,
+                role="support",
+                occurrence_key="once",
+                deadline=deadline,
+            ),
+        )
+        focal = await person(s, "Nguyễn Văn A", PersonRole.FOCAL, unit.id)
+        deputy = await person(s, "Trần Thị B", PersonRole.FOCAL, unit.id, is_deputy=True)
+        coordinators = [
+            await person(s, "Lê C", PersonRole.COORDINATOR),
+            await person(s, "Phạm D", PersonRole.COORDINATOR),
+        ]
+        await person(s, "Cũ E", PersonRole.COORDINATOR, active=False)
+    return World(a.id, unit.id, focal, deputy, coordinators)
+
+
+async def run(app: App, now: datetime) -> int:
+    async with transaction(app.sessions) as session:
+        result = await sweep(session, now=now, calendar=CAL, config_for_plan=RULES.for_plan)
+    return result.written
+
+
+async def outbox(app: App) -> list[OutboxMessage]:
+    async with app.sessions() as session:
+        return list(
+            (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+        )
+
+
+async def test_a_due_reminder_is_written_once_however_often_the_sweep_runs(app: App) -> None:
+    world = await build_world(app)
+    now = at(date(2023, 6, 23), 8, 0)
+    assert await run(app, now) == 1
+    assert await run(app, now) == 0
+    assert await run(app, at(date(2023, 6, 23), 8, 1)) == 0
+    (row,) = await outbox(app)
+    slot = "2023-06-23T01:00:00+00:00"
+    assert row.dedupe_key == f"remind:{world.assignment}:before_7d:{slot}:{world.focal}"
+    assert (row.kind, row.person_id, row.assignment_id, row.status) == (
+        "before_7d",
+        world.focal,
+        world.assignment,
+        "pending",
+    )
+    assert row.not_before == now
+    assert row.payload == {
+        "kind": "before_7d",
+        "slot": slot,
+        "assignment_id": world.assignment,
+        "deadline": "2023-06-30",
+    }
+    # The next rung of the ladder is a new slot, hence a new row.
+    assert await run(app, at(date(2023, 6, 27), 9)) == 1
+
+
+async def test_two_machines_sweeping_the_same_database_write_each_reminder_once(
+    app: App, settings: Any
+) -> None:
+    world = await build_world(app)
+    engines = [create_engine(settings.database_url) for _ in range(2)]
+    try:
+        makers = [session_factory(e) for e in engines]
+        now = at(date(2023, 7, 7), 9)  # overdue to the unit and an escalation to coordinators
+
+        async def one(maker: Any) -> int:
+            return await run_sweep(
+                sessions=maker, now=lambda: now, calendar=CAL, config_for_plan=RULES.for_plan
+            )
+
+        results = await asyncio.gather(*(one(m) for m in makers))
+        # The focal person's overdue reminder, and both tasks' escalations to 2 coordinators.
+        assert sum(r.written for r in results) == 5
+        # The worst interleaving: both read before either writes.
+        async with makers[0]() as first, makers[1]() as second:
+            args = {
+                "now": at(date(2023, 7, 10), 9),
+                "calendar": CAL,
+                "config_for_plan": RULES.for_plan,
+            }
+            planned = [await plan_reminders(s, **args) for s in (first, second)]
+            assert planned[0] == planned[1] and len(planned[0]) == 2  # overdue; no focal for xã
+            assert await write_reminders(first, planned[0], now=args["now"]) == 1
+            await first.commit()
+            assert await write_reminders(second, planned[1], now=args["now"]) == 0
+            await second.commit()
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    rows = await outbox(app)
+    assert len(rows) == len({r.dedupe_key for r in rows}) == 6
+    assert {r.person_id for r in rows if r.kind == "escalation"} == set(world.coordinators)
+
+
+async def test_an_away_focal_person_hands_reminders_to_the_deputy(app: App) -> None:
+    world = await build_world(app)
+    async with transaction(app.sessions) as s:
+        await s.execute(update(Person).where(Person.id == world.focal).values(away=True))
+    async with app.sessions() as s:
+        planned = await plan_reminders(
+            s, now=at(date(2023, 6, 23)), calendar=CAL, config_for_plan=RULES.for_plan
+        )
+    mine = [p for p in planned if p.target.unit_id == world.unit]
+    assert [(p.recipient.person_id, p.recipient.stands_in_for) for p in mine] == [  # type: ignore[union-attr]
+        (world.deputy, "Nguyễn Văn A")
+    ]
+    assert await run(app, at(date(2023, 6, 23))) == 1
+    assert [r.person_id for r in await outbox(app)] == [world.deputy]
+
+
+async def test_escalation_goes_to_every_active_coordinator(app: App) -> None:
+    world = await build_world(app)
+    await run(app, at(date(2023, 7, 6), 9))  # the overdue reminder of that day
+    assert await run(app, at(date(2023, 7, 7), 9)) == 4  # both units' assignments escalate
+    rows = [
+        r
+        for r in await outbox(app)
+        if r.kind == "escalation" and r.assignment_id == world.assignment
+    ]
+    assert sorted(r.person_id for r in rows) == sorted(world.coordinators)
+    assert {r.payload["slot"] for r in rows} == {"2023-07-07T01:00:00+00:00"}
+
+
+async def test_a_done_assignment_gets_nothing(app: App) -> None:
+    world = await build_world(app)
+    async with transaction(app.sessions) as s:
+        await s.execute(
+            update(Assignment).where(Assignment.id == world.assignment).values(status="done")
+        )
+    for day in (date(2023, 6, 23), date(2023, 6, 30), date(2023, 7, 7), date(2023, 12, 1)):
+        await run(app, at(day, 10))
+    assert [r for r in await outbox(app) if r.assignment_id == world.assignment] == []
+    assert await outbox(app) != []  # the other unit's share of the task is still reminded
+
+
+async def test_a_unit_without_a_focal_person_is_reported_not_written(app: App) -> None:
+    await build_world(app)
+    async with app.sessions() as s:
+        planned = await plan_reminders(
+            s, now=at(date(2023, 6, 23)), calendar=CAL, config_for_plan=RULES.for_plan
+        )
+    gaps = [(p.target.unit, p.gap) for p in planned if p.recipient is None]
+    assert gaps == [("UBND xã Hương Trà", "no_focal")]
+    assert await run(app, at(date(2023, 6, 23))) == 1
+
+
+async def test_nothing_is_written_outside_the_sending_window(app: App) -> None:
+    await build_world(app)
+    assert await run(app, at(date(2023, 6, 23), 7, 0)) == 0
+    assert await run(app, at(date(2023, 6, 24), 9, 0)) == 0  # Saturday
+    assert await run(app, at(date(2023, 6, 26), 7, 30)) == 1  # Monday: the waiting one goes
+
+
+async def test_the_scheduler_has_fixed_jobs_and_the_sweep_job_reads_the_injected_clock(
+    app: App,
+) -> None:
+    await build_world(app)
+    clock = FixedClock(at(date(2023, 6, 23), 9))
+    scheduler = build_scheduler(
+        app.settings.timezone,
+        sessions=app.sessions,
+        now=clock.now,
+        calendar=CAL,
+        config_for_plan=RULES.for_plan,
+    )
+
+    async def deliver() -> None: ...
+
+    add_delivery_job(scheduler, deliver)
+    add_delivery_job(scheduler, deliver)  # a restart registers it again, not twice
+    assert str(scheduler.timezone) == "Asia/Ho_Chi_Minh"
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {SWEEP_JOB, DELIVERY_JOB}
+    sweep_job = jobs[SWEEP_JOB]
+    assert (sweep_job.coalesce, sweep_job.max_instances) == (True, 1)
+    assert sweep_job.trigger.interval.total_seconds() == 60
+    result = await sweep_job.func(**sweep_job.kwargs)
+    assert result.written == 1
+    scheduler.start(paused=True)
+    scheduler.shutdown(wait=False)
+    async with app.sessions() as s:
+        assert (await s.execute(select(func.count()).select_from(OutboxMessage))).scalar_one() == 1
+
+
+@pytest.mark.parametrize("hour", [7, 18])
+async def test_a_sweep_job_outside_the_window_reads_nothing_it_does_not_need(
+    app: App, hour: int
+) -> None:
+    await build_world(app)
+    async with app.sessions() as s:
+        planned = await plan_reminders(
+            s, now=at(date(2023, 6, 23), hour), calendar=CAL, config_for_plan=RULES.for_plan
+        )
+    assert planned == []
+
+
+async def test_a_cancelled_task_gets_nothing(app: App) -> None:
+    await build_world(app)
+    async with transaction(app.sessions) as s:
+        await s.execute(update(Task).values(cancelled_at=at(date(2023, 6, 1))))
+    assert await run(app, at(date(2023, 7, 7), 9)) == 0
