@@ -94,6 +94,7 @@ _OPEN = (S.IN_PROGRESS, S.NOT_STARTED, S.BLOCKED, S.EXTENSION_REQUESTED)
 
 
 async def task_count(session: AsyncSession, state: CTE) -> int:
+    """How many distinct tasks the live assignments belong to."""
     query = select(func.count(func.distinct(state.c.task_id)))
     return (await session.execute(query)).scalar_one()
 
@@ -108,6 +109,7 @@ async def done_between(
 
 
 async def areas_of(session: AsyncSession, plan_id: int) -> list[tuple[int, str]]:
+    """The plan's areas in the plan's order."""
     query = select(Area.id, Area.name).where(Area.plan_id == plan_id)
     return [(i, n) for i, n in (await session.execute(query.order_by(Area.position, Area.id)))]
 
@@ -124,6 +126,7 @@ def _listed(state: CTE) -> Any:
 
 
 async def overdue_rows(session: AsyncSession, state: CTE, *, today: date) -> list[Any]:
+    """Not done and past the deadline, earliest deadline first."""
     c = state.c
     query = _listed(state).where(c.status != S.DONE.value, c.deadline < today)
     return list((await session.execute(query.order_by(c.deadline, Task.code, Unit.name))).all())

@@ -29,6 +29,7 @@ async def previous_digest(
 
 
 async def digest_exists(session: AsyncSession, *, plan_id: int, kind: str, period: str) -> bool:
+    """Whether this plan's digest (or report) for `period` was stored already."""
     query = select(Digest.id).where(
         Digest.plan_id == plan_id, Digest.kind == kind, Digest.period == period
     )

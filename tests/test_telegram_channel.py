@@ -204,7 +204,9 @@ async def test_the_vietnamese_command_menu_is_registered(
 ) -> None:
     registered = [(c["command"], c["description"]) for c in api.commands["default/"]]
     assert registered == list(words.COMMANDS)
-    assert " ".join(c for c, _ in registered) == "start help status overdue tasks update invite"
+    assert (
+        " ".join(c for c, _ in registered) == "start help status overdue tasks update invite digest"
+    )
 
 
 async def test_a_refused_token_fails_start_and_leaves_nothing_running(

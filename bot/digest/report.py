@@ -57,6 +57,7 @@ def official_date(day: date) -> dict[str, str]:
 
 
 def period_phrase(period: ReportPeriod) -> str:
+    """ "quý I năm 2023", "6 tháng đầu năm 2023", "năm 2023"."""
     return r.PERIODS[period.kind].format(roman=r.ROMAN.get(period.number, ""), year=period.year)
 
 
@@ -92,6 +93,7 @@ def write_report(
 
 
 def subject(figures: Figures, period: ReportPeriod) -> str:
+    """The report's subject line (trích yếu)."""
     return r.SUBJECT.format(**_plan_words(figures), period=period_phrase(period))
 
 

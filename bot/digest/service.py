@@ -95,6 +95,7 @@ def write_files(figures: Figures, folder: Path, formats: Iterable[str]) -> Diges
 
 
 def report_path(folder: Path, figures: Figures, period: ReportPeriod) -> Path:
+    """bao-cao-32-KH-UBND-2023-H1.docx in `folder`."""
     return folder / f"bao-cao-{slug(figures.plan.number)}-{period.key}.docx"
 
 
@@ -121,4 +122,5 @@ async def active_plans(session: AsyncSession, *, today: date) -> list[Plan]:
 
 
 async def plan_by_number(session: AsyncSession, number: str) -> Plan | None:
+    """A plan by its exact number, e.g. 32/KH-UBND."""
     return (await session.execute(select(Plan).where(Plan.number == number))).scalar_one_or_none()
