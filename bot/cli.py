@@ -11,6 +11,7 @@ from pathlib import Path
 from bot import texts
 from bot.app import App, open_app
 from bot.cli_digest import add_digest_commands
+from bot.cli_people import add_people_commands
 from bot.cli_remind import add_remind_commands
 from bot.conversation.invites import create_invite
 from bot.importing.reader import ImportFileError
@@ -124,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     overdue.add_argument("--json", action="store_true")
     overdue.set_defaults(handler=_overdue)
     add_remind_commands(sub)
+    add_people_commands(sub)
     add_digest_commands(sub)
     return parser
 

@@ -4,12 +4,12 @@ import argparse
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from bot import texts
 from bot.app import App
+from bot.rules import Rules
 from bot.settings import Settings
 from bot.texts import reminders as words
 from bot.views import table, to_json
@@ -18,8 +18,6 @@ from scheduler.policy import AssignmentFacts, Due, in_window, simulate
 from scheduler.reminder_config import (
     ReminderConfig,
     ReminderConfigError,
-    ReminderSettings,
-    load_reminder_settings,
 )
 from scheduler.sweep import Planned, Target, load_targets, plan_reminders, write_reminders
 from storage import queries
@@ -28,22 +26,6 @@ from storage.vocab import ReminderKind
 
 MAX_SIMULATION_DAYS = 800  # two plan years and a margin
 _WIDTHS = [6, 24, 16, 22, 12, 20, 36]
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The calendar and reminder settings the service would run with."""
-
-    calendar: WorkCalendar
-    reminders: ReminderSettings
-
-    @classmethod
-    def load(cls, settings: Settings) -> "Rules":
-        calendar = WorkCalendar.load(settings.calendar_file, timezone=settings.timezone)
-        return cls(calendar, load_reminder_settings(settings.reminder_config_file))
-
-    def config(self, plan: str | None) -> ReminderConfig:
-        return self.reminders.for_plan(plan) if plan else self.reminders.defaults
 
 
 def add_remind_commands(sub: Any) -> None:

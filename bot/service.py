@@ -5,7 +5,6 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -18,30 +17,15 @@ from bot.conversation.core import Conversation
 from bot.conversation.turn import Deps
 from bot.delivery import Delivery
 from bot.digest.send import DIGEST_CHECK_SECONDS, run_digest_job
+from bot.rules import Rules
 from scheduler import jobs as jobs_module
-from scheduler.calendar import WorkCalendar
 from scheduler.policy import snooze_until
-from scheduler.reminder_config import ReminderSettings, load_reminder_settings
 from storage.db import transaction
 from storage.models import ChannelIdentity, Person
 from storage.vocab import PersonRole
 
 log = logging.getLogger(__name__)
 DELIVERY_SECONDS = 5
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The working-day calendar and the reminder rules, loaded once from the settings."""
-
-    calendar: WorkCalendar
-    reminders: ReminderSettings
-
-
-def load_rules(app: App) -> Rules:
-    tz = app.settings.timezone
-    calendar = WorkCalendar.load(app.settings.calendar_file, timezone=tz)
-    return Rules(calendar, load_reminder_settings(app.settings.reminder_config_file))
 
 
 def build_deps(app: App, rules: Rules) -> Deps:
@@ -119,7 +103,7 @@ def build_scheduler(app: App, rules: Rules, delivery: Delivery, jobs: Jobs) -> A
 
 async def serve(app: App, channels: Sequence[Channel], stop: asyncio.Event) -> None:
     """Run until `stop` is set (a signal, or the console's input ending)."""
-    rules = load_rules(app)
+    rules = Rules.load(app.settings)
     deps = build_deps(app, rules)
     conversation = Conversation(deps)
     delivery = build_delivery(app, deps, channels)

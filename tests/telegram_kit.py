@@ -8,7 +8,8 @@ from bot.app import App
 from bot.channels.telegram import TelegramChannel, build_telegram_channel
 from bot.conversation.core import Conversation
 from bot.delivery import Delivery, Pacer
-from bot.service import build_delivery, build_deps, load_rules, start_channels
+from bot.rules import Rules
+from bot.service import build_delivery, build_deps, start_channels
 from storage.db import transaction
 from storage.models import ChannelIdentity, OutboxMessage, Person
 from tests.fakes import Chat, FakeBotApi, User
@@ -36,7 +37,7 @@ async def running_bot(
             telegram_file_base_url=api.base_file_url,
         )
         app = replace(app, settings=settings)
-        deps = build_deps(app, load_rules(app))
+        deps = build_deps(app, Rules.load(app.settings))
         channel = build_telegram_channel(settings, poll_timeout=1.0, sleep=clock.sleep)
         conversation = Conversation(deps)
         delivery = build_delivery(app, deps, [channel])

@@ -1,0 +1,110 @@
+"""`nhacviec people`: who is registered, and marking a focal person away (the deputy stands in)."""
+
+import argparse
+import sys
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.app import App
+from bot.texts import people as words
+from bot.views import table, to_json
+from storage import queries
+from storage.db import transaction
+from storage.models import AuditLog, ChannelIdentity, Person, Unit
+
+
+def add_people_commands(sub: Any) -> None:
+    people = sub.add_parser("people", help="người đã đăng ký; đánh dấu vắng mặt").add_subparsers(
+        title="lệnh"
+    )
+    listing = people.add_parser("list", help="danh sách người đã đăng ký")
+    listing.add_argument("--unit", help="chỉ một đơn vị")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_list)
+    away = people.add_parser("away", help="đánh dấu vắng: lời nhắc chuyển cho đầu mối phó")
+    away.add_argument("person_id", type=int, help="mã số người (xem: nhacviec people list)")
+    away.add_argument("--back", action="store_true", help="đã trở lại làm việc")
+    away.set_defaults(handler=_away)
+
+
+async def _list(app: App, args: argparse.Namespace) -> int:
+    async with app.sessions() as session:
+        query = (
+            select(Person, Unit.name)
+            .outerjoin(Unit, Unit.id == Person.unit_id)
+            .where(Person.active.is_(True))
+        )
+        if args.unit:
+            unit = await queries.find_unit(session, name=args.unit)
+            if unit is None:
+                sys.stderr.write(words.UNIT_NOT_FOUND.format(name=args.unit) + "\n")
+                return 2
+            query = query.where(Person.unit_id == unit.id)
+        rows = (await session.execute(query.order_by(Unit.name, Person.id))).all()
+        channels = await _channels(session)
+    if args.json:
+        sys.stdout.write(to_json([_json(p, unit, channels) for p, unit in rows]) + "\n")
+        return 0
+    if not rows:
+        sys.stdout.write(words.NOBODY + "\n")
+        return 0
+    body = table(
+        words.HEADERS, [_cells(p, unit, channels) for p, unit in rows], [4, 24, 16, 28, 10, 10, 12]
+    )
+    sys.stdout.write(body + "\n")
+    return 0
+
+
+async def _channels(session: Any) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for person_id, channel in (
+        await session.execute(select(ChannelIdentity.person_id, ChannelIdentity.channel))
+    ).all():
+        found.setdefault(person_id, []).append(channel)
+    return found
+
+
+def _role(p: Person) -> str:
+    return words.ROLES["deputy" if p.is_deputy else p.role]
+
+
+def _cells(p: Person, unit: str | None, channels: dict[int, list[str]]) -> list[str]:
+    return [
+        str(p.id),
+        p.full_name,
+        _role(p),
+        unit or "—",
+        ", ".join(channels.get(p.id or 0, [])),
+        words.YES if p.away else "",
+        words.YES if p.unreachable_at else "",
+    ]
+
+
+def _json(p: Person, unit: str | None, channels: dict[int, list[str]]) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.full_name,
+        "role": p.role,
+        "deputy": p.is_deputy,
+        "unit": unit,
+        "channels": channels.get(p.id or 0, []),
+        "away": p.away,
+        "unreachable": p.unreachable_at is not None,
+    }
+
+
+async def _away(app: App, args: argparse.Namespace) -> int:
+    async with transaction(app.sessions) as session:
+        person = await session.get(Person, args.person_id)
+        if person is None or not person.active:
+            sys.stderr.write(words.NO_SUCH_PERSON.format(id=args.person_id) + "\n")
+            return 2
+        person.away = not args.back
+        detail = {"person_id": person.id, "away": person.away}
+        session.add(AuditLog(at=app.clock.now(), actor="cli", action="person.away", detail=detail))
+        name = person.full_name
+    sys.stdout.write(
+        (words.MARKED_BACK if args.back else words.MARKED_AWAY).format(name=name) + "\n"
+    )
+    return 0
