@@ -13,7 +13,8 @@ from bot.conversation.reminders import render
 from bot.conversation.turn import calendar_days_late
 from bot.delivery import Delivery
 from bot.digest.send import send_weekly_digest
-from bot.service import Jobs, build_scheduler, load_rules
+from bot.rules import Rules
+from bot.service import Jobs, build_scheduler
 from bot.settings import SettingsError, load_settings
 from storage.models import Digest, OutboxMessage, Person
 from storage.vocab import PersonRole
@@ -177,5 +178,5 @@ async def test_the_service_schedules_the_digest_job(app: App) -> None:
     delivery = Delivery(
         app.sessions, {}, ButtonSigner(b"k" * 32), app.clock, VN, calendar_days_late
     )
-    job = build_scheduler(app, load_rules(app), delivery, Jobs()).get_job("digest")
+    job = build_scheduler(app, Rules.load(app.settings), delivery, Jobs()).get_job("digest")
     assert job is not None and job.kwargs == {"app": app}
