@@ -242,3 +242,22 @@ async def test_a_coordinator_gets_a_deep_link_invite(
     bot.api.user_sends(LAN, None, f"/start {code}")
     (welcome,) = await said(bot, LAN)
     assert "đầu mối của Phòng Tư pháp" in welcome
+
+
+async def test_a_429_is_waited_out_and_delivery_goes_on(bot: Bot, app: App) -> None:
+    api = bot.api
+    lan = await telegram_person(app, api, LAN)
+    bot.delivery.pacer.per_chat_gap = 0  # a pacer that forgets Telegram's per-chat limit
+    codes = ("1.1", "1.2", "1.3", "2.1", "2.2")
+    for code in codes:
+        target = await assignment_of(app, code, "Phòng Tư pháp")
+        await queue_reminder(app, person_id=lan, assignment_id=target.id)
+    assert await bot.delivery.run_once() == len(codes)
+    texts = [m.text or "" for m in api.sent_to(LAN.id)]
+    assert api.rejected_429 >= 1
+    assert sorted(t.split(" — ")[0] for t in texts) == [f"⏰ Nhắc hạn nhiệm vụ {c}" for c in codes]
+    async with app.sessions() as session:
+        rows = (await session.execute(select(OutboxMessage))).scalars().all()
+    # Every refused attempt was tried again, and nothing was sent twice.
+    assert {r.status for r in rows} == {"sent"}
+    assert sum(r.attempts for r in rows) == len(codes) + api.rejected_429
