@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot import texts
 from bot.app import App, open_app
+from bot.cli_args import date_arg, moment_arg
 from bot.cli_digest import add_digest_commands
 from bot.cli_people import add_people_commands
 from bot.cli_remind import add_remind_commands
@@ -101,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="nhập phụ lục nhiệm vụ (.xlsx, .csv, .yaml)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--plan-number", help="số kế hoạch, ví dụ 32/KH-UBND")
-    imp.add_argument("--plan-date", type=_date_arg, help="ngày ban hành, ví dụ 2023-02-24")
+    imp.add_argument("--plan-date", type=date_arg, help="ngày ban hành, ví dụ 2023-02-24")
     imp.add_argument("--plan-title", help="trích yếu kế hoạch")
     imp.add_argument("--issuing-body", help="cơ quan ban hành, ví dụ UBND huyện Hương Khê")
     imp.add_argument("--year", type=int, help="năm thực hiện (mặc định: năm ban hành)")
@@ -120,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     tasks.add_argument("--json", action="store_true")
     tasks.set_defaults(handler=_tasks)
     overdue = sub.add_parser("overdue", help="xem nhiệm vụ quá hạn")
-    overdue.add_argument("--at", type=_datetime_arg, help="tại thời điểm, ví dụ 2023-07-01T08:00")
+    overdue.add_argument("--at", type=moment_arg, help="tại thời điểm, ví dụ 2023-07-01T08:00")
     overdue.add_argument("--plan", help="số kế hoạch")
     overdue.add_argument("--json", action="store_true")
     overdue.set_defaults(handler=_overdue)
@@ -128,23 +129,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_people_commands(sub)
     add_digest_commands(sub)
     return parser
-
-
-def _date_arg(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        try:
-            return datetime.strptime(value, "%d/%m/%Y").date()  # noqa: DTZ007 (a date only)
-        except ValueError:
-            raise argparse.ArgumentTypeError(texts.BAD_DATETIME.format(value=value)) from None
-
-
-def _datetime_arg(value: str) -> datetime | date:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return _date_arg(value)
 
 
 def local_moment(value: datetime | date | None, settings: Settings, now: datetime) -> datetime:

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot import texts
 from bot.app import App
+from bot.cli_args import moment_arg
 from bot.digest.service import (
     FORMATS,
     DigestKit,
@@ -32,7 +33,9 @@ def add_digest_commands(sub: Any) -> None:
     digest = sub.add_parser(
         "digest", help="lập bản tổng hợp tuần: nội dung, biểu đồ, Excel, báo cáo"
     )
-    digest.add_argument("--at", type=_moment, help="số liệu tại thời điểm, ví dụ 2023-06-30T15:00")
+    digest.add_argument(
+        "--at", type=moment_arg, help="số liệu tại thời điểm, ví dụ 2023-06-30T15:00"
+    )
     digest.add_argument("--plan", help="số kế hoạch, ví dụ 32/KH-UBND (mặc định: mọi kế hoạch)")
     digest.add_argument("--out", type=Path, help="thư mục ghi tệp (mặc định: data/digests/...)")
     digest.add_argument(
@@ -42,16 +45,6 @@ def add_digest_commands(sub: Any) -> None:
         help="text,png,xlsx,docx (docx: báo cáo của kỳ gần nhất đã chốt số liệu)",
     )
     digest.set_defaults(handler=_digest)
-
-
-def _moment(value: str) -> datetime | date:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            return datetime.strptime(value, "%d/%m/%Y").date()  # noqa: DTZ007 (a date only)
-        except ValueError:
-            raise argparse.ArgumentTypeError(texts.BAD_DATETIME.format(value=value)) from None
 
 
 def _formats(value: str) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot import texts
 from bot.app import App
+from bot.cli_args import date_arg, moment_arg
 from bot.rules import Rules
 from bot.settings import Settings
 from bot.texts import reminders as words
@@ -32,37 +33,16 @@ def add_remind_commands(sub: Any) -> None:
     """Add `remind` and `simulate` to the `nhacviec` subcommands."""
     remind = sub.add_parser("remind", help="ghi lời nhắc đến hạn vào hàng đợi gửi (--dry-run: xem)")
     remind.add_argument("--dry-run", action="store_true", help="chỉ xem trước, không ghi gì")
-    remind.add_argument("--at", type=_moment_arg, help="lúc xem trước, ví dụ 2023-06-23T08:00")
+    remind.add_argument("--at", type=moment_arg, help="lúc xem trước, ví dụ 2023-06-23T08:00")
     remind.add_argument("--plan", help="số kế hoạch, ví dụ 32/KH-UBND")
     remind.add_argument("--json", action="store_true")
     remind.set_defaults(handler=_remind)
     sim = sub.add_parser("simulate", help="mô phỏng số lời nhắc từng ngày làm việc")
-    sim.add_argument("--from", dest="start", type=_date_arg, required=True, help="từ ngày")
-    sim.add_argument("--to", dest="end", type=_date_arg, required=True, help="đến ngày")
+    sim.add_argument("--from", dest="start", type=date_arg, required=True, help="từ ngày")
+    sim.add_argument("--to", dest="end", type=date_arg, required=True, help="đến ngày")
     sim.add_argument("--plan", help="số kế hoạch")
     sim.add_argument("--json", action="store_true")
     sim.set_defaults(handler=_simulate)
-
-
-def _date_arg(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        try:
-            return datetime.strptime(value, "%d/%m/%Y").date()  # noqa: DTZ007 (a date only)
-        except ValueError:
-            raise argparse.ArgumentTypeError(words.BAD_DATE.format(value=value)) from None
-
-
-def _moment_arg(value: str) -> datetime | date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(words.BAD_MOMENT.format(value=value)) from None
 
 
 def _out(text: str) -> None:
