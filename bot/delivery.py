@@ -84,6 +84,8 @@ class Delivery:
     clock: Clock
     timezone: ZoneInfo
     days_late: Callable[[date, date], int]
+    # Quiet hours: outside the sending window nothing goes out; rows wait for the next one.
+    may_send: Callable[[datetime], bool] = lambda _now: True
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     pacer: Pacer | None = None
 
@@ -108,9 +110,13 @@ class Delivery:
     async def run_once(self, limit: int = 500) -> int:
         """Deliver up to `limit` due rows; returns how many were sent."""
         sent = 0
+        if not self.may_send(self.clock.now()):
+            return 0
         for _ in range(limit):
             row_id = await self._claim()
-            if row_id is None:
+            if row_id is None or not self.may_send(self.clock.now()):
+                if row_id is not None:
+                    await self._release(row_id)
                 break
             sent += await self._deliver(row_id)
         return sent
@@ -221,6 +227,12 @@ class Delivery:
             log.warning(
                 "outbox %s not delivered (%s), attempt %s", row_id, row.last_error, row.attempts
             )
+
+    async def _release(self, row_id: int) -> None:
+        """The window closed while this row was claimed: back to the queue, untouched."""
+        async with transaction(self.sessions) as session:
+            row = await session.get(OutboxMessage, row_id)
+            row.status, row.claimed_by, row.claimed_at = OutboxStatus.PENDING, None, None  # type: ignore[union-attr]
 
     async def _give_up(self, row_id: int, reason: str) -> None:
         async with transaction(self.sessions) as session:

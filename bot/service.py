@@ -19,7 +19,7 @@ from bot.delivery import Delivery
 from bot.digest.send import DIGEST_CHECK_SECONDS, run_digest_job
 from bot.rules import Rules
 from scheduler import jobs as jobs_module
-from scheduler.policy import snooze_until
+from scheduler.policy import in_window, snooze_until
 from storage.db import transaction
 from storage.models import ChannelIdentity, Person
 from storage.vocab import PersonRole
@@ -42,8 +42,10 @@ def build_deps(app: App, rules: Rules) -> Deps:
     )
 
 
-def build_delivery(app: App, deps: Deps, channels: Sequence[Channel]) -> Delivery:
+def build_delivery(app: App, deps: Deps, channels: Sequence[Channel], rules: Rules) -> Delivery:
+    calendar, defaults = rules.calendar, rules.reminders.defaults
     return Delivery(
+        may_send=lambda now: in_window(now, calendar, defaults),
         sessions=app.sessions,
         channels={c.name: c for c in channels},
         signer=deps.signer,
@@ -106,7 +108,7 @@ async def serve(app: App, channels: Sequence[Channel], stop: asyncio.Event) -> N
     rules = Rules.load(app.settings)
     deps = build_deps(app, rules)
     conversation = Conversation(deps)
-    delivery = build_delivery(app, deps, channels)
+    delivery = build_delivery(app, deps, channels, rules)
     await start_channels(conversation, channels)
     jobs = Jobs()
     scheduler = build_scheduler(app, rules, delivery, jobs)

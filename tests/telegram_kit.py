@@ -37,10 +37,11 @@ async def running_bot(
             telegram_file_base_url=api.base_file_url,
         )
         app = replace(app, settings=settings)
-        deps = build_deps(app, Rules.load(app.settings))
+        rules = Rules.load(app.settings)
+        deps = build_deps(app, rules)
         channel = build_telegram_channel(settings, poll_timeout=1.0, sleep=clock.sleep)
         conversation = Conversation(deps)
-        delivery = build_delivery(app, deps, [channel])
+        delivery = build_delivery(app, deps, [channel], rules)
         delivery.pacer = Pacer(clock, sleep=clock.sleep)
         await start_channels(conversation, [channel])
         try:

@@ -8,7 +8,9 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -31,8 +33,20 @@ async def api() -> AsyncIterator[FakeBotApi]:
         yield server
 
 
+def any_hour(data_dir: Path) -> dict[str, str]:
+    """This test runs at whatever hour CI does: open the sending window for today and tomorrow."""
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    calendar = data_dir / "lich.yaml"
+    days = "\n".join(f"  - date: {today + timedelta(days=n)}" for n in (0, 1))
+    calendar.write_text(f"working_days:\n{days}\n")
+    rules = data_dir / "nhac.yaml"
+    rules.write_text('defaults:\n  window_start: "00:00"\n  window_end: "23:59"\n')
+    return {"CALENDAR_FILE": str(calendar), "REMINDER_CONFIG_FILE": str(rules)}
+
+
 def start_service(api: FakeBotApi, settings_url: str, data_dir: Path) -> subprocess.Popen[bytes]:
     env = {
+        **any_hour(data_dir),
         **os.environ,
         "DATABASE_URL": settings_url,
         "DATA_DIR": str(data_dir),

@@ -261,3 +261,17 @@ async def test_a_429_is_waited_out_and_delivery_goes_on(bot: Bot, app: App) -> N
     # Every refused attempt was tried again, and nothing was sent twice.
     assert {r.status for r in rows} == {"sent"}
     assert sum(r.attempts for r in rows) == len(codes) + api.rejected_429
+
+
+async def test_nothing_goes_out_in_quiet_hours(bot: Bot, app: App, clock: SharedClock) -> None:
+    lan = await telegram_person(app, bot.api, LAN)
+    target = await assignment_of(app, "2.1", "Phòng Tư pháp")
+    clock.move_to(datetime(2023, 3, 31, 11, 0, tzinfo=UTC))  # Friday 18:00 in Hà Tĩnh
+    await queue_reminder(app, person_id=lan, assignment_id=target.id)
+    assert await bot.delivery.run_once() == 0
+    clock.move_to(datetime(2023, 4, 1, 2, 0, tzinfo=UTC))  # Saturday 09:00: not a working day
+    assert await bot.delivery.run_once() == 0
+    assert bot.api.sent_to(LAN.id) == []
+    clock.move_to(datetime(2023, 4, 3, 0, 30, tzinfo=UTC))  # Monday 07:30: the window opens
+    assert await bot.delivery.run_once() == 1
+    assert len(bot.api.sent_to(LAN.id)) == 1
