@@ -215,7 +215,6 @@ class Delivery:
                     OutboxStatus.PENDING,
                     now + timedelta(seconds=exc.retry_after),
                 )
-                await self.pacer.sleep(exc.retry_after)  # type: ignore[union-attr]
             elif isinstance(exc, TransientError):
                 backoff = min(timedelta(seconds=5 * 2 ** min(row.attempts, 10)), MAX_BACKOFF)
                 row.status, row.not_before = OutboxStatus.PENDING, now + backoff

@@ -305,3 +305,45 @@ async def test_a_typed_correction_is_linked_to_the_answer_it_corrects(app: App, 
         )
     assert [(h.status, h.progress) for h in history] == [("done", 100), ("in_progress", 50)]
     assert history[1].corrects_id == history[0].id
+
+
+async def test_a_task_code_or_reply_wins_over_an_old_question(
+    app: App, lan: Phone, clock: FixedClock
+) -> None:
+    tasks = await lan.send("/tasks")
+    opened = await lan.press(tasks.messages[0].buttons[0][0].data)  # 1.7, the first open task
+    await lan.press(button(opened, "Vướng mắc"))  # the bot now waits for 1.7's blocker
+    answer = await lan.send("5.1 xong")
+    assert "nhiệm vụ 5.1 — Hoàn thành" in text_of(answer)
+    assert (await assignment_of(app, "1.7", TP)).status == "not_started"
+    target = await assignment_of(app, "2.1", TP)
+    await deliver_reminder(app, target, person_id=1, message_id="m-9")
+    opened = await lan.press((await lan.send("/tasks")).messages[0].buttons[0][0].data)
+    await lan.press(button(opened, "Vướng mắc"))
+    reply = await lan.send("xong", reply_to_message_id="m-9")
+    assert "nhiệm vụ 2.1 — Hoàn thành" in text_of(reply)
+    assert (await assignment_of(app, "1.7", TP)).status == "not_started"
+
+
+async def test_a_question_is_forgotten_after_half_an_hour_or_a_command(
+    app: App, lan: Phone, clock: FixedClock
+) -> None:
+    opened = await lan.press((await lan.send("/tasks")).messages[0].buttons[0][0].data)
+    await lan.press(button(opened, "Vướng mắc"))
+    advance(clock, minutes=31)
+    assert "Bot chưa hiểu nội dung" in text_of(await lan.send("chưa có kinh phí"))
+    opened = await lan.press((await lan.send("/tasks")).messages[0].buttons[0][0].data)
+    await lan.press(button(opened, "Vướng mắc"))
+    await lan.send("/status")
+    assert "Bot chưa hiểu nội dung" in text_of(await lan.send("chưa có kinh phí"))
+    assert (await assignment_of(app, "1.7", TP)).status == "not_started"
+
+
+async def test_a_picked_task_takes_free_text_on_a_channel_without_replies(
+    app: App, convo: Conversation
+) -> None:
+    zalo = Phone(convo, "z2", caps=PLAIN)
+    await zalo.send(await invite_code(app, TP, PersonRole.FOCAL))
+    await zalo.send("/tasks")
+    await zalo.send("1")  # picks 1.7
+    assert "nhiệm vụ 1.7 — Đang thực hiện 60%" in text_of(await zalo.send("đang làm 60%"))

@@ -244,7 +244,9 @@ async def test_a_coordinator_gets_a_deep_link_invite(
     assert "đầu mối của Phòng Tư pháp" in welcome
 
 
-async def test_a_429_is_waited_out_and_delivery_goes_on(bot: Bot, app: App) -> None:
+async def test_a_429_is_waited_out_and_delivery_goes_on(
+    bot: Bot, app: App, clock: SharedClock
+) -> None:
     api = bot.api
     lan = await telegram_person(app, api, LAN)
     bot.delivery.pacer.per_chat_gap = 0  # a pacer that forgets Telegram's per-chat limit
@@ -252,9 +254,12 @@ async def test_a_429_is_waited_out_and_delivery_goes_on(bot: Bot, app: App) -> N
     for code in codes:
         target = await assignment_of(app, code, "Phòng Tư pháp")
         await queue_reminder(app, person_id=lan, assignment_id=target.id)
+    started = clock.now()
     assert await bot.delivery.run_once() == len(codes)
     texts = [m.text or "" for m in api.sent_to(LAN.id)]
     assert api.rejected_429 >= 1
+    # Each 429 said "retry after 1": the worker waited exactly that, once per refusal.
+    assert (clock.now() - started).total_seconds() == pytest.approx(api.rejected_429)
     assert sorted(t.split(" — ")[0] for t in texts) == [f"⏰ Nhắc hạn nhiệm vụ {c}" for c in codes]
     async with app.sessions() as session:
         rows = (await session.execute(select(OutboxMessage))).scalars().all()

@@ -80,9 +80,29 @@ CASES = [
     ("xong.", S.DONE, 100, None),
     ("hoàn thành 100%, đã nộp", S.DONE, 100, "đã nộp"),
     ("đã hoàn tất báo cáo", S.DONE, 100, "báo cáo"),
+    ("sắp xong", S.IN_PROGRESS, None, None),
+    ("gần xong rồi", S.IN_PROGRESS, None, "rồi"),
+    ("dự kiến xong 30/6", S.IN_PROGRESS, None, "30/6"),
+    ("không xong được vì thiếu kinh phí", S.BLOCKED, None, "được vì thiếu kinh phí"),
+    ("đã hoàn thành 50%", S.IN_PROGRESS, 50, None),
+    ("đang làm 60%, xin gia hạn 15/7", S.EXTENSION_REQUESTED, 60, "đang làm, 15/7"),
+    ("đang làm, không có vướng mắc", S.IN_PROGRESS, None, "không có vướng mắc"),
 ]
 
-NOTHING = ["cảm ơn", "alo", "ai đấy", "ok", "chào anh", "150%", "", "   ", "xongxong", "hôm nay"]
+NOTHING = [
+    "không có vướng mắc",
+    "không cần gia hạn",
+    "cảm ơn",
+    "alo",
+    "ai đấy",
+    "ok",
+    "chào anh",
+    "150%",
+    "",
+    "   ",
+    "xongxong",
+    "hôm nay",
+]
 
 
 @pytest.mark.parametrize(("text", "status", "progress", "note"), CASES)

@@ -1,6 +1,7 @@
 """Answers about a task: buttons, replies, free text, evidence, extension requests."""
 
 import re
+from datetime import datetime, timedelta
 
 from bot.channels.base import Answer, Button, Outbound
 from bot.conversation import extensions
@@ -19,6 +20,7 @@ from storage.records import (
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
 
+PENDING_FOR = timedelta(minutes=30)
 _CODE_FIRST = re.compile(r"^(\d+(?:\.\d+)*)\s+(.+)$", re.S)
 
 
@@ -98,6 +100,7 @@ async def _act(turn: Turn, action: str, assignment: Assignment, task: Task) -> A
     if action == "fix":
         _await(turn, "correction", assignment)
         return say(t.CHOOSE_STATUS.format(code=task.code), *status_rows(turn, assignment.id)[:1])
+    _await(turn, "answer", assignment)  # the person picked this task: what they type is about it
     return Answer(
         messages=[Outbound(_describe(assignment, task), buttons=status_rows(turn, assignment.id))]
     )
@@ -130,7 +133,7 @@ def _await(turn: Turn, what: str, assignment: Assignment) -> None:
     pending = {k: v for k, v in (person.pending or {}).items() if k == "correcting"}
     if what == "correction":
         pending = {"correcting": assignment.id}
-    pending.update({"await": what, "assignment": assignment.id})
+    pending.update({"await": what, "assignment": assignment.id, "at": turn.now.isoformat()})
     person.pending = pending
     turn.session.add(person)
 
@@ -210,29 +213,44 @@ async def _extension_with_date(
 
 
 async def free_text(turn: Turn, text: str) -> Answer:
-    """Text that is not a command: a numbered choice, an awaited answer, a reply, or "2.1 xong"."""
+    """Text that is not a command: a numbered choice, a reply, "2.1 xong", or an awaited answer.
+
+    What the text itself names (a reply, a task code) wins over what the bot last asked.
+    """
     person = turn.person
     assert person is not None
     pending = person.pending or {}
     choices = pending.get("choices") or []
     if text.isdigit() and 1 <= int(text) <= len(choices):
         return await press(turn, choices[int(text) - 1])
-    if pending.get("await"):
-        found = await assignment_with_task(turn.session, assignment_id=pending["assignment"])
-        if found is not None:
-            return await _awaited(turn, pending["await"], *found, text)
+    awaited = pending.get("assignment") if _fresh(pending, turn) else None
     if turn.inbound.reply_to_message_id:
         target = await assignment_for_message(
             turn.session,
-            person_id=person.id,
-            message_id=turn.inbound.reply_to_message_id,  # type: ignore[arg-type]
+            person_id=person.id,  # type: ignore[arg-type]
+            message_id=turn.inbound.reply_to_message_id,
         )
         found = await assignment_with_task(turn.session, assignment_id=target) if target else None
+        if found is not None and target == awaited:
+            return await _awaited(turn, pending["await"], *found, text)
         if found is not None:
+            _clear(turn)
             return await answer_text(turn, *found, text)
     if (match := _CODE_FIRST.match(text)) is not None:
+        _clear(turn)
         return await update_by_code(turn, match.group(1), match.group(2))
+    found = await assignment_with_task(turn.session, assignment_id=awaited) if awaited else None
+    if found is not None:
+        return await _awaited(turn, pending["await"], *found, text)
     return say(t.NOT_UNDERSTOOD)
+
+
+def _fresh(pending: dict, turn: Turn) -> bool:  # type: ignore[type-arg]
+    """A question the bot asked is answered within half an hour, or it is forgotten."""
+    asked = pending.get("at")
+    if not pending.get("await") or asked is None:
+        return False
+    return turn.now - datetime.fromisoformat(asked) <= PENDING_FOR
 
 
 async def _awaited(turn: Turn, what: str, a: Assignment, task: Task, text: str) -> Answer:

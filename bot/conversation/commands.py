@@ -58,9 +58,18 @@ async def command(turn: Turn, text: str) -> Answer:
     name, _, rest = text.partition(" ")
     name = name.split("@", 1)[0].lower()  # "/status@NhacViecBot" in Telegram menus
     handler = _COMMANDS.get(name)
+    _forget_question(turn)
     if handler is None:
         return say(t.UNKNOWN_COMMAND.format(command=name))
     return await handler(turn, rest.strip())
+
+
+def _forget_question(turn: Turn) -> None:
+    """A command moves on: what the bot asked before is no longer awaited."""
+    person = turn.person
+    if person is not None and person.pending and "await" in person.pending:
+        person.pending = {k: v for k, v in person.pending.items() if k == "choices"}
+        turn.session.add(person)
 
 
 async def _start(turn: Turn, rest: str) -> Answer:

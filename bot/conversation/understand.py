@@ -23,6 +23,15 @@ _PHRASES: tuple[tuple[str, S], ...] = (
     (r"bat dau (?:lam|thuc hien|trien khai)", S.IN_PROGRESS),
 )
 _STATUS = re.compile("|".join(f"(?P<s{i}>\\b(?:{p})\\b)" for i, (p, _) in enumerate(_PHRASES)))
+# A word just before a status that changes it: "sắp xong" is not done, "không vướng" is fine.
+_QUALIFIER = re.compile(r"\b(sap|gan|du kien|se|khong|khong co|khong can|het)\s+$")
+_QUALIFIED = {
+    ("sap", S.DONE): S.IN_PROGRESS,
+    ("gan", S.DONE): S.IN_PROGRESS,
+    ("du kien", S.DONE): S.IN_PROGRESS,
+    ("se", S.DONE): S.IN_PROGRESS,
+    ("khong", S.DONE): S.BLOCKED,
+}
 _PERCENT = re.compile(r"(\d{1,3})\s*(?:%|phan tram)")
 _DATE = re.compile(r"\b(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{4}|\d{2}))?\b")
 _LEAD = re.compile(r"^[\s,.;:\-–—]+|[\s,.;:\-–—]+$")
@@ -42,16 +51,16 @@ def understand(text: str, *, year: int) -> Understood | None:
     # out of the original words.
     text = unicodedata.normalize("NFC", " ".join(text.split()))
     folded = fold(text)
-    match = _STATUS.search(folded)
     percent = _percent(folded)
-    if match is None and percent is None:
+    found = _status(folded)
+    if found is None and percent is None:
         return None
-    if match is None:
-        status = S.DONE if percent == 100 else S.IN_PROGRESS
-        start = end = 0
+    if found is None:
+        status, start, end = (S.DONE if percent == 100 else S.IN_PROGRESS), 0, 0
     else:
-        status = _PHRASES[int(match.lastgroup[1:])][1]  # type: ignore[index]
-        start, end = match.span()
+        status, start, end = found
+    if status is S.DONE and percent is not None and percent < 100:
+        status = S.IN_PROGRESS  # "đã hoàn thành 50%": half of it is done
     if status is S.DONE and percent is None:
         percent = 100
     return Understood(
@@ -60,6 +69,25 @@ def understand(text: str, *, year: int) -> Understood | None:
         note=_note(text, folded, start, end),
         proposed=parse_day(folded, year=year) if status is S.EXTENSION_REQUESTED else None,
     )
+
+
+def _status(folded: str) -> tuple[S, int, int] | None:
+    """The status the text states, and where; an extension or a blocker outranks the rest."""
+    stated: list[tuple[S, int, int]] = []
+    for match in _STATUS.finditer(folded):
+        status = _PHRASES[int(match.lastgroup[1:])][1]  # type: ignore[index]
+        qualifier = _QUALIFIER.search(folded[: match.start()])
+        if qualifier is not None:
+            status = _QUALIFIED.get((qualifier.group(1), status))  # type: ignore[assignment]
+            if status is None:  # "không có vướng mắc", "không cần gia hạn": nothing stated
+                continue
+        start = qualifier.start() if qualifier is not None else match.start()
+        stated.append((status, start, match.end()))
+    for wanted in (S.EXTENSION_REQUESTED, S.BLOCKED):
+        for item in stated:
+            if item[0] is wanted:
+                return item
+    return stated[0] if stated else None
 
 
 def _percent(folded: str) -> int | None:
@@ -78,7 +106,7 @@ def _note(text: str, folded: str, start: int, end: int) -> str | None:
     found = _PERCENT.search(rest_folded)
     if found is not None:
         rest = rest[: found.start()] + rest[found.end() :]
-    rest = _LEAD.sub("", " ".join(rest.split()))
+    rest = _LEAD.sub("", re.sub(r"\s+([,.;:])", r"\1", " ".join(rest.split())))
     return rest or None
 
 
