@@ -34,6 +34,9 @@ async def run_service(app: App, *, examples: Path) -> int:
         return 0
     async with app.sessions() as session:
         empty = await queries.count_plans(session) == 0
+    if empty and not (examples / EXAMPLE_PLAN).is_file():
+        sys.stderr.write(texts.NO_EXAMPLES.format(path=examples) + "\n")
+        return 2
     if empty:
         await load_examples(app, examples)
     async with app.sessions() as session:

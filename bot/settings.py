@@ -73,7 +73,7 @@ def load_settings(
         telegram_file_base_url=values.get("TELEGRAM_FILE_BASE_URL")
         or Settings.telegram_file_base_url,
         zalo_bot_token=_secret(values, "ZALO_BOT_TOKEN", None),
-        log_level=(values.get("LOG_LEVEL") or "INFO").upper(),
+        log_level=_log_level(values.get("LOG_LEVEL") or "INFO"),
         reminder_config_file=_optional_file(values, "REMINDER_CONFIG_FILE"),
         calendar_file=_optional_file(values, "CALENDAR_FILE"),
         digest_schedule=_schedule(values.get("DIGEST_SCHEDULE") or Settings.digest_schedule),
@@ -108,6 +108,13 @@ def _optional_file(values: dict[str, str], name: str) -> Path | None:
     if not path.is_file():
         raise SettingsError(f"{name}={value!r} is not a file; fix the path or unset {name}")
     return path
+
+
+def _log_level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise SettingsError(f"LOG_LEVEL={value!r} is not a log level; use DEBUG, INFO or WARNING")
+    return level
 
 
 def _timezone(name: str) -> ZoneInfo:

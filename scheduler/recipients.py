@@ -66,6 +66,8 @@ def _focal(
     regular = [p for p in members if not p.is_deputy]
     deputies = [p for p in members if p.is_deputy and not p.away]
     chosen: dict[int, Recipient] = {}
+    if not regular:  # only a deputy registered: the deputy is the unit's focal person for now
+        chosen.update({d.id or 0: _recipient(d, channels) for d in deputies})
     for person in regular:
         stand_ins = (
             [(person, None)] if not person.away else [(d, person.full_name) for d in deputies]

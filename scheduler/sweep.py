@@ -151,7 +151,7 @@ def _target(a: Assignment, kind: str, code: str, number: str, unit: str) -> Targ
 
 
 async def written_slots(session: AsyncSession, candidates: Sequence[Due]) -> set[SlotKey]:
-    """Which of `candidates` already have an outbox row (for anyone)."""
+    """Which of `candidates` already have a live outbox row (for anyone)."""
     found: set[SlotKey] = set()
     ordered = sorted(candidates, key=lambda d: d.slot)
     for start in range(0, len(ordered), _CHUNK):
@@ -161,7 +161,9 @@ async def written_slots(session: AsyncSession, candidates: Sequence[Due]) -> set
         query = select(
             OutboxMessage.assignment_id, OutboxMessage.kind, OutboxMessage.payload
         ).where(
-            OutboxMessage.status.in_([s.value for s in OutboxStatus]),
+            # A row that failed (its person left, or blocked the bot) does not count: the
+            # slot is written again for whoever now answers for the unit.
+            OutboxMessage.status != OutboxStatus.FAILED,
             OutboxMessage.not_before >= chunk[0].slot,
             OutboxMessage.assignment_id.in_({d.assignment_id for d in chunk}),
             OutboxMessage.kind.in_([k.value for k in ReminderKind]),

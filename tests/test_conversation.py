@@ -347,3 +347,14 @@ async def test_a_picked_task_takes_free_text_on_a_channel_without_replies(
     await zalo.send("/tasks")
     await zalo.send("1")  # picks 1.7
     assert "nhiệm vụ 1.7 — Đang thực hiện 60%" in text_of(await zalo.send("đang làm 60%"))
+
+
+async def test_long_task_lists_are_paged_not_cut(app: App, convo: Conversation) -> None:
+    commune = await register(app, convo, "990", "UBND xã Hương Trà", PersonRole.FOCAL)
+    first = await commune.send("/tasks")
+    assert text_of(first).startswith("Nhiệm vụ đang mở của UBND xã Hương Trà: 25 (trang 1/2)")
+    assert sum(len(row) for row in first.messages[0].buttons) == 20
+    assert text_of(first).endswith("Gõ /tasks 2 để xem trang sau.")
+    second = await commune.send("/tasks 2")
+    assert "(trang 2/2)" in text_of(second) and "\n5. " in text_of(second)
+    assert sum(len(row) for row in second.messages[0].buttons) == 5

@@ -310,3 +310,12 @@ def test_example_copy_outside_the_repo_still_imports(
     shutil.copy(PLAN_XLSX, copy)
     code, _, err = run(capsys, "import", str(copy), "--plan-number", "32/KH-UBND", "--year", "2023")
     assert code == 0, err
+
+
+def test_reimporting_a_spreadsheet_uses_the_stored_plans_year(
+    units: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "import", str(PLAN_YAML))[0] == 0
+    code, out, err = run(capsys, "import", str(PLAN_XLSX), "--plan-number", "32/KH-UBND")
+    assert code == 0, err
+    assert "0 nhiệm vụ mới, 30 cập nhật" in out

@@ -51,3 +51,21 @@ def test_away_focal_person_hands_reminders_to_the_deputy(
     assert {r["person"] for r in ours(run(capsys, *at)[1])} == {"Nguyễn Thị Lan"}
     code, _, err = run(capsys, "people", "away", "999")
     assert code == 2 and "Không có người mang mã số 999" in err
+
+
+async def _register_deputy_only(tmp_path: Path) -> None:
+    async with open_app(load_settings(env_file=None)) as app:
+        conversation = make_conversation(app, tmp_path)
+        code = await invite_code(app, "Phòng Y tế", PersonRole.FOCAL, deputy=True)
+        await Phone(conversation, "21", name="Trần Phó Y Tế").send(f"/start {code}")
+
+
+def test_a_unit_with_only_a_deputy_is_reminded_through_the_deputy(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "units", "import", UNITS)[0] == 0
+    assert run(capsys, "import", str(PLAN_YAML))[0] == 0
+    asyncio.run(_register_deputy_only(cli_env))
+    out = run(capsys, "remind", "--dry-run", "--at", "2023-03-24T08:00", "--json")[1]
+    rows = [r for r in json.loads(out) if r["unit"] == "Phòng Y tế"]
+    assert rows and {r["person"] for r in rows} == {"Trần Phó Y Tế"}

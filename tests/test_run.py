@@ -62,3 +62,24 @@ def test_makefile_offers_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "\nrun:" in makefile and "\ntest:" in makefile
     assert "make run" in readme.split("\n## ")[0] and "make test" in readme.split("\n## ")[0]
+
+
+def test_outside_the_project_the_first_run_says_where_the_examples_are(tmp_path: Path) -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    environment["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"
+    result = subprocess.run(
+        [str(NHACVIEC), "run"],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=environment,
+    )
+    assert result.returncode == 2
+    assert "không thấy kế hoạch ví dụ" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bad_log_level_is_named(tmp_path: Path) -> None:
+    result = run_console(tmp_path, "", LOG_LEVEL="verbose")
+    assert result.returncode == 2 and "LOG_LEVEL='verbose' is not a log level" in result.stderr

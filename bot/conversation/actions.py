@@ -38,20 +38,29 @@ def status_rows(turn: Turn, assignment_id: int) -> tuple[tuple[Button, ...], ...
     )
 
 
+TASKS_PAGE = 20
+
+
 def task_list(
-    turn: Turn, unit: str, rows: list[tuple[Assignment, Task]], *, with_buttons: bool
+    turn: Turn, unit: str, rows: list[tuple[Assignment, Task]], *, with_buttons: bool, page: int = 1
 ) -> Answer:
-    """Open tasks, one line each; a focal person gets an Update button per task."""
+    """Open tasks, a page at a time; a focal person gets an Update button per task."""
+    pages = (len(rows) + TASKS_PAGE - 1) // TASKS_PAGE
+    page = min(max(page, 1), pages)
     lines = [f"Nhiệm vụ đang mở của {unit}: {len(rows)}"]
+    if pages > 1:
+        lines[0] += f" (trang {page}/{pages})"
     buttons: list[tuple[Button, ...]] = []
-    for i, (a, task) in enumerate(rows, start=1):
+    shown = rows[(page - 1) * TASKS_PAGE : page * TASKS_PAGE]
+    for i, (a, task) in enumerate(shown, start=1):
         due = a.deadline.strftime("%d/%m/%Y") if a.deadline else "—"
         lines.append(f"{i}. {task.code} {task.title} — hạn {due} — {t.STATUS_NAME[a.status]}")
-        if with_buttons and i <= 20:
+        if with_buttons:
             data = turn.deps.signer.payload("open", a.id, turn.person.id)  # type: ignore[arg-type, union-attr]
-            buttons.append(
-                (Button(f"{t.BUTTON_LABELS['open']} {task.code} · hạn {due[:5]}", data),)
-            )
+            label = f"{t.BUTTON_LABELS['open']} {task.code} · hạn {due[:5]}"
+            buttons.append((Button(label, data),))
+    if page < pages:
+        lines.append(t.NEXT_TASKS_PAGE.format(page=page + 1))
     return Answer(messages=[Outbound(text="\n".join(lines), buttons=tuple(buttons))])
 
 

@@ -116,13 +116,18 @@ async def _tasks(turn: Turn, rest: str) -> Answer:
     assert person is not None
     if person.role == PersonRole.LEADER:
         return say(t.NOT_ALLOWED)
-    unit = await _unit_for(turn, rest if person.role == PersonRole.COORDINATOR else "")
+    name, _, last = rest.rpartition(" ")
+    name, page = (name, int(last)) if last.isdigit() else (rest, 1)
+    if name.isdigit():  # "/tasks 2": the second page of one's own unit
+        name, page = "", int(name)
+    unit = await _unit_for(turn, name if person.role == PersonRole.COORDINATOR else "")
     if isinstance(unit, Answer):
         return unit
     rows = await open_assignments(turn.session, unit_id=unit.id)
     if not rows:
         return say(t.NO_OPEN_TASKS)
-    return actions.task_list(turn, unit.name, rows, with_buttons=person.role == PersonRole.FOCAL)
+    focal = person.role == PersonRole.FOCAL
+    return actions.task_list(turn, unit.name, rows, with_buttons=focal, page=page)
 
 
 async def _update(turn: Turn, rest: str) -> Answer:

@@ -1,7 +1,7 @@
 """Import use cases: read a file, check everything, then write it all in one transaction."""
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from bot.importing.reader import (
 )
 from bot.importing.unit_register import UnitsReport, import_units
 from storage.db import transaction
+from storage.queries import find_plan
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,12 @@ async def import_plan_file(
 ) -> PlanReport:
     """Import a task appendix; raises ImportFileError listing every problem, writing nothing."""
     meta, rows = await asyncio.to_thread(read_task_table, path)
+    number = options.number or meta.number
+    if number and not (options.year or options.issued_on or meta.date):
+        async with sessions() as session:
+            known = await find_plan(session, number=number.strip())
+        if known is not None:  # re-importing an edited appendix: the plan already has its year
+            options = replace(options, year=known.year)
     info = plan_info(meta, options)
     async with transaction(sessions) as session:
         directory = await load_directory(session)

@@ -97,6 +97,11 @@ def overdue_days(days: int) -> str:
     return f"quá {days} ngày"
 
 
+NO_EXAMPLES = (
+    "Cơ sở dữ liệu còn trống và không thấy kế hoạch ví dụ ở {path}. Hãy chạy từ thư mục dự án, "
+    "chỉ đường dẫn bằng --examples, hoặc nhập kế hoạch trước: nhacviec units import …, "
+    "nhacviec import …"
+)
 EXAMPLE_LOADED = "Cơ sở dữ liệu còn trống: đã nạp kế hoạch ví dụ. {summary}"
 CONSOLE_ROLES = {
     "focal": "đầu mối",

@@ -56,6 +56,7 @@ INVITE_CREATED = "Mã mời {role} {unit} (dùng một lần, hết hạn {expir
 NO_OPEN_TASKS = "Đơn vị không còn nhiệm vụ nào đang mở."
 NO_OVERDUE = "Không có nhiệm vụ quá hạn."
 NUMBERED_HINT = "Trả lời: {choices}"
+NEXT_TASKS_PAGE = "Gõ /tasks {page} để xem trang sau."
 PICK_BY_NUMBER = "Gõ số thứ tự (1–{last}) để cập nhật nhiệm vụ."
 FREE_TEXT_HINT = '(hoặc nhắn nội dung, ví dụ "đang làm 60%")'
 
