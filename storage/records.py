@@ -76,6 +76,16 @@ async def assignment_for_message(
     return (await session.execute(query)).scalars().first()
 
 
+async def outbox_for_message(
+    session: AsyncSession, *, person_id: int, message_id: str
+) -> OutboxMessage | None:
+    """The delivered outbox row a person is replying to."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.person_id == person_id, OutboxMessage.message_id == message_id
+    )
+    return (await session.execute(query)).scalars().first()
+
+
 async def record_status(
     session: AsyncSession,
     *,

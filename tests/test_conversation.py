@@ -143,7 +143,8 @@ async def test_extension_goes_to_coordinators_who_approve_with_a_button(
         ).scalar_one()
     assert row.person_id == 2
     assert row.payload["text"] == (
-        "Phòng Tư pháp xin gia hạn nhiệm vụ 2.2 từ 31/03/2023 đến 15/04/2023.\nLý do: chờ ý kiến Sở Tư pháp"
+        "Phòng Tư pháp xin gia hạn nhiệm vụ 2.2 từ 31/03/2023 đến 15/04/2023.\nLý do: chờ ý kiến Sở Tư pháp\n"
+        "(Đồng ý đến ngày khác: trả lời tin này bằng ngày, ví dụ 15/04/2023)"
     )
     approve = convo.deps.signer.payload("approve", row.payload["target"], 2)
     decided = await boss.press(approve)

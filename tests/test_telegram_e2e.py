@@ -280,3 +280,29 @@ async def test_nothing_goes_out_in_quiet_hours(bot: Bot, app: App, clock: Shared
     clock.move_to(datetime(2023, 4, 3, 0, 30, tzinfo=UTC))  # Monday 07:30: the window opens
     assert await bot.delivery.run_once() == 1
     assert len(bot.api.sent_to(LAN.id)) == 1
+
+
+async def test_a_coordinator_grants_another_date_by_replying(
+    bot: Bot, app: App, clock: SharedClock
+) -> None:
+    api = bot.api
+    for user, unit, role in (
+        (LAN, "Phòng Tư pháp", PersonRole.FOCAL),
+        (HUNG, None, PersonRole.COORDINATOR),
+    ):
+        api.user_sends(user, None, f"/start {await invite_code(app, unit, role)}")
+        await said(bot, user)
+    clock.advance(2)
+    api.user_sends(LAN, None, "/update 2.2 xin gia hạn đến 20/4/2023 chờ ý kiến Sở")
+    await said(bot, LAN)
+    assert await bot.delivery.run_once() == 1
+    (request,) = await api.next_messages(HUNG.id)
+    clock.advance(2)
+    api.user_sends(HUNG, None, "10/4/2023", reply_to=request.message_id)
+    assert await said(bot, HUNG) == [
+        "Đã đồng ý gia hạn nhiệm vụ 2.2 của Phòng Tư pháp đến 10/04/2023."
+    ]
+    assert (await assignment_of(app, "2.2", "Phòng Tư pháp")).deadline.isoformat() == "2023-04-10"
+    clock.advance(2)
+    assert await bot.delivery.run_once() == 1
+    assert await said(bot, LAN) == ["Phòng Nội vụ đồng ý gia hạn nhiệm vụ 2.2 đến 10/04/2023."]

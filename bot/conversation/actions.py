@@ -15,6 +15,7 @@ from storage.records import (
     assignment_with_task,
     find_by_code,
     last_update_by,
+    outbox_for_message,
     record_status,
 )
 from storage.vocab import AssignmentStatus as S
@@ -233,6 +234,9 @@ async def free_text(turn: Turn, text: str) -> Answer:
     if text.isdigit() and 1 <= int(text) <= len(choices):
         return await press(turn, choices[int(text) - 1])
     awaited = pending.get("assignment") if _fresh(pending, turn) else None
+    granted = await _date_for_a_request(turn, text)
+    if granted is not None:
+        return granted
     if turn.inbound.reply_to_message_id:
         target = await assignment_for_message(
             turn.session,
@@ -252,6 +256,28 @@ async def free_text(turn: Turn, text: str) -> Answer:
     if found is not None:
         return await _awaited(turn, pending["await"], *found, text)
     return say(t.NOT_UNDERSTOOD)
+
+
+async def _date_for_a_request(turn: Turn, text: str) -> Answer | None:
+    """A coordinator replies to an extension request with another date: approved to that date."""
+    person = turn.person
+    if (
+        person is None
+        or person.role != PersonRole.COORDINATOR
+        or not turn.inbound.reply_to_message_id
+    ):
+        return None
+    row = await outbox_for_message(
+        turn.session,
+        person_id=person.id,
+        message_id=turn.inbound.reply_to_message_id,  # type: ignore[arg-type]
+    )
+    if row is None or row.kind != "extension_request":
+        return None
+    day = parse_day(text, year=turn.local.year)
+    if day is None:
+        return say(t.NO_DATE.format(example=turn.local.strftime("%d/%m/%Y")))
+    return await extensions.decide(turn, row.payload["target"], approve=True, day=day)
 
 
 def _fresh(pending: dict, turn: Turn) -> bool:  # type: ignore[type-arg]

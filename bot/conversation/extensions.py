@@ -41,8 +41,9 @@ async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None
         )
 
 
-async def decide(turn: Turn, update_id: int, *, approve: bool) -> Answer:
-    """A coordinator's verdict on one request; a second press changes nothing."""
+async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None = None) -> Answer:
+    """A coordinator's verdict on one request (approving the proposed date, or `day`);
+    a second press changes nothing."""
     person = turn.person
     if person is None or person.role != PersonRole.COORDINATOR:
         return Answer(messages=[], toast=t.NOT_ALLOWED)
@@ -59,9 +60,10 @@ async def decide(turn: Turn, update_id: int, *, approve: bool) -> Answer:
     task = await turn.session.get(Task, assignment.task_id)
     unit = await turn.session.get(Unit, assignment.unit_id)
     restored = await previous_status(turn.session, assignment_id=assignment.id, before_id=update_id)  # type: ignore[arg-type]
+    granted = day or request_row.proposed_deadline
     if approve:
-        assignment.deadline = request_row.proposed_deadline
-    note = f"{'Đồng ý' if approve else 'Không đồng ý'} gia hạn đến {_day(request_row.proposed_deadline)}"
+        assignment.deadline = granted
+    note = f"{'Đồng ý' if approve else 'Không đồng ý'} gia hạn đến {_day(granted)}"
     await record_status(
         turn.session,
         assignment=assignment,
@@ -72,9 +74,9 @@ async def decide(turn: Turn, update_id: int, *, approve: bool) -> Answer:
         note=note,
         channel=turn.inbound.channel,
     )
-    await _tell_unit(turn, assignment, task, approve, request_row.proposed_deadline)  # type: ignore[arg-type]
+    await _tell_unit(turn, assignment, task, approve, granted)  # type: ignore[arg-type]
     template = t.EXTENSION_APPROVED if approve else t.EXTENSION_REFUSED
-    text = template.format(code=task.code, unit=unit.name, day=_day(request_row.proposed_deadline))  # type: ignore[union-attr]
+    text = template.format(code=task.code, unit=unit.name, day=_day(granted))  # type: ignore[union-attr]
     return say(text)
 
 

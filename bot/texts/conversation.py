@@ -40,7 +40,10 @@ ASK_PROGRESS = "Anh/chị nhắn thêm tỉ lệ hoàn thành nếu có (ví d�
 BAD_EXTENSION_DATE = "Ngày đề xuất cần sau hạn hiện tại ({deadline}). Ví dụ: {example}"
 NO_DATE = "Bot chưa đọc được ngày. Vui lòng nhắn theo dạng ngày/tháng/năm, ví dụ {example}."
 EXTENSION_SENT = "Đã gửi đề nghị gia hạn nhiệm vụ {code} đến {day} tới Phòng Nội vụ."
-EXTENSION_REQUEST = "{unit} xin gia hạn nhiệm vụ {code} từ {old} đến {new}.\nLý do: {reason}"
+EXTENSION_REQUEST = (
+    "{unit} xin gia hạn nhiệm vụ {code} từ {old} đến {new}.\nLý do: {reason}\n"
+    "(Đồng ý đến ngày khác: trả lời tin này bằng ngày, ví dụ {new})"
+)
 EXTENSION_APPROVED = "Đã đồng ý gia hạn nhiệm vụ {code} của {unit} đến {day}."
 EXTENSION_REFUSED = "Đã không đồng ý gia hạn nhiệm vụ {code} của {unit}."
 EXTENSION_DECIDED_FOR_UNIT = "Phòng Nội vụ {verdict} gia hạn nhiệm vụ {code} {detail}."
