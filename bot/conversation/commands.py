@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from bot.channels.base import Answer
-from bot.conversation import actions
+from bot.conversation import actions, replies
 from bot.conversation.invites import CODE_SHAPE, create_invite, redeem
 from bot.conversation.turn import Turn, say
 from bot.conversation.views import overdue_list, rollup, unit_status
@@ -134,7 +134,7 @@ async def _update(turn: Turn, rest: str) -> Answer:
     code, _, words = rest.partition(" ")
     if not code or not words.strip():
         return say(t.UPDATE_USAGE)
-    return await actions.update_by_code(turn, code, words)
+    return await replies.update_by_code(turn, code, words)
 
 
 async def _invite(turn: Turn, rest: str) -> Answer:
@@ -198,7 +198,7 @@ async def _plan_names(turn: Turn) -> str:
 async def _done(turn: Turn, rest: str) -> Answer:
     """/xong 2.1 — the quick form for channels without buttons."""
     return (
-        await actions.update_by_code(turn, rest.split()[0], "xong") if rest else say(t.UPDATE_USAGE)
+        await replies.update_by_code(turn, rest.split()[0], "xong") if rest else say(t.UPDATE_USAGE)
     )
 
 

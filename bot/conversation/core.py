@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Answer, Attachment, Capabilities, FileTooLarge, Inbound, Outbound
-from bot.conversation import actions, commands
+from bot.conversation import actions, commands, evidence, replies
 from bot.conversation.present import present
 from bot.conversation.turn import Deps, Turn, say
 from bot.texts import conversation as t
@@ -126,10 +126,10 @@ async def route(turn: Turn) -> Answer:
     if inbound.button_data is not None:
         return await actions.press(turn, inbound.button_data)
     if inbound.attachment is not None:
-        return await actions.evidence(turn)
+        return await evidence.evidence(turn)
     if text.startswith("/"):
         return await commands.command(turn, text)
-    return await actions.free_text(turn, text)
+    return await replies.free_text(turn, text)
 
 
 async def _remember_choices(turn: Turn, answer: Answer) -> None:

@@ -4,8 +4,14 @@ import hashlib
 import re
 from pathlib import Path
 
-from bot.conversation.turn import Turn
+from bot.channels.base import Answer
+from bot.conversation.actions import may_update
+from bot.conversation.replies import answer_text
+from bot.conversation.turn import Turn, say
+from bot.conversation.understand import understand
+from bot.texts import conversation as t
 from storage.models import Assignment, AuditLog, Evidence
+from storage.records import assignment_for_message, assignment_with_task
 
 _UNSAFE = re.compile(r"[^\w.\-]+")
 
@@ -52,3 +58,35 @@ async def save_evidence(turn: Turn, assignment: Assignment, data: bytes) -> Evid
     )
     await turn.session.flush()
     return record
+
+
+async def evidence(turn: Turn) -> Answer:
+    """A photo or document: stored against the task it replies to (or was just answered)."""
+    person = turn.person
+    assert person is not None and turn.evidence is not None
+    target = None
+    if turn.inbound.reply_to_message_id:
+        target = await assignment_for_message(
+            turn.session,
+            person_id=person.id,
+            message_id=turn.inbound.reply_to_message_id,  # type: ignore[arg-type]
+        )
+    target = (
+        target
+        or (person.pending or {}).get("evidence_for")
+        or (person.pending or {}).get("assignment")
+    )
+    found = await assignment_with_task(turn.session, assignment_id=target) if target else None
+    if found is None:
+        return say(t.NEED_TARGET)
+    if not may_update(turn, found[0]):
+        return say(t.NOT_ALLOWED)
+    saved = await save_evidence(turn, found[0], turn.evidence)
+    answer = say(
+        t.EVIDENCE_SAVED.format(
+            code=found[1].code, name=saved.file_name, size=t.size_text(saved.size)
+        )
+    )
+    if turn.inbound.text and understand(turn.inbound.text, year=turn.local.year) is not None:
+        answer.messages += (await answer_text(turn, *found, turn.inbound.text)).messages
+    return answer

@@ -1,0 +1,155 @@
+"""Free text: replies to reminders, "2.1 xong", and answers to what the bot asked.
+
+What the text itself names (a reply, a task code) wins over what the bot last asked, and a
+question is forgotten after half an hour or any command.
+"""
+
+import re
+from datetime import datetime, timedelta
+
+from bot.channels.base import Answer
+from bot.conversation import extensions
+from bot.conversation.actions import (
+    apply,
+    await_answer,
+    clear,
+    example,
+    may_update,
+    press,
+)
+from bot.conversation.turn import Turn, say
+from bot.conversation.understand import Understood, parse_day, understand
+from bot.texts import conversation as t
+from storage.models import Assignment, Task
+from storage.records import (
+    assignment_for_message,
+    assignment_with_task,
+    find_by_code,
+    outbox_for_message,
+)
+from storage.vocab import AssignmentStatus as S
+from storage.vocab import PersonRole
+
+PENDING_FOR = timedelta(minutes=30)
+_CODE_FIRST = re.compile(r"^(\d+(?:\.\d+)*)\s+(.+)$", re.S)
+
+
+async def answer_text(turn: Turn, assignment: Assignment, task: Task, text: str) -> Answer:
+    """Free text about one task: read it, ask for what is missing, then record it."""
+    if not may_update(turn, assignment):
+        return say(t.NOT_ALLOWED)
+    said = understand(text, year=turn.local.year)
+    if said is None:
+        return say(t.NOT_UNDERSTOOD)
+    if said.status == S.EXTENSION_REQUESTED and said.proposed is None:
+        await_answer(turn, "extension", assignment)
+        return say(t.ASK_EXTENSION.format(code=task.code, example=example(turn, assignment)))
+    if said.status == S.EXTENSION_REQUESTED:
+        return await _extension_with_date(turn, assignment, task, said.proposed, said.note)  # type: ignore[arg-type]
+    if said.status == S.BLOCKED and not said.note:
+        await_answer(turn, "blocker", assignment)
+        return say(t.ASK_BLOCKER.format(code=task.code))
+    return await apply(turn, assignment, task, said)
+
+
+async def _extension_with_date(
+    turn: Turn, a: Assignment, task: Task, day, note: str | None
+) -> Answer:  # noqa: ANN001
+    if a.deadline is not None and day <= a.deadline:
+        deadline = a.deadline.strftime("%d/%m/%Y")
+        await_answer(turn, "extension", a)
+        return say(t.BAD_EXTENSION_DATE.format(deadline=deadline, example=example(turn, a)))
+    return await apply(turn, a, task, Understood(S.EXTENSION_REQUESTED, a.progress, note, day))
+
+
+async def free_text(turn: Turn, text: str) -> Answer:
+    """Text that is not a command: a numbered choice, a reply, "2.1 xong", or an awaited answer.
+
+    What the text itself names (a reply, a task code) wins over what the bot last asked.
+    """
+    person = turn.person
+    assert person is not None
+    pending = person.pending or {}
+    choices = pending.get("choices") or []
+    if text.isdigit() and 1 <= int(text) <= len(choices):
+        return await press(turn, choices[int(text) - 1])
+    awaited = pending.get("assignment") if _fresh(pending, turn) else None
+    granted = await _date_for_a_request(turn, text)
+    if granted is not None:
+        return granted
+    if turn.inbound.reply_to_message_id:
+        target = await assignment_for_message(
+            turn.session,
+            person_id=person.id,  # type: ignore[arg-type]
+            message_id=turn.inbound.reply_to_message_id,
+        )
+        found = await assignment_with_task(turn.session, assignment_id=target) if target else None
+        if found is not None and target == awaited:
+            return await _awaited(turn, pending["await"], *found, text)
+        if found is not None:
+            clear(turn)
+            return await answer_text(turn, *found, text)
+    if (match := _CODE_FIRST.match(text)) is not None:
+        clear(turn)
+        return await update_by_code(turn, match.group(1), match.group(2))
+    found = await assignment_with_task(turn.session, assignment_id=awaited) if awaited else None
+    if found is not None:
+        return await _awaited(turn, pending["await"], *found, text)
+    return say(t.NOT_UNDERSTOOD)
+
+
+async def _date_for_a_request(turn: Turn, text: str) -> Answer | None:
+    """A coordinator replies to an extension request with another date: approved to that date."""
+    person = turn.person
+    if (
+        person is None
+        or person.role != PersonRole.COORDINATOR
+        or not turn.inbound.reply_to_message_id
+    ):
+        return None
+    row = await outbox_for_message(
+        turn.session,
+        person_id=person.id,
+        message_id=turn.inbound.reply_to_message_id,  # type: ignore[arg-type]
+    )
+    if row is None or row.kind != "extension_request":
+        return None
+    day = parse_day(text, year=turn.local.year)
+    if day is None:
+        return say(t.NO_DATE.format(example=turn.local.strftime("%d/%m/%Y")))
+    return await extensions.decide(turn, row.payload["target"], approve=True, day=day)
+
+
+def _fresh(pending: dict, turn: Turn) -> bool:  # type: ignore[type-arg]
+    """A question the bot asked is answered within half an hour, or it is forgotten."""
+    asked = pending.get("at")
+    if not pending.get("await") or asked is None:
+        return False
+    return turn.now - datetime.fromisoformat(asked) <= PENDING_FOR
+
+
+async def _awaited(turn: Turn, what: str, a: Assignment, task: Task, text: str) -> Answer:
+    if what == "blocker":
+        return await apply(turn, a, task, Understood(S.BLOCKED, a.progress, text.strip()))
+    if what == "extension":
+        day = parse_day(text, year=turn.local.year)
+        if day is None:
+            return say(t.NO_DATE.format(example=example(turn, a)))
+        note = re.sub(r"^\s*[\d/.\-]+\s*[,;:\-–]?\s*", "", text).strip() or None
+        return await _extension_with_date(turn, a, task, day, note)
+    said = understand(text, year=turn.local.year)
+    if said is not None:  # a progress figure or a corrected status: keep the pending link
+        return await answer_text(turn, a, task, text)
+    clear(turn)
+    return await free_text(turn, text)
+
+
+async def update_by_code(turn: Turn, code: str, words: str) -> Answer:
+    person = turn.person
+    assert person is not None
+    if person.role != PersonRole.FOCAL or person.unit_id is None:
+        return say(t.NOT_ALLOWED)
+    found = await find_by_code(turn.session, unit_id=person.unit_id, code=code)
+    if found is None:
+        return say(t.CODE_NOT_FOUND.format(code=code))
+    return await answer_text(turn, found[0], found[1], words)
