@@ -21,10 +21,8 @@ from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     InvalidToken,
-    NetworkError,
     RetryAfter,
     TelegramError,
-    TimedOut,
 )
 from telegram.ext import Application, TypeHandler
 
@@ -50,6 +48,7 @@ from bot.channels.telegram_mapping import (
     to_inbound,
     utf16_len,
 )
+from bot.channels.telegram_polling import poll_updates
 from bot.settings import Settings, SettingsError
 from bot.texts import telegram as words
 
@@ -58,7 +57,6 @@ log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
 PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
-ALLOWED_UPDATES = ["message", "callback_query"]
 _PATIENCE = 30.0  # longest 429 pause sat out inline (answering a person, a message's 2nd part)
 _ATTEMPTS = 5
 
@@ -148,33 +146,10 @@ class TelegramChannel:
         await self._register_commands()
         await self._app.start()
         await self._bot.delete_webhook()
-        self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
-
-    async def _poll(self) -> None:
-        """Long polling that acknowledges an update only after it was handled.
-
-        PTB's Updater confirms the offset on its next request whether or not the update was
-        processed; here the next getUpdates (which confirms) waits until the conversation
-        has committed each update of the batch, so a crash cannot lose one.
-        """
-        offset: int | None = None
-        failures = 0
-        while True:
-            try:
-                updates = await self._bot.get_updates(
-                    offset=offset, timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES
-                )
-                failures = 0
-            except (NetworkError, TimedOut) as error:
-                failures += 1
-                log.warning("getUpdates failed (%s); retrying", type(error).__name__)
-                await self._sleep(min(2.0**failures, 60.0))
-                continue
-            for update in updates:
-                await self._app.process_update(update)
-                offset = update.update_id + 1
-            if self._poll_interval:
-                await self._sleep(self._poll_interval)
+        poll = poll_updates(
+            self._app, long_poll=self._poll_timeout, interval=self._poll_interval, sleep=self._sleep
+        )
+        self._poller = asyncio.create_task(poll, name="telegram-poll")
 
     async def stop(self) -> None:
         """Stop polling, then update processing, then the HTTP clients."""
