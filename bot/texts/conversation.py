@@ -86,6 +86,7 @@ HELP_FOCAL = (
     '• Bấm nút dưới tin nhắc việc, hoặc trả lời (reply) tin đó, ví dụ "đang làm 60%", '
     '"đã xong", "vướng: chưa có kinh phí".\n'
     "• Gửi ảnh/tệp văn bản bằng cách trả lời tin nhắc việc để làm minh chứng.\n"
+    '• Hoặc chọn nhiệm vụ trong /tasks rồi nhắn nội dung, hoặc ghi mã ở đầu: "2.1 xong".\n'
     "/status — tình hình nhiệm vụ của đơn vị\n"
     "/overdue — nhiệm vụ quá hạn\n"
     "/tasks — nhiệm vụ đang mở, có nút cập nhật\n"
@@ -98,7 +99,8 @@ HELP_COORDINATOR = (
     "/tasks TÊN ĐƠN VỊ — nhiệm vụ đang mở của một đơn vị\n"
     "/invite TÊN ĐƠN VỊ [đầu mối|phó|điều phối|lãnh đạo] — tạo mã mời\n"
     "/digest — bản tổng hợp tuần tính đến lúc này, kèm biểu đồ và tệp Excel\n"
-    "Đề nghị gia hạn được gửi đến anh/chị kèm nút Đồng ý / Không đồng ý."
+    "Đề nghị gia hạn được gửi đến anh/chị kèm nút Đồng ý / Không đồng ý; đồng ý đến ngày "
+    "khác: trả lời tin đề nghị bằng ngày đó."
 )
 HELP_LEADER = (
     "Hướng dẫn (lãnh đạo):\n"
