@@ -5,7 +5,15 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Assignment, ChannelIdentity, OutboxMessage, Person, StatusUpdate, Task
+from storage.models import (
+    Assignment,
+    ChannelIdentity,
+    OutboxMessage,
+    Person,
+    Plan,
+    StatusUpdate,
+    Task,
+)
 from storage.vocab import AssignmentStatus, PersonRole
 
 
@@ -46,24 +54,32 @@ async def assignment_with_task(
 
 
 async def find_by_code(
-    session: AsyncSession, *, unit_id: int, code: str
-) -> tuple[Assignment, Task] | None:
-    """The unit's occurrence of task `code` that is due next (or its last one, if all done)."""
+    session: AsyncSession, *, unit_id: int, code: str, plan_number: str | None = None
+) -> list[tuple[Assignment, Task, str]]:
+    """Per plan holding task `code` for the unit: its occurrence due next (or its last one,
+    if all are done), with the plan's number."""
     query = (
-        select(Assignment, Task)
+        select(Assignment, Task, Plan.number)
         .join(Task, Task.id == Assignment.task_id)
+        .join(Plan, Plan.id == Task.plan_id)
         .where(
             Assignment.unit_id == unit_id,
             Task.code == code,
             Assignment.cancelled_at.is_(None),
             Task.cancelled_at.is_(None),
         )
-        .order_by(Assignment.deadline)
+        .order_by(Plan.number, Assignment.deadline)
     )
-    rows = (await session.execute(query)).all()
-    open_rows = [r for r in rows if r[0].status != AssignmentStatus.DONE]
-    chosen = (open_rows or rows[-1:] or [None])[0]
-    return (chosen[0], chosen[1]) if chosen else None
+    if plan_number is not None:
+        query = query.where(Plan.number == plan_number)
+    by_plan: dict[str, list[tuple[Assignment, Task, str]]] = {}
+    for a, task, number in (await session.execute(query)).all():
+        by_plan.setdefault(number, []).append((a, task, number))
+    chosen = []
+    for rows in by_plan.values():
+        open_rows = [r for r in rows if r[0].status != AssignmentStatus.DONE]
+        chosen.append((open_rows or rows[-1:])[0])
+    return chosen
 
 
 async def assignment_for_message(

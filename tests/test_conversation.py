@@ -5,13 +5,16 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from bot.app import App
 from bot.clock import FixedClock
 from bot.conversation.core import Conversation
+from bot.importing.service import PlanOptions, import_plan_file
 from storage.models import Assignment, Evidence, OutboxMessage, StatusUpdate
 from storage.vocab import PersonRole
+from tests.conftest import EXAMPLES
 from tests.conversation_kit import (
     PLAIN,
     advance,
@@ -359,3 +362,19 @@ async def test_long_task_lists_are_paged_not_cut(app: App, convo: Conversation) 
     second = await commune.send("/tasks 2")
     assert "(trang 2/2)" in text_of(second) and "\n5. " in text_of(second)
     assert sum(len(row) for row in second.messages[0].buttons) == 5
+
+
+async def test_a_code_in_two_plans_asks_which_plan(app: App, lan: Phone, tmp_path: Path) -> None:
+    data = yaml.safe_load((EXAMPLES / "ke-hoach-32-KH-UBND-2023.yaml").read_text())  # noqa: ASYNC240
+    data["plan"]["number"] = "45/KH-UBND"
+    second = tmp_path / "kh45.yaml"
+    second.write_text(yaml.safe_dump(data, allow_unicode=True))  # noqa: ASYNC240
+    await import_plan_file(app.sessions, second, PlanOptions(), now=app.clock.now())
+    asked = text_of(await lan.send("/update 2.1 xong"))
+    assert asked == (
+        "Mã 2.1 có trong nhiều kế hoạch (32/KH-UBND, 45/KH-UBND). Ghi rõ kế hoạch, ví dụ: "
+        "/update 32/KH-UBND 2.1 xong"
+    )
+    assert "nhiệm vụ 2.1 — Hoàn thành" in text_of(await lan.send("/update 45/KH-UBND 2.1 xong"))
+    async with app.sessions() as session:
+        assert len((await session.execute(select(StatusUpdate))).scalars().all()) == 1

@@ -131,10 +131,13 @@ async def _tasks(turn: Turn, rest: str) -> Answer:
 
 
 async def _update(turn: Turn, rest: str) -> Answer:
+    plan = None
+    if "/" in rest.split(" ", 1)[0]:  # "/update 32/KH-UBND 2.1 xong": a plan number first
+        plan, _, rest = rest.partition(" ")
     code, _, words = rest.partition(" ")
     if not code or not words.strip():
         return say(t.UPDATE_USAGE)
-    return await replies.update_by_code(turn, code, words)
+    return await replies.update_by_code(turn, code, words, plan)
 
 
 async def _invite(turn: Turn, rest: str) -> Answer:

@@ -144,12 +144,17 @@ async def _awaited(turn: Turn, what: str, a: Assignment, task: Task, text: str) 
     return await free_text(turn, text)
 
 
-async def update_by_code(turn: Turn, code: str, words: str) -> Answer:
+async def update_by_code(turn: Turn, code: str, words: str, plan: str | None = None) -> Answer:
+    """An answer about task `code` of the person's unit; two plans with that code: ask which."""
     person = turn.person
     assert person is not None
     if person.role != PersonRole.FOCAL or person.unit_id is None:
         return say(t.NOT_ALLOWED)
-    found = await find_by_code(turn.session, unit_id=person.unit_id, code=code)
-    if found is None:
+    found = await find_by_code(turn.session, unit_id=person.unit_id, code=code, plan_number=plan)
+    if not found:
         return say(t.CODE_NOT_FOUND.format(code=code))
-    return await answer_text(turn, found[0], found[1], words)
+    if len(found) > 1:
+        plans = ", ".join(number for _a, _task, number in found)
+        return say(t.CODE_IN_PLANS.format(code=code, plans=plans, plan=found[0][2], words=words))
+    assignment, task, _number = found[0]
+    return await answer_text(turn, assignment, task, words)

@@ -52,6 +52,10 @@ SNOOZED = "Bot sẽ nhắc lại nhiệm vụ {code} vào {at}."
 EVIDENCE_SAVED = "Đã lưu minh chứng cho nhiệm vụ {code}: {name} ({size})."
 CHOOSE_STATUS = "Chọn trạng thái đúng cho nhiệm vụ {code}:"
 CODE_NOT_FOUND = "Không tìm thấy nhiệm vụ {code} của đơn vị anh/chị. Gõ /tasks để xem danh sách."
+CODE_IN_PLANS = (
+    "Mã {code} có trong nhiều kế hoạch ({plans}). Ghi rõ kế hoạch, ví dụ: "
+    "/update {plan} {code} {words}"
+)
 UPDATE_USAGE = 'Cách dùng: /update MÃ nội dung, ví dụ "/update 2.1 đang làm 60%".'
 INVITE_USAGE = "Cách dùng: /invite TÊN ĐƠN VỊ [đầu mối|phó|điều phối|lãnh đạo]"
 UNIT_UNKNOWN = "Không tìm thấy đơn vị {name!r}."
