@@ -9,6 +9,7 @@ import pytest
 from bot.app import App, open_app
 from bot.clock import FixedClock
 from bot.settings import Settings
+from tests.fakes import FakeBotApi, ManualClock
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -18,6 +19,18 @@ EXAMPLES = ROOT / "examples"
 def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     # PTB 22 warns when it builds a RetryAfter unless this opt-in is set; warnings are errors.
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+@pytest.fixture
+def manual_clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def api(manual_clock: ManualClock) -> AsyncIterator[FakeBotApi]:
+    """The fake Telegram Bot API on 127.0.0.1, its rate limits on the manual clock."""
+    async with FakeBotApi(clock=manual_clock) as server:
+        yield server
 
 
 @pytest.fixture

@@ -61,21 +61,10 @@ class Echo:
         return attachment
 
 
-@pytest.fixture(autouse=True)
-def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Opt in to PTB 22's timedelta periods (RetryAfter.retry_after); the int form warns.
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def api(clock: ManualClock) -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi(clock=clock) as server:
-        yield server
+def clock(manual_clock: ManualClock) -> ManualClock:
+    """Here the clock is the fake Bot API's: its rate limits move only when a test says."""
+    return manual_clock
 
 
 @pytest.fixture

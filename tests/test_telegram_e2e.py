@@ -37,6 +37,18 @@ async def said(bot: Bot, user: User, count: int = 1) -> list[str]:
     return [m.text or "" for m in await bot.api.next_messages(user.id, count)]
 
 
+async def lan_asks_hung_for_an_extension(bot: Bot, app: App, clock: SharedClock) -> None:
+    """Lan (focal, Phòng Tư pháp) and Hùng (Phòng Nội vụ) register; Lan asks to move 2.2."""
+    for user, unit, role in (
+        (LAN, "Phòng Tư pháp", PersonRole.FOCAL),
+        (HUNG, None, PersonRole.COORDINATOR),
+    ):
+        bot.api.user_sends(user, None, f"/start {await invite_code(app, unit, role)}")
+        await said(bot, user)
+    clock.advance(2)
+    bot.api.user_sends(LAN, None, "/update 2.2 xin gia hạn đến 20/4/2023 chờ ý kiến Sở")
+
+
 async def count_rows(app: App, model: type) -> int:
     async with app.sessions() as session:
         return (await session.execute(select(func.count()).select_from(model))).scalar_one()
@@ -158,14 +170,7 @@ async def test_an_extension_request_reaches_the_coordinator_who_approves(
     bot: Bot, app: App, clock: SharedClock
 ) -> None:
     api = bot.api
-    for user, unit, role in (
-        (LAN, "Phòng Tư pháp", PersonRole.FOCAL),
-        (HUNG, None, PersonRole.COORDINATOR),
-    ):
-        api.user_sends(user, None, f"/start {await invite_code(app, unit, role)}")
-        await said(bot, user)
-    clock.advance(2)
-    api.user_sends(LAN, None, "/update 2.2 xin gia hạn đến 20/4/2023 chờ ý kiến Sở")
+    await lan_asks_hung_for_an_extension(bot, app, clock)
     (sent,) = await said(bot, LAN)
     assert sent == "Đã gửi đề nghị gia hạn nhiệm vụ 2.2 đến 20/04/2023 tới Phòng Nội vụ."
     assert await bot.delivery.run_once() == 1
@@ -286,14 +291,7 @@ async def test_a_coordinator_grants_another_date_by_replying(
     bot: Bot, app: App, clock: SharedClock
 ) -> None:
     api = bot.api
-    for user, unit, role in (
-        (LAN, "Phòng Tư pháp", PersonRole.FOCAL),
-        (HUNG, None, PersonRole.COORDINATOR),
-    ):
-        api.user_sends(user, None, f"/start {await invite_code(app, unit, role)}")
-        await said(bot, user)
-    clock.advance(2)
-    api.user_sends(LAN, None, "/update 2.2 xin gia hạn đến 20/4/2023 chờ ý kiến Sở")
+    await lan_asks_hung_for_an_extension(bot, app, clock)
     await said(bot, LAN)
     assert await bot.delivery.run_once() == 1
     (request,) = await api.next_messages(HUNG.id)
