@@ -35,6 +35,7 @@ from bot.conversation.reminders import render
 from bot.texts import reminders_chat as r
 from storage.db import transaction
 from storage.models import ChannelIdentity, OutboxMessage, Person, Unit
+from storage.outbox import enqueue, message_row
 from storage.records import people_with_role
 from storage.vocab import OutboxStatus, PersonRole
 
@@ -246,15 +247,16 @@ async def _mark_unreachable(session: AsyncSession, person_id: int, now: datetime
     person.unreachable_at = now
     unit = await session.get(Unit, person.unit_id) if person.unit_id else None
     text = r.UNREACHABLE.format(name=person.full_name, unit=unit.name if unit else "—")
-    for coordinator in await people_with_role(session, role=PersonRole.COORDINATOR):
-        if coordinator.id == person_id:
-            continue
-        session.add(
-            OutboxMessage(
-                dedupe_key=f"unreachable:{person_id}:{now.date().isoformat()}:{coordinator.id}",
-                person_id=coordinator.id,  # type: ignore[arg-type]
-                kind="unreachable",
-                payload={"text": text},
-                not_before=now,
-            )
+    coordinators = await people_with_role(session, role=PersonRole.COORDINATOR)
+    rows = [
+        message_row(
+            key=f"unreachable:{person_id}:{now.date().isoformat()}:{c.id}",
+            person_id=c.id,  # type: ignore[arg-type]
+            kind="unreachable",
+            text=text,
+            now=now,
         )
+        for c in coordinators
+        if c.id != person_id
+    ]
+    await enqueue(session, rows)

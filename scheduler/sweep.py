@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendar import WorkCalendar
@@ -21,6 +20,7 @@ from scheduler.policy import AssignmentFacts, Due, SlotKey, in_window, latest_sl
 from scheduler.recipients import Recipient, load_audience
 from scheduler.reminder_config import MAX_DAYS_BEFORE, ReminderConfig
 from storage.models import Assignment, OutboxMessage, Plan, Task, Unit
+from storage.outbox import enqueue
 from storage.vocab import AssignmentStatus, OutboxStatus, ReminderKind, TaskKind
 
 ConfigForPlan = Callable[[str], ReminderConfig]
@@ -193,19 +193,7 @@ async def write_reminders(
     session: AsyncSession, planned: Sequence[Planned], *, now: datetime
 ) -> int:
     """Insert the outbox rows, skipping any whose key exists; returns how many were new."""
-    rows = [_row(p, now) for p in planned if p.recipient is not None]
-    dialect = session.get_bind().dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if insert is None:
-        raise RuntimeError(f"the outbox needs SQLite or PostgreSQL, not {dialect}")
-    written = 0
-    for start in range(0, len(rows), _CHUNK // 5):  # ~10 columns a row
-        statement = insert(OutboxMessage).values(rows[start : start + _CHUNK // 5])
-        result = await session.execute(
-            statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-        )
-        written += max(result.rowcount, 0)  # type: ignore[attr-defined]
-    return written
+    return await enqueue(session, [_row(p, now) for p in planned if p.recipient is not None])
 
 
 def _row(p: Planned, now: datetime) -> dict[str, Any]:

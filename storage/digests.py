@@ -4,10 +4,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Digest, OutboxMessage
+from storage.models import Digest
+from storage.outbox import insert_for
 
 
 async def previous_digest(
@@ -54,23 +54,6 @@ async def save_digest(
         "figures": figures,
         "created_at": at,
     }
-    statement = _insert(session)(Digest).values(**values).on_conflict_do_nothing()
+    statement = insert_for(session)(Digest).values(**values).on_conflict_do_nothing()
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Add outbox rows; a row whose `dedupe_key` exists is skipped. Returns how many were added."""
-    added = 0
-    for row in rows:  # one by one: rowcount of a multi-row insert is not reliable on SQLite
-        statement = _insert(session)(OutboxMessage).values(**row)
-        result = await session.execute(
-            statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-        )
-        added += result.rowcount  # type: ignore[attr-defined]
-    return added
-
-
-def _insert(session: AsyncSession):  # noqa: ANN202 (the dialect's insert construct)
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert

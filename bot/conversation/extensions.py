@@ -7,7 +7,8 @@ from sqlalchemy import select
 from bot.channels.base import Answer
 from bot.conversation.turn import Turn, say
 from bot.texts import conversation as t
-from storage.models import Assignment, OutboxMessage, StatusUpdate, Task, Unit
+from storage.models import Assignment, StatusUpdate, Task, Unit
+from storage.outbox import enqueue, message_row
 from storage.records import focal_people, people_with_role, previous_status, record_status
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
@@ -28,17 +29,21 @@ async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None
         new=_day(update.proposed_deadline),  # type: ignore[union-attr]
         reason=update.note or "(không nêu)",
     )
-    for coordinator in await people_with_role(turn.session, role=PersonRole.COORDINATOR):
-        turn.session.add(
-            OutboxMessage(
-                dedupe_key=f"extension:{update.id}:{coordinator.id}",
-                person_id=coordinator.id,  # type: ignore[arg-type]
-                kind="extension_request",
-                assignment_id=update.assignment_id,
-                payload={"text": text, "buttons": [["approve", "refuse"]], "target": update.id},
-                not_before=turn.now,
-            )
+    coordinators = await people_with_role(turn.session, role=PersonRole.COORDINATOR)
+    rows = [
+        message_row(
+            key=f"extension:{update.id}:{c.id}",
+            person_id=c.id,  # type: ignore[arg-type]
+            kind="extension_request",
+            text=text,
+            now=turn.now,
+            assignment_id=update.assignment_id,
+            buttons=[["approve", "refuse"]],
+            target=update.id,
         )
+        for c in coordinators
+    ]
+    await enqueue(turn.session, rows)
 
 
 async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None = None) -> Answer:
@@ -74,7 +79,7 @@ async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None 
         note=note,
         channel=turn.inbound.channel,
     )
-    await _tell_unit(turn, assignment, task, approve, granted)  # type: ignore[arg-type]
+    await _tell_unit(turn, update_id, assignment, task, approve, granted)  # type: ignore[arg-type]
     template = t.EXTENSION_APPROVED if approve else t.EXTENSION_REFUSED
     text = template.format(code=task.code, unit=unit.name, day=_day(granted))  # type: ignore[union-attr]
     return say(text)
@@ -90,19 +95,21 @@ async def _still_open(turn: Turn, assignment: Assignment, update_id: int) -> boo
 
 
 async def _tell_unit(
-    turn: Turn, a: Assignment, task: Task, approve: bool, day: date | None
+    turn: Turn, update_id: int, a: Assignment, task: Task, approve: bool, day: date | None
 ) -> None:
     verdict = "đồng ý" if approve else "không đồng ý"
     detail = f"đến {_day(day)}" if approve else f"(hạn vẫn là {_day(a.deadline)})"
     text = t.EXTENSION_DECIDED_FOR_UNIT.format(verdict=verdict, code=task.code, detail=detail)
-    for focal in await focal_people(turn.session, unit_id=a.unit_id):
-        turn.session.add(
-            OutboxMessage(
-                dedupe_key=f"extension-decision:{a.id}:{turn.now.isoformat()}:{focal.id}",
-                person_id=focal.id,  # type: ignore[arg-type]
-                kind="extension_decision",
-                assignment_id=a.id,
-                payload={"text": text},
-                not_before=turn.now,
-            )
+    focal = await focal_people(turn.session, unit_id=a.unit_id)
+    rows = [
+        message_row(
+            key=f"extension-decision:{update_id}:{p.id}",
+            person_id=p.id,  # type: ignore[arg-type]
+            kind="extension_decision",
+            text=text,
+            now=turn.now,
+            assignment_id=a.id,
         )
+        for p in focal
+    ]
+    await enqueue(turn.session, rows)

@@ -32,8 +32,9 @@ from bot.texts import digest as t
 from scheduler.digest_figures import Figures
 from scheduler.digest_periods import ReportPeriod, WeeklySchedule, periods_due, week_key
 from storage.db import transaction
-from storage.digests import digest_exists, enqueue, save_digest
+from storage.digests import digest_exists, save_digest
 from storage.models import ChannelIdentity, Person, Plan
+from storage.outbox import enqueue
 from storage.vocab import DigestKind, OutboxStatus, PersonRole
 
 log = logging.getLogger(__name__)
