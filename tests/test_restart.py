@@ -102,9 +102,9 @@ async def test_a_killed_service_loses_no_reminder(
     counts = delivered(api)
     assert len(counts) == total
     assert sum(counts.values()) - total <= 1  # only the message in flight may repeat
-    # The new process cannot know what the killed one sent in its last second, so one chat
-    # may get a 429; it is waited out (retry_after) and nothing is lost.
-    assert api.rejected_429 <= 1
+    # The new process cannot know what the killed one sent in its last second, so chats
+    # reached in that second (30 at most) may answer 429; each is waited out, nothing is lost.
+    assert api.rejected_429 <= 30
     async with app.sessions() as session:
         statuses = Counter((await session.execute(select(OutboxMessage.status))).scalars().all())
     assert statuses == {"sent": total}
