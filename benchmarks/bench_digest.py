@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
-from bot.app import open_app
 from bot.clock import FixedClock
 from bot.digest.chart import write_chart
 from bot.digest.report import write_report
 from bot.digest.text import TELEGRAM, ZALO, message
 from bot.digest.workbook import write_workbook
+from bot.service import open_app
 from bot.settings import Settings
 from scheduler.calendar import WorkCalendar
 from scheduler.digest import compute

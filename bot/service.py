@@ -1,57 +1,118 @@
-"""The running service: channels, the conversation, the outbox worker and the scheduler."""
+"""The composition root: everything the service and the CLI run on, built once, in order.
+
+    settings → engine → calendar and rules → digest kit          (`open_app`, every command)
+    → channels → conversation deps → delivery → jobs             (`serve`, the running service)
+
+Nothing else builds these: handlers, jobs and commands receive what they need from here.
+"""
 
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app import App
 from bot.channels.base import Answer, Channel, Inbound
+from bot.clock import Clock, SystemClock
 from bot.conversation.buttons import ButtonSigner, load_key
 from bot.conversation.core import Conversation
 from bot.conversation.turn import Deps
-from bot.delivery import Delivery
+from bot.delivery.worker import Delivery
 from bot.digest.send import DIGEST_CHECK_SECONDS, run_digest_job
-from bot.rules import Rules
+from bot.digest.service import DigestKit
+from bot.settings import Settings
 from scheduler import jobs as jobs_module
-from scheduler.policy import in_window, snooze_until
-from storage.db import transaction
-from storage.models import ChannelIdentity, Person
-from storage.vocab import PersonRole
+from scheduler.digest_periods import WeeklySchedule
+from scheduler.rules import Rules
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 DELIVERY_SECONDS = 5
+EVIDENCE_FOLDER = "minh-chung"
+DIGEST_FOLDER = "digests"
 
 
-def build_deps(app: App, rules: Rules) -> Deps:
-    signer = ButtonSigner(load_key(app.settings.data_dir))
-    calendar, defaults = rules.calendar, rules.reminders.defaults
+@dataclass(frozen=True)
+class App:
+    """What every command runs on: settings, the database, the clock, the rules, the digest kit."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    rules: Rules
+    digests: DigestKit
+
+
+@asynccontextmanager
+async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncIterator[App]:
+    """Open the database (upgrading its schema to head), load the rules; close on the way out.
+
+    Raises CalendarError or ReminderConfigError (before the database is touched) when the
+    calendar or reminder rules file is malformed.
+    """
+    rules = load_rules(settings)
+    digests = build_digest_kit(settings, rules)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        yield App(settings, engine, session_factory(engine), clock or SystemClock(), rules, digests)
+    finally:
+        await engine.dispose()
+
+
+def load_rules(settings: Settings) -> Rules:
+    return Rules.load(
+        calendar_file=settings.calendar_file,
+        reminder_file=settings.reminder_config_file,
+        timezone=settings.timezone,
+    )
+
+
+def build_digest_kit(settings: Settings, rules: Rules) -> DigestKit:
+    return DigestKit(
+        timezone=settings.timezone,
+        out_root=settings.data_dir / DIGEST_FOLDER,
+        working_days=rules.days_late,
+        schedule=WeeklySchedule.parse(settings.digest_schedule),
+        cutoff_day=settings.report_cutoff_day,
+    )
+
+
+def build_deps(app: App, channels: Sequence[Channel]) -> Deps:
+    """The conversation's dependencies; invites link through the first channel that can."""
     return Deps(
         sessions=app.sessions,
         clock=app.clock,
         timezone=app.settings.timezone,
-        signer=signer,
-        evidence_dir=app.settings.data_dir / "minh-chung",
-        days_late=calendar.working_days_between,
-        snooze_until=lambda now, _tz: snooze_until(now, calendar, defaults),
+        signer=ButtonSigner(load_key(app.settings.data_dir)),
+        evidence_dir=app.settings.data_dir / EVIDENCE_FOLDER,
+        days_late=app.rules.days_late,
+        snooze_until=app.rules.snooze_until,
+        digests=app.digests,
+        invite_link=lambda code: invite_link(channels, code),
     )
 
 
-def build_delivery(app: App, deps: Deps, channels: Sequence[Channel], rules: Rules) -> Delivery:
-    calendar, defaults = rules.calendar, rules.reminders.defaults
+def invite_link(channels: Sequence[Channel], code: str) -> str | None:
+    return next((link for c in channels if (link := c.invite_link(code))), None)
+
+
+def build_delivery(app: App, deps: Deps, channels: Sequence[Channel]) -> Delivery:
     return Delivery(
-        may_send=lambda now: in_window(now, calendar, defaults),
+        may_send=app.rules.may_send,
         sessions=app.sessions,
         channels={c.name: c for c in channels},
         signer=deps.signer,
         clock=app.clock,
         timezone=app.settings.timezone,
-        days_late=deps.days_late,
+        days_late=app.rules.days_late,
     )
 
 
@@ -78,40 +139,36 @@ class Jobs:
         await asyncio.gather(*self._running, return_exceptions=True)
 
 
-def build_scheduler(app: App, rules: Rules, delivery: Delivery, jobs: Jobs) -> AsyncIOScheduler:
+def build_scheduler(app: App, delivery: Delivery, jobs: Jobs) -> AsyncIOScheduler:
+    """The static jobs: the sweep, the weekly digest (each checks the database), delivery."""
     scheduler = jobs_module.build_scheduler(
         app.settings.timezone,
         sessions=app.sessions,
         now=app.clock.now,
-        calendar=rules.calendar,
-        config_for_plan=rules.reminders.for_plan,
+        calendar=app.rules.calendar,
+        config_for_plan=app.rules.reminders.for_plan,
         run=jobs.guard,
+    )
+    jobs_module.add_digest_job(
+        scheduler,
+        jobs.guard(run_digest_job),  # sends only once the week's DIGEST_SCHEDULE moment has passed
+        every=DIGEST_CHECK_SECONDS,
+        kwargs={"sessions": app.sessions, "now": app.clock.now, "kit": app.digests},
     )
     jobs_module.add_delivery_job(
         scheduler, jobs.guard(delivery.run_once), every=DELIVERY_SECONDS, first_run=app.clock.now()
-    )
-    scheduler.add_job(
-        jobs.guard(run_digest_job),  # sends only once the week's DIGEST_SCHEDULE moment has passed
-        "interval",
-        seconds=DIGEST_CHECK_SECONDS,
-        id="digest",
-        kwargs={"app": app},
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
     )
     return scheduler
 
 
 async def serve(app: App, channels: Sequence[Channel], stop: asyncio.Event) -> None:
     """Run until `stop` is set (a signal, or the console's input ending)."""
-    rules = Rules.load(app.settings)
-    deps = build_deps(app, rules)
+    deps = build_deps(app, channels)
     conversation = Conversation(deps)
-    delivery = build_delivery(app, deps, channels, rules)
+    delivery = build_delivery(app, deps, channels)
     await start_channels(conversation, channels)
     jobs = Jobs()
-    scheduler = build_scheduler(app, rules, delivery, jobs)
+    scheduler = build_scheduler(app, delivery, jobs)
     scheduler.start()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -128,34 +185,14 @@ async def serve(app: App, channels: Sequence[Channel], stop: asyncio.Event) -> N
 
 
 async def start_channels(conversation: Conversation, channels: Sequence[Channel]) -> None:
-    """Start each channel on the conversation; invites link to the first that can deep-link."""
     for channel in channels:
         await channel.start(conversation_handler(conversation, channel))
-        if hasattr(channel, "invite_link"):
-            conversation.deps.invite_link = channel.invite_link
 
 
-def conversation_handler(conversation: Conversation, channel: Channel):  # noqa: ANN201
+def conversation_handler(
+    conversation: Conversation, channel: Channel
+) -> Callable[[Inbound], Awaitable[Answer]]:
     async def handle(inbound: Inbound) -> Answer:
         return await conversation.handle(inbound, channel.capabilities, channel.download)
 
     return handle
-
-
-async def console_person(app: App, *, unit_id: int | None, role: PersonRole, name: str) -> str:
-    """The console's person (created once, no invite: the operator at the terminal is trusted)."""
-    user_id = f"console-{role}-{unit_id or 0}"
-    async with transaction(app.sessions) as session:
-        query = select(ChannelIdentity).where(
-            ChannelIdentity.channel == "console", ChannelIdentity.user_id == user_id
-        )
-        if (await session.execute(query)).scalar_one_or_none() is None:
-            person = Person(full_name=name, role=role, unit_id=unit_id)
-            session.add(person)
-            await session.flush()
-            session.add(
-                ChannelIdentity(
-                    person_id=person.id, channel="console", user_id=user_id, chat_id=user_id
-                )
-            )
-    return user_id

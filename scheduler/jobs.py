@@ -22,6 +22,7 @@ from storage.db import transaction
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "sweep"
+DIGEST_JOB = "digest"
 DELIVERY_JOB = "delivery"
 SWEEP_EVERY_SECONDS = 60
 # Late runs still run (once, coalesced): the sweep catches up from the database anyway.
@@ -63,6 +64,25 @@ def build_scheduler(
         **_STATIC,
     )
     return scheduler
+
+
+def add_digest_job(
+    scheduler: AsyncIOScheduler,
+    job: Callable[..., Awaitable[Any]],
+    *,
+    every: float,
+    kwargs: dict[str, Any],
+) -> None:
+    """The weekly digest beside the sweep: checked often, it acts once the week's moment has
+    passed and the database has no digest of that week yet (built by the bot, which renders)."""
+    scheduler.add_job(
+        job,
+        IntervalTrigger(seconds=every, timezone=scheduler.timezone),
+        id=DIGEST_JOB,
+        name="write the weekly digest to the outbox",
+        kwargs=kwargs,
+        **_STATIC,
+    )
 
 
 def add_delivery_job(

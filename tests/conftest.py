@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, open_app
 from bot.clock import FixedClock
+from bot.service import App, open_app
 from bot.settings import Settings
 from tests.fakes import FakeBotApi, ManualClock
 

@@ -7,14 +7,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.app import App
 from bot.channels.base import Answer, Attachment, Capabilities, Inbound
 from bot.clock import FixedClock
-from bot.conversation.buttons import ButtonSigner
 from bot.conversation.core import Conversation
 from bot.conversation.invites import create_invite
-from bot.conversation.turn import Deps
 from bot.importing.service import PlanOptions, import_plan_file, import_units_file
+from bot.service import App, build_deps
 from storage import queries
 from storage.db import transaction
 from storage.models import Assignment, OutboxMessage, Task, Unit
@@ -34,14 +32,8 @@ async def load_example(app: App) -> None:
 
 
 def make_conversation(app: App, tmp_path: Path) -> Conversation:
-    deps = Deps(
-        sessions=app.sessions,
-        clock=app.clock,
-        timezone=app.settings.timezone,
-        signer=ButtonSigner(b"k" * 32),
-        evidence_dir=tmp_path / "evidence",
-    )
-    return Conversation(deps)
+    """The conversation as the service builds it: the real calendar, snooze and digest kit."""
+    return Conversation(build_deps(app, []))
 
 
 @dataclass

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import App
+from bot.service import App
 from storage.db import transaction
 from storage.models import Area, Assignment, ChannelIdentity, Person, Plan, Task, Unit
 from storage.records import record_status

@@ -4,12 +4,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
-from bot.app import App
 from bot.channels.telegram import TelegramChannel, build_telegram_channel
 from bot.conversation.core import Conversation
-from bot.delivery import Delivery, Pacer
-from bot.rules import Rules
-from bot.service import build_delivery, build_deps, start_channels
+from bot.delivery.worker import Delivery, Pacer
+from bot.service import App, build_delivery, build_deps, start_channels
 from storage.db import transaction
 from storage.models import ChannelIdentity, OutboxMessage, Person
 from tests.fakes import Chat, FakeBotApi, User
@@ -37,11 +35,10 @@ async def running_bot(
             telegram_file_base_url=api.base_file_url,
         )
         app = replace(app, settings=settings)
-        rules = Rules.load(app.settings)
-        deps = build_deps(app, rules)
         channel = build_telegram_channel(settings, poll_timeout=1.0, sleep=clock.sleep)
+        deps = build_deps(app, [channel])
         conversation = Conversation(deps)
-        delivery = build_delivery(app, deps, [channel], rules)
+        delivery = build_delivery(app, deps, [channel])
         delivery.pacer = Pacer(clock, sleep=clock.sleep)
         await start_channels(conversation, [channel])
         try:

@@ -8,10 +8,10 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from bot.app import App
 from bot.clock import FixedClock
 from bot.conversation.core import Conversation
 from bot.importing.service import PlanOptions, import_plan_file
+from bot.service import App
 from storage.models import Assignment, Evidence, OutboxMessage, StatusUpdate
 from storage.vocab import PersonRole
 from tests.conftest import EXAMPLES

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from bot.app import App
+from bot.service import App
 from scheduler.calendar import WorkCalendar
 from scheduler.digest import compute, weekdays_between
 from scheduler.digest_figures import Counts, Figures

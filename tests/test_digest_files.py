@@ -10,11 +10,11 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from bot.app import App
 from bot.digest.chart import write_chart
 from bot.digest.report import official_date, write_report
 from bot.digest.text import PLAIN, TELEGRAM, ZALO, message, split_lines, utf16_len
 from bot.digest.workbook import write_workbook
+from bot.service import App
 from scheduler.digest_figures import Figures
 from scheduler.digest_periods import report_periods
 from storage.db import transaction

@@ -6,15 +6,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app import App
 from bot.cli import main
 from bot.conversation.buttons import ButtonSigner
-from bot.conversation.reminders import render
-from bot.conversation.turn import calendar_days_late
-from bot.delivery import Delivery
+from bot.delivery.render import render
 from bot.digest.send import send_weekly_digest
-from bot.rules import Rules
-from bot.service import Jobs, build_scheduler
+from bot.service import App, Jobs, build_delivery, build_deps, build_scheduler
 from bot.settings import SettingsError, load_settings
 from storage.models import Digest, OutboxMessage, Person
 from storage.vocab import PersonRole
@@ -46,7 +42,7 @@ async def world(app: App):  # noqa: ANN201
 
 async def test_the_weekly_job_writes_each_row_once(app: App, world) -> None:  # noqa: ANN001
     minh, ninh = world.people["Phạm Minh"], world.people["Ngô Xuân Ninh"]
-    added = await send_weekly_digest(app, local(2023, 6, 23, 15, 1))
+    added = await send_weekly_digest(app.sessions, app.digests, now=local(2023, 6, 23, 15, 1))
     rows = await outbox(app)
     assert added == len(rows) == 8
     by_person = {
@@ -73,13 +69,13 @@ async def test_the_weekly_job_writes_each_row_once(app: App, world) -> None:  # 
     )
     assert {r.kind for r in rows} == {"digest"}
     assert await stored(app) == [("weekly", "2023-W25"), ("report", "2023-H1")]
-    assert await send_weekly_digest(app, local(2023, 6, 23, 15, 6)) == 0
+    assert await send_weekly_digest(app.sessions, app.digests, now=local(2023, 6, 23, 15, 6)) == 0
     assert len(await outbox(app)) == 8
 
 
 async def test_next_week_shows_the_change_and_no_second_report(app: App, world) -> None:  # noqa: ANN001
-    await send_weekly_digest(app, WEEK1)
-    await send_weekly_digest(app, WEEK2)
+    await send_weekly_digest(app.sessions, app.digests, now=WEEK1)
+    await send_weekly_digest(app.sessions, app.digests, now=WEEK2)
     rows = [r for r in await outbox(app) if ":2023-W26:" in r.dedupe_key]
     assert [r.dedupe_key.rsplit(":", 1)[-1] for r in rows] == ["1", "png", "xlsx"] * 2
     assert "Hoàn thành 3/9 nhiệm vụ (33%, +1 so với tuần trước)" in rows[0].payload["text"]
@@ -92,22 +88,22 @@ async def test_next_week_shows_the_change_and_no_second_report(app: App, world) 
 
 async def test_the_job_waits_for_its_slot_and_catches_up_after_downtime(app: App, world) -> None:  # noqa: ANN001
     assert (
-        await send_weekly_digest(app, local(2023, 6, 23, 14, 59)) == 0
+        await send_weekly_digest(app.sessions, app.digests, now=local(2023, 6, 23, 14, 59)) == 0
     )  # last slot 16/06: too old
     assert await outbox(app) == []
     # Down from Friday to Monday morning: the week's digest still goes, once.
-    assert await send_weekly_digest(app, local(2023, 6, 19, 9)) > 0
+    assert await send_weekly_digest(app.sessions, app.digests, now=local(2023, 6, 19, 9)) > 0
     assert await stored(app) == [("weekly", "2023-W24"), ("report", "2023-H1")]
 
 
 async def test_a_digest_row_renders_with_its_file_and_html(app: App, world) -> None:  # noqa: ANN001
-    await send_weekly_digest(app, WEEK1)
+    await send_weekly_digest(app.sessions, app.digests, now=WEEK1)
     rows = await outbox(app)
     async with app.sessions() as session:
         person = await session.get(Person, rows[0].person_id)
         signer = ButtonSigner(b"k" * 32)
-        text = await render(session, rows[0], person, signer, WEEK1, VN, calendar_days_late)  # type: ignore[arg-type]
-        chart = await render(session, rows[1], person, signer, WEEK1, VN, calendar_days_late)  # type: ignore[arg-type]
+        text = await render(session, rows[0], person, signer, WEEK1, VN, app.rules.days_late)  # type: ignore[arg-type]
+        chart = await render(session, rows[1], person, signer, WEEK1, VN, app.rules.days_late)  # type: ignore[arg-type]
     assert text.html and text.file_path is None and "TỔNG HỢP TUẦN" in text.text
     assert not chart.html and chart.file_path == rows[1].payload["file_path"]
     assert chart.text.startswith("Biểu đồ tiến độ — Kế hoạch 32/KH-UBND")
@@ -175,8 +171,7 @@ def test_digest_settings_are_checked_at_start() -> None:
 
 
 async def test_the_service_schedules_the_digest_job(app: App) -> None:
-    delivery = Delivery(
-        app.sessions, {}, ButtonSigner(b"k" * 32), app.clock, VN, calendar_days_late
-    )
-    job = build_scheduler(app, Rules.load(app.settings), delivery, Jobs()).get_job("digest")
-    assert job is not None and job.kwargs == {"app": app}
+    delivery = build_delivery(app, build_deps(app, []), [])
+    job = build_scheduler(app, delivery, Jobs()).get_job("digest")
+    assert job is not None
+    assert job.kwargs == {"sessions": app.sessions, "now": app.clock.now, "kit": app.digests}

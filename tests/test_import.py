@@ -165,7 +165,7 @@ def _edit_plan(tmp_path: Path, change) -> Path:  # noqa: ANN001
 async def _mark_done(code: str, unit: str) -> None:
     from sqlalchemy import select
 
-    from bot.app import open_app
+    from bot.service import open_app
     from bot.settings import load_settings
     from storage.db import transaction
     from storage.models import Assignment, StatusUpdate, Task, Unit

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import open_app
+from bot.service import open_app
 from bot.settings import load_settings
 from storage.vocab import PersonRole
 from tests.conversation_kit import Person as Phone

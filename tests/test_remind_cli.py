@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import open_app
 from bot.cli import main
+from bot.service import open_app
 from bot.settings import load_settings
 from storage.db import transaction
 from storage.models import ChannelIdentity, OutboxMessage, Person, Unit

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.app import App
+from bot.service import App
 from storage.models import OutboxMessage
 from tests.conftest import ROOT
 from tests.conversation_kit import assignment_of, load_example

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import SQLModel
 
-from bot.app import App
+from bot.service import App
 from storage.db import transaction
 from storage.migrate import alembic_config, upgrade
 from storage.models import Assignment, AuditLog, Plan, ProcessedInbound, Task

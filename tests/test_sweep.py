@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.app import App
 from bot.clock import FixedClock
+from bot.service import App
 from scheduler.calendar import WorkCalendar
 from scheduler.jobs import DELIVERY_JOB, SWEEP_JOB, add_delivery_job, build_scheduler, run_sweep
 from scheduler.reminder_config import ReminderConfig, ReminderSettings

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import App
+from bot.service import App
 from storage.models import Evidence, OutboxMessage, Person, StatusUpdate
 from storage.vocab import PersonRole
 from tests.conversation_kit import assignment_of, invite_code, load_example

@@ -35,6 +35,9 @@ class ConsoleChannel:
         self._sent = 0
         self.finished = asyncio.Event()
 
+    def invite_link(self, code: str) -> str | None:  # noqa: ARG002 (the protocol's signature)
+        return None  # a terminal has no links: the person types `/start CODE`
+
     async def start(self, handler: InboundHandler) -> None:
         self._task = asyncio.create_task(self._read(handler))
 

@@ -114,7 +114,7 @@ def _describe(a: Assignment, task: Task) -> str:
 
 
 async def _snooze(turn: Turn, assignment: Assignment, task: Task) -> Answer:
-    until = turn.deps.snooze_until(turn.now, turn.deps.timezone)
+    until = turn.deps.snooze_until(turn.now)
     assignment.snoozed_until = until
     turn.session.add(assignment)
     return say(

@@ -4,10 +4,10 @@ from sqlalchemy import select
 
 from bot.channels.base import Answer
 from bot.conversation import actions, replies
+from bot.conversation.digest_preview import digest_command
 from bot.conversation.invites import CODE_SHAPE, create_invite, redeem
 from bot.conversation.turn import Turn, say
 from bot.conversation.views import overdue_list, rollup, unit_status
-from bot.digest.preview import digest_command
 from bot.texts import conversation as t
 from storage import queries
 from storage.models import Plan, Unit

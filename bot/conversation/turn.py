@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,18 +12,8 @@ from bot.channels.base import Answer, Button, Capabilities, Inbound, Outbound
 from bot.clock import Clock
 from bot.conversation.buttons import ButtonSigner
 from bot.conversation.limits import InboundLimiter
+from bot.digest.service import DigestKit
 from storage.models import ChannelIdentity, Person
-
-
-def calendar_days_late(deadline: date, today: date) -> int:
-    return (today - deadline).days
-
-
-def next_weekday_morning(now: datetime, tz: ZoneInfo) -> datetime:
-    day = now.astimezone(tz).date() + timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return datetime(day.year, day.month, day.day, 8, 0, tzinfo=tz)
 
 
 @dataclass
@@ -35,9 +25,10 @@ class Deps:
     timezone: ZoneInfo
     signer: ButtonSigner
     evidence_dir: Path
-    days_late: Callable[[date, date], int] = calendar_days_late
-    snooze_until: Callable[[datetime, ZoneInfo], datetime] = next_weekday_morning
-    invite_link: Callable[[str], str | None] = lambda _code: None
+    days_late: Callable[[date, date], int]  # working days late: the calendar's, never a guess
+    snooze_until: Callable[[datetime], datetime]  # the reminder policy's next slot
+    digests: DigestKit
+    invite_link: Callable[[str], str | None]  # the deep link of the first channel that has one
     limiter: InboundLimiter = field(default_factory=InboundLimiter)
 
 

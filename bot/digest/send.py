@@ -10,15 +10,15 @@ dedupe key, so two processes running the job at once send it once.
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import App
 from bot.digest.report import period_phrase
 from bot.digest.service import (
     DigestFiles,
@@ -30,7 +30,7 @@ from bot.digest.service import (
 from bot.digest.text import dm, dmy, for_channel, message
 from bot.texts import digest as t
 from scheduler.digest_figures import Figures
-from scheduler.digest_periods import ReportPeriod, WeeklySchedule, periods_due, week_key
+from scheduler.digest_periods import ReportPeriod, periods_due, week_key
 from storage.db import transaction
 from storage.digests import digest_exists, save_digest
 from storage.models import ChannelIdentity, Person, Plan
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 CATCH_UP = timedelta(days=3)
 DIGEST_CHECK_SECONDS = 300  # how often the service asks whether this week's digest is due
 KIND = "digest"
+Sessions = async_sessionmaker[AsyncSession]
 
 
 @dataclass(frozen=True)
@@ -54,34 +55,34 @@ class Made:
     reports: list[tuple[ReportPeriod, Figures, Path]]
 
 
-async def run_digest_job(app: App) -> int:
+async def run_digest_job(*, sessions: Sessions, now: Callable[[], datetime], kit: DigestKit) -> int:
     """The scheduler's entry point: the clock's moment, then `send_weekly_digest`."""
-    return await send_weekly_digest(app, app.clock.now())
+    return await send_weekly_digest(sessions, kit, now=now())
 
 
-async def send_weekly_digest(app: App, now: datetime, kit: DigestKit | None = None) -> int:
+async def send_weekly_digest(sessions: Sessions, kit: DigestKit, *, now: datetime) -> int:
     """Write this week's digest of every active plan to coordinators and leaders; rows added."""
-    schedule = WeeklySchedule.parse(app.settings.digest_schedule)
-    slot = schedule.latest_slot(now, app.settings.timezone)
+    slot = kit.schedule.latest_slot(now, kit.timezone)
     if now - slot > CATCH_UP:
         return 0
-    kit = kit or DigestKit.from_settings(app.settings)
     week = week_key(slot.date())
-    async with app.sessions() as session:
+    async with sessions() as session:
         plans = await active_plans(session, today=slot.date())
     written = 0
     for plan in plans:
         try:
-            made = await _make(app, kit, plan, week, now)
-            written += await _store_and_send(app, made, now) if made else 0
+            made = await _make(sessions, kit, plan, week, now)
+            written += await _store_and_send(sessions, made, now) if made else 0
         except Exception:  # one plan's failure must not hold back the others' digests
             log.exception("digest %s of plan %s failed; retried at the next run", week, plan.number)
     return written
 
 
-async def _make(app: App, kit: DigestKit, plan: Plan, week: str, now: datetime) -> Made | None:
+async def _make(
+    sessions: Sessions, kit: DigestKit, plan: Plan, week: str, now: datetime
+) -> Made | None:
     """Figures and files of one plan's digest; None when this week's is stored already."""
-    async with app.sessions() as session:
+    async with sessions() as session:
         if await digest_exists(session, plan_id=plan.id, kind=DigestKind.WEEKLY, period=week):  # type: ignore[arg-type]
             return None
         figures = await kit.figures(session, plan, now)
@@ -111,10 +112,10 @@ async def _reports_due(
     return due
 
 
-async def _store_and_send(app: App, made: Made, now: datetime) -> int:
+async def _store_and_send(sessions: Sessions, made: Made, now: datetime) -> int:
     plan_id = made.plan.id
     assert plan_id is not None
-    async with transaction(app.sessions) as session:
+    async with transaction(sessions) as session:
         stored = await save_digest(
             session,
             plan_id=plan_id,

@@ -13,11 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.digest.chart import write_chart
 from bot.digest.report import ReportStyle, write_report
 from bot.digest.workbook import write_workbook
-from bot.settings import Settings
-from scheduler.calendar import WorkCalendar
 from scheduler.digest import compute
 from scheduler.digest_figures import Figures
-from scheduler.digest_periods import ND09_CUTOFF_DAY, ReportPeriod
+from scheduler.digest_periods import ND09_CUTOFF_DAY, ReportPeriod, WeeklySchedule
 from storage.models import Assignment, Plan, Task
 from storage.vocab import AssignmentStatus
 
@@ -27,23 +25,14 @@ _UNSAFE = re.compile(r"[^0-9A-Za-z]+")
 
 @dataclass(frozen=True)
 class DigestKit:
-    """What making a digest needs from the composition root."""
+    """What making a digest needs, built once by the composition root (`bot.service`)."""
 
     timezone: ZoneInfo
     out_root: Path  # files go to out_root/<plan>/<yyyy-mm-dd>/
     working_days: Callable[[date, date], int]
+    schedule: WeeklySchedule  # when the weekly digest goes out
     cutoff_day: int = ND09_CUTOFF_DAY
     style: ReportStyle = field(default_factory=ReportStyle)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "DigestKit":
-        calendar = WorkCalendar.load(settings.calendar_file, timezone=settings.timezone)
-        return cls(
-            timezone=settings.timezone,
-            out_root=settings.data_dir / "digests",
-            working_days=calendar.working_days_between,
-            cutoff_day=settings.report_cutoff_day,
-        )
 
     def folder(self, plan: Plan, day: date) -> Path:
         return (self.out_root / slug(plan.number) / day.isoformat()).resolve()

@@ -1,12 +1,8 @@
 """Every word a person reads, in Vietnamese, in one place."""
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from storage.vocab import AssignmentRole, AssignmentStatus, TaskKind
-
-if TYPE_CHECKING:
-    from bot.importing.plan_writer import PlanReport
 
 STATUS = {
     AssignmentStatus.NOT_STARTED: "Chưa thực hiện",
@@ -79,14 +75,6 @@ def lead_missing_units() -> str:
 
 def units_imported(created: int, updated: int, groups: int) -> str:
     return f"Đã nhập danh sách đơn vị: {created} đơn vị mới, {updated} cập nhật, {groups} nhóm."
-
-
-def plan_imported(report: "PlanReport") -> str:
-    return (
-        f"Đã nhập Kế hoạch {report.plan_number}: {report.tasks_created} nhiệm vụ mới, "
-        f"{report.tasks_updated} cập nhật, {report.tasks_cancelled} hủy bỏ; "
-        f"{report.assignments_active} lượt giao việc cho {report.units} đơn vị."
-    )
 
 
 def ddmmyyyy(day: date | None) -> str:

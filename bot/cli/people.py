@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.app import App
+from bot.cli.views import table, to_json
+from bot.service import App
 from bot.texts import people as words
-from bot.views import table, to_json
 from storage import queries
 from storage.db import transaction
 from storage.models import AuditLog, ChannelIdentity, Person, Unit

@@ -9,13 +9,17 @@ import logging
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
+
 from bot import texts
-from bot.app import App
 from bot.channels.console import ConsoleChannel
 from bot.importing.reader import ImportFileError
 from bot.importing.service import PlanOptions, import_plan_file, import_units_file
-from bot.service import console_person, serve
+from bot.service import App, serve
+from bot.texts import cli as cli_words
 from storage import queries
+from storage.db import transaction
+from storage.models import ChannelIdentity, Person
 from storage.vocab import PersonRole
 
 log = logging.getLogger(__name__)
@@ -72,9 +76,28 @@ async def load_examples(app: App, examples: Path) -> None:
     except ImportFileError as exc:
         log.error("example data in %s could not be loaded: %s", examples, exc.errors)
         raise
-    _say(texts.EXAMPLE_LOADED.format(summary=texts.plan_imported(report)))
+    _say(texts.EXAMPLE_LOADED.format(summary=cli_words.plan_imported(report)))
 
 
 def _say(text: str) -> None:
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
+
+
+async def console_person(app: App, *, unit_id: int | None, role: PersonRole, name: str) -> str:
+    """The console's person (created once, no invite: the operator at the terminal is trusted)."""
+    user_id = f"console-{role}-{unit_id or 0}"
+    async with transaction(app.sessions) as session:
+        query = select(ChannelIdentity).where(
+            ChannelIdentity.channel == "console", ChannelIdentity.user_id == user_id
+        )
+        if (await session.execute(query)).scalar_one_or_none() is None:
+            person = Person(full_name=name, role=role, unit_id=unit_id)
+            session.add(person)
+            await session.flush()
+            session.add(
+                ChannelIdentity(
+                    person_id=person.id, channel="console", user_id=user_id, chat_id=user_id
+                )
+            )
+    return user_id

@@ -3,13 +3,12 @@
 import argparse
 import asyncio
 import sys
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot import texts
-from bot.app import App
-from bot.cli_args import moment_arg
+from bot.cli.args import at_moment, moment_arg
 from bot.digest.service import (
     FORMATS,
     DigestKit,
@@ -20,6 +19,7 @@ from bot.digest.service import (
     write_period_report,
 )
 from bot.digest.text import PLAIN, message
+from bot.service import App
 from scheduler.digest_periods import latest_ended
 from storage.models import Plan
 
@@ -58,19 +58,9 @@ def _formats(value: str) -> tuple[str, ...]:
     return wanted
 
 
-def _at(value: datetime | date | None, app: App) -> datetime:
-    """A bare date means the end of that day's office hours; a naive time is local."""
-    tz = app.settings.timezone
-    if value is None:
-        return app.clock.now().astimezone(tz)
-    if not isinstance(value, datetime):
-        return datetime.combine(value, time(17, 30), tzinfo=tz)
-    return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
-
-
 async def _digest(app: App, args: argparse.Namespace) -> int:
-    at = _at(args.at, app)
-    kit = DigestKit.from_settings(app.settings)
+    at = at_moment(args.at, tz=app.settings.timezone, now=app.clock.now())
+    kit = app.digests
     async with app.sessions() as session:
         if args.plan:
             plan = await plan_by_number(session, args.plan)

@@ -8,18 +8,14 @@ from datetime import date, datetime
 from typing import Any
 
 from bot import texts
-from bot.app import App
-from bot.cli_args import date_arg, moment_arg
-from bot.rules import Rules
+from bot.cli.args import at_moment, date_arg, moment_arg
+from bot.cli.views import table, to_json
+from bot.service import App
 from bot.settings import Settings
 from bot.texts import reminders as words
-from bot.views import table, to_json
-from scheduler.calendar import CalendarError, WorkCalendar
+from scheduler.calendar import WorkCalendar
 from scheduler.policy import AssignmentFacts, Due, in_window, simulate
-from scheduler.reminder_config import (
-    ReminderConfig,
-    ReminderConfigError,
-)
+from scheduler.rules import Rules
 from scheduler.sweep import Planned, Target, load_targets, plan_reminders, write_reminders
 from storage import queries
 from storage.db import transaction
@@ -56,27 +52,13 @@ def _err(text: str) -> int:
 
 async def _prepare(app: App, args: argparse.Namespace) -> tuple[Rules, str | None] | int:
     """The rules and the plan number asked for, or an exit code after saying what is wrong."""
-    try:
-        rules = Rules.load(app.settings)
-    except (CalendarError, ReminderConfigError) as exc:
-        return _err(words.BAD_CONFIG.format(error=exc))
     if not args.plan:
-        return rules, None
+        return app.rules, None
     async with app.sessions() as session:
         found = await queries.find_plan(session, number=args.plan.strip())
     if found is None:
         return _err(texts.PLAN_NOT_FOUND.format(number=args.plan))
-    return rules, found.number
-
-
-def _moment(value: datetime | date | None, app: App, config: ReminderConfig) -> datetime:
-    """`--at` as an aware instant: local time when none is given, a bare date at send time."""
-    tz = app.settings.timezone
-    if value is None:
-        return app.clock.now()
-    if not isinstance(value, datetime):
-        return datetime.combine(value, config.send_at, tzinfo=tz)
-    return value.replace(tzinfo=tz) if value.tzinfo is None else value
+    return app.rules, found.number
 
 
 async def _remind(app: App, args: argparse.Namespace) -> int:
@@ -86,7 +68,8 @@ async def _remind(app: App, args: argparse.Namespace) -> int:
     rules, plan = prepared
     if args.at is not None and not args.dry_run:
         return _err(words.AT_NEEDS_DRY_RUN)
-    now = _moment(args.at, app, rules.config(plan))
+    tz, send_at = app.settings.timezone, rules.config(plan).send_at
+    now = at_moment(args.at, tz=tz, now=app.clock.now(), day_time=send_at)
     plan_args = {"calendar": rules.calendar, "config_for_plan": rules.reminders.for_plan}
     if not args.dry_run:
         async with transaction(app.sessions) as session:

@@ -23,12 +23,7 @@ async def digest_command(turn: Turn, rest: str) -> Answer:
     plans = await _plans(turn, rest.strip())
     if isinstance(plans, Answer):
         return plans
-    kit = DigestKit(
-        timezone=turn.deps.timezone,
-        # The evidence folder sits in the service's data folder; digests go beside it.
-        out_root=turn.deps.evidence_dir.parent / "digests",
-        working_days=turn.deps.days_late,  # the service gives it the working-day calendar
-    )
+    kit = turn.deps.digests
     answer = Answer()
     for plan in plans:
         answer.messages += await _plan_messages(turn, kit, plan)

@@ -1,25 +1,19 @@
-"""`nhacviec`: the command line and the composition root."""
+"""`nhacviec`: the parser, and each command run on the app `bot.service` opens."""
 
 import argparse
 import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, datetime
 from pathlib import Path
 
 from bot import texts
-from bot.app import App, open_app
-from bot.cli_args import date_arg, moment_arg
-from bot.cli_digest import add_digest_commands
-from bot.cli_people import add_people_commands
-from bot.cli_remind import add_remind_commands
-from bot.conversation.invites import create_invite
-from bot.importing.reader import ImportFileError
-from bot.importing.service import PlanOptions, import_plan_file, import_units_file
-from bot.runner import chat, run_service
-from bot.settings import Settings, SettingsError, load_settings
-from bot.views import (
+from bot.cli.args import at_moment, date_arg, moment_arg
+from bot.cli.digest import add_digest_commands
+from bot.cli.people import add_people_commands
+from bot.cli.remind import add_remind_commands
+from bot.cli.run import chat, run_service
+from bot.cli.views import (
     assignment_json,
     assignments_text,
     overdue_text,
@@ -27,6 +21,15 @@ from bot.views import (
     units_json,
     units_text,
 )
+from bot.conversation.invites import create_invite
+from bot.importing.reader import ImportFileError
+from bot.importing.service import PlanOptions, import_plan_file, import_units_file
+from bot.service import App, open_app
+from bot.settings import Settings, SettingsError, load_settings
+from bot.texts import cli as cli_words
+from bot.texts import reminders as reminder_words
+from scheduler.calendar import CalendarError
+from scheduler.reminder_config import ReminderConfigError
 from storage import queries
 from storage.db import transaction
 from storage.textnorm import fold_words
@@ -69,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_dispatch(settings, args))
     except UsageError as exc:
         err(str(exc))
+        return 2
+    except (CalendarError, ReminderConfigError) as exc:
+        err(reminder_words.BAD_CONFIG.format(error=exc))
         return 2
     except KeyboardInterrupt:
         return 130
@@ -131,16 +137,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def local_moment(value: datetime | date | None, settings: Settings, now: datetime) -> datetime:
-    """`--at` as an aware datetime: a bare date is that day's end of office hours."""
-    tz = settings.timezone
-    if value is None:
-        return now.astimezone(tz)
-    if not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day, 17, 30, tzinfo=tz)
-    return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
-
-
 async def _run(app: App, args: argparse.Namespace) -> int:
     return await run_service(app, examples=args.examples)
 
@@ -188,7 +184,7 @@ async def _import_plan(app: App, args: argparse.Namespace) -> int:
         report = await import_plan_file(app.sessions, args.file, options, now=app.clock.now())
     except ImportFileError as exc:
         return _refused(args.file, exc)
-    out(texts.plan_imported(report))
+    out(cli_words.plan_imported(report))
     return 0
 
 
@@ -228,7 +224,7 @@ async def _tasks(app: App, args: argparse.Namespace) -> int:
 
 
 async def _overdue(app: App, args: argparse.Namespace) -> int:
-    at = local_moment(args.at, app.settings, app.clock.now())
+    at = at_moment(args.at, tz=app.settings.timezone, now=app.clock.now())
     async with app.sessions() as session:
         filters = await _filters(session, args)
         views = await queries.list_assignments(session, **filters, overdue_on=at.date())

@@ -31,7 +31,7 @@ from bot.channels.base import (
 from bot.clock import Clock
 from bot.conversation.buttons import ButtonSigner
 from bot.conversation.present import present
-from bot.conversation.reminders import render
+from bot.delivery.render import render
 from bot.texts import reminders_chat as r
 from storage.db import transaction
 from storage.models import ChannelIdentity, OutboxMessage, Person, Unit

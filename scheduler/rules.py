@@ -1,0 +1,43 @@
+"""The working-day calendar and the reminder rules: what every schedule is computed from.
+
+Errors (raised by `Rules.load`):
+    CalendarError        — the calendar file is missing or malformed.
+    ReminderConfigError  — the reminder rules file is missing or malformed.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from scheduler.calendar import WorkCalendar
+from scheduler.policy import in_window, snooze_until
+from scheduler.reminder_config import ReminderConfig, ReminderSettings, load_reminder_settings
+
+
+@dataclass(frozen=True)
+class Rules:
+    calendar: WorkCalendar
+    reminders: ReminderSettings
+
+    @classmethod
+    def load(
+        cls, *, calendar_file: Path | None, reminder_file: Path | None, timezone: ZoneInfo
+    ) -> "Rules":
+        calendar = WorkCalendar.load(calendar_file, timezone=timezone)
+        return cls(calendar, load_reminder_settings(reminder_file))
+
+    def config(self, plan: str | None) -> ReminderConfig:
+        return self.reminders.for_plan(plan) if plan else self.reminders.defaults
+
+    def days_late(self, deadline: date, today: date) -> int:
+        """Working days from the deadline to `today`: how late an open assignment is."""
+        return self.calendar.working_days_between(deadline, today)
+
+    def snooze_until(self, now: datetime) -> datetime:
+        """When a reminder snoozed at `now` comes back (the next working day's send time)."""
+        return snooze_until(now, self.calendar, self.reminders.defaults)
+
+    def may_send(self, now: datetime) -> bool:
+        """Whether `now` is inside the sending window (quiet hours keep everything waiting)."""
+        return in_window(now, self.calendar, self.reminders.defaults)
