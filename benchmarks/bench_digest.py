@@ -22,7 +22,7 @@ from sqlalchemy import insert, select
 from bot.clock import FixedClock
 from bot.digest.chart import write_chart
 from bot.digest.report import write_report
-from bot.digest.text import TELEGRAM, ZALO, message
+from bot.digest.text import Format, message
 from bot.digest.workbook import write_workbook
 from bot.service import open_app
 from bot.settings import Settings
@@ -32,6 +32,8 @@ from scheduler.digest_periods import report_periods
 from storage.db import transaction
 from storage.models import Area, Assignment, Person, Plan, StatusUpdate, Task, Unit
 
+TELEGRAM = Format(html=True, limit=4096)
+ZALO = Format(html=False, limit=2000)
 UNITS, TASKS = 1_000, 50  # every task goes to every unit: 50,000 assignments
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 AT = datetime(2023, 6, 30, 15, 0, tzinfo=VN)

@@ -25,6 +25,7 @@ from bot.conversation.turn import Deps
 from bot.delivery.worker import Delivery
 from bot.digest.send import DIGEST_CHECK_SECONDS, run_digest_job
 from bot.digest.service import DigestKit
+from bot.digest.text import text_format
 from bot.settings import Settings
 from scheduler import jobs as jobs_module
 from scheduler.digest_periods import WeeklySchedule
@@ -153,7 +154,12 @@ def build_scheduler(app: App, delivery: Delivery, jobs: Jobs) -> AsyncIOSchedule
         scheduler,
         jobs.guard(run_digest_job),  # sends only once the week's DIGEST_SCHEDULE moment has passed
         every=DIGEST_CHECK_SECONDS,
-        kwargs={"sessions": app.sessions, "now": app.clock.now, "kit": app.digests},
+        kwargs={
+            "sessions": app.sessions,
+            "now": app.clock.now,
+            "kit": app.digests,
+            "formats": {c.name: text_format(c.capabilities) for c in delivery.channels.values()},
+        },
     )
     jobs_module.add_delivery_job(
         scheduler, jobs.guard(delivery.run_once), every=DELIVERY_SECONDS, first_run=app.clock.now()

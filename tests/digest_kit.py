@@ -17,6 +17,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.base import Capabilities
+from bot.channels.telegram import TelegramChannel
+from bot.digest.text import text_format
 from bot.service import App
 from storage.db import transaction
 from storage.models import Area, Assignment, ChannelIdentity, Person, Plan, Task, Unit
@@ -24,6 +27,9 @@ from storage.records import record_status
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
 
+ZALO_CAPS = Capabilities(buttons=False, replies=False, max_text=2000, files=False)
+# The running channels' formats, in delivery's order, as the service gives them to the job.
+FORMATS = {"telegram": text_format(TelegramChannel.capabilities), "zalo": text_format(ZALO_CAPS)}
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 WEEK1 = datetime(2023, 6, 23, 15, 0, tzinfo=VN)
 WEEK2 = datetime(2023, 6, 30, 15, 0, tzinfo=VN)

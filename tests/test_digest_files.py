@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from bot.digest.chart import write_chart
 from bot.digest.report import official_date, write_report
-from bot.digest.text import PLAIN, TELEGRAM, ZALO, message, split_lines, utf16_len
+from bot.digest.text import PLAIN, Format, message, split_lines, utf16_len
 from bot.digest.workbook import write_workbook
 from bot.service import App
 from scheduler.digest_figures import Figures
@@ -33,6 +33,9 @@ from tests.digest_kit import (
     build,
 )
 from tests.test_digest import figures_at, store
+
+TELEGRAM = Format(html=True, limit=4096)
+ZALO = Format(html=False, limit=2000)
 
 HALF_YEAR = report_periods(2023)[1]
 

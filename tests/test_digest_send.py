@@ -16,7 +16,7 @@ from storage.models import Digest, OutboxMessage, Person
 from storage.vocab import PersonRole
 from tests.conftest import EXAMPLES
 from tests.conversation_kit import load_example, make_conversation, register, text_of
-from tests.digest_kit import VN, WEEK1, WEEK2, build, local
+from tests.digest_kit import FORMATS, VN, WEEK1, WEEK2, build, local
 
 
 async def outbox(app: App) -> list[OutboxMessage]:
@@ -42,7 +42,9 @@ async def world(app: App):  # noqa: ANN201
 
 async def test_the_weekly_job_writes_each_row_once(app: App, world) -> None:  # noqa: ANN001
     minh, ninh = world.people["Phạm Minh"], world.people["Ngô Xuân Ninh"]
-    added = await send_weekly_digest(app.sessions, app.digests, now=local(2023, 6, 23, 15, 1))
+    added = await send_weekly_digest(
+        app.sessions, app.digests, now=local(2023, 6, 23, 15, 1), formats=FORMATS
+    )
     rows = await outbox(app)
     assert added == len(rows) == 8
     by_person = {
@@ -69,13 +71,18 @@ async def test_the_weekly_job_writes_each_row_once(app: App, world) -> None:  # 
     )
     assert {r.kind for r in rows} == {"digest"}
     assert await stored(app) == [("weekly", "2023-W25"), ("report", "2023-H1")]
-    assert await send_weekly_digest(app.sessions, app.digests, now=local(2023, 6, 23, 15, 6)) == 0
+    assert (
+        await send_weekly_digest(
+            app.sessions, app.digests, now=local(2023, 6, 23, 15, 6), formats=FORMATS
+        )
+        == 0
+    )
     assert len(await outbox(app)) == 8
 
 
 async def test_next_week_shows_the_change_and_no_second_report(app: App, world) -> None:  # noqa: ANN001
-    await send_weekly_digest(app.sessions, app.digests, now=WEEK1)
-    await send_weekly_digest(app.sessions, app.digests, now=WEEK2)
+    await send_weekly_digest(app.sessions, app.digests, now=WEEK1, formats=FORMATS)
+    await send_weekly_digest(app.sessions, app.digests, now=WEEK2, formats=FORMATS)
     rows = [r for r in await outbox(app) if ":2023-W26:" in r.dedupe_key]
     assert [r.dedupe_key.rsplit(":", 1)[-1] for r in rows] == ["1", "png", "xlsx"] * 2
     assert "Hoàn thành 3/9 nhiệm vụ (33%, +1 so với tuần trước)" in rows[0].payload["text"]
@@ -88,16 +95,24 @@ async def test_next_week_shows_the_change_and_no_second_report(app: App, world) 
 
 async def test_the_job_waits_for_its_slot_and_catches_up_after_downtime(app: App, world) -> None:  # noqa: ANN001
     assert (
-        await send_weekly_digest(app.sessions, app.digests, now=local(2023, 6, 23, 14, 59)) == 0
+        await send_weekly_digest(
+            app.sessions, app.digests, now=local(2023, 6, 23, 14, 59), formats=FORMATS
+        )
+        == 0
     )  # last slot 16/06: too old
     assert await outbox(app) == []
     # Down from Friday to Monday morning: the week's digest still goes, once.
-    assert await send_weekly_digest(app.sessions, app.digests, now=local(2023, 6, 19, 9)) > 0
+    assert (
+        await send_weekly_digest(
+            app.sessions, app.digests, now=local(2023, 6, 19, 9), formats=FORMATS
+        )
+        > 0
+    )
     assert await stored(app) == [("weekly", "2023-W24"), ("report", "2023-H1")]
 
 
 async def test_a_digest_row_renders_with_its_file_and_html(app: App, world) -> None:  # noqa: ANN001
-    await send_weekly_digest(app.sessions, app.digests, now=WEEK1)
+    await send_weekly_digest(app.sessions, app.digests, now=WEEK1, formats=FORMATS)
     rows = await outbox(app)
     async with app.sessions() as session:
         person = await session.get(Person, rows[0].person_id)
@@ -174,4 +189,15 @@ async def test_the_service_schedules_the_digest_job(app: App) -> None:
     delivery = build_delivery(app, build_deps(app, []), [])
     job = build_scheduler(app, delivery, Jobs()).get_job("digest")
     assert job is not None
-    assert job.kwargs == {"sessions": app.sessions, "now": app.clock.now, "kit": app.digests}
+    kit = {"sessions": app.sessions, "now": app.clock.now, "kit": app.digests, "formats": {}}
+    assert job.kwargs == kit
+
+
+async def test_the_digest_is_shaped_for_the_channel_delivery_will_use(app: App, world) -> None:  # noqa: ANN001
+    minh, ninh = world.people["Phạm Minh"], world.people["Ngô Xuân Ninh"]
+    only_telegram = {"telegram": FORMATS["telegram"]}
+    await send_weekly_digest(app.sessions, app.digests, now=WEEK1, formats=only_telegram)
+    rows = await outbox(app)
+    # Ninh is on Zalo only, which is not running: nothing is written that nobody could send.
+    assert {r.person_id for r in rows} == {minh} and ninh != minh
+    assert rows[0].payload["html"] is True

@@ -43,12 +43,16 @@ class FileTooLarge(ChannelError):
 
 @dataclass(frozen=True)
 class Capabilities:
-    buttons: bool
-    replies: bool
-    max_text: int
-    files: bool
-    per_chat_per_second: float = 1.0
-    overall_per_second: float = 30.0
+    """What a channel can show, and how fast it may be written to."""
+
+    buttons: bool  # inline buttons under a message; without them choices are numbered
+    replies: bool  # a message can answer another (reply-to)
+    max_text: int  # characters in one message
+    files: bool  # documents and pictures can be sent
+    html: bool = False  # text may carry HTML markup (<b>, <i>)
+    overall_per_second: float = 30.0  # messages a second to all chats together
+    per_chat_per_second: float = 1.0  # messages a second to one private chat
+    per_group_per_minute: float = 20.0  # messages a minute to one group chat
 
 
 @dataclass(frozen=True)

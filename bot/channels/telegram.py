@@ -97,7 +97,9 @@ class TelegramChannel:
     """The `Channel` for Telegram: long polling, inline buttons, replies, files."""
 
     name = "telegram"
-    capabilities = Capabilities(buttons=True, replies=True, max_text=MAX_TEXT, files=True)
+    capabilities = Capabilities(
+        buttons=True, replies=True, max_text=MAX_TEXT, files=True, html=True
+    )
 
     def __init__(
         self,

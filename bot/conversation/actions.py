@@ -6,6 +6,7 @@ from bot.conversation.turn import Turn, say
 from bot.conversation.understand import Understood
 from bot.texts import conversation as t
 from storage.models import Assignment, Task
+from storage.pending import Pending
 from storage.records import (
     assignment_with_task,
     last_update_by,
@@ -130,30 +131,20 @@ def example(turn: Turn, assignment: Assignment) -> str:
 
 
 def await_answer(turn: Turn, what: str, assignment: Assignment) -> None:
-    person = turn.person
-    assert person is not None
-    pending = {k: v for k, v in (person.pending or {}).items() if k == "correcting"}
-    if what == "correction":
-        pending = {"correcting": assignment.id}
-    pending.update({"await": what, "assignment": assignment.id, "at": turn.now.isoformat()})
-    person.pending = pending
-    turn.session.add(person)
+    assert assignment.id is not None
+    turn.remember(turn.pending.asking(what, assignment.id, turn.now))
 
 
 def clear(turn: Turn) -> None:
-    person = turn.person
-    assert person is not None
-    person.pending = None
-    turn.session.add(person)
+    turn.remember(Pending())
 
 
 async def apply(turn: Turn, assignment: Assignment, task: Task, said: Understood) -> Answer:
     """Record what the person said; answer with what was understood and a Sửa button."""
     person = turn.person
     assert person is not None
-    pending = person.pending or {}
     corrects = None
-    if pending.get("correcting") == assignment.id:
+    if turn.pending.correcting == assignment.id:
         previous = await last_update_by(
             turn.session, person_id=person.id, assignment_id=assignment.id
         )  # type: ignore[arg-type]
@@ -176,7 +167,7 @@ async def apply(turn: Turn, assignment: Assignment, task: Task, said: Understood
     if said.status == S.EXTENSION_REQUESTED:
         await extensions.request(turn, update, task, old_deadline)
         return say(t.EXTENSION_SENT.format(code=task.code, day=said.proposed.strftime("%d/%m/%Y")))  # type: ignore[union-attr]
-    person.pending = {"evidence_for": assignment.id}
+    turn.remember(Pending.evidence(assignment.id))  # type: ignore[arg-type]
     when = (
         t.timing(turn.local.date(), assignment.deadline)
         if said.status == S.DONE

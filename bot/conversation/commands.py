@@ -69,10 +69,8 @@ async def command(turn: Turn, text: str) -> Answer:
 
 def _forget_question(turn: Turn) -> None:
     """A command moves on: what the bot asked before is no longer awaited."""
-    person = turn.person
-    if person is not None and person.pending and "await" in person.pending:
-        person.pending = {k: v for k, v in person.pending.items() if k == "choices"}
-        turn.session.add(person)
+    if turn.person is not None and turn.pending.awaiting:
+        turn.remember(turn.pending.without_question())
 
 
 async def _start(turn: Turn, rest: str) -> Answer:

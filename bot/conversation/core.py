@@ -144,7 +144,4 @@ async def _remember_choices(turn: Turn, answer: Answer) -> None:
         choices = offered or choices
     answer.messages = shown
     if choices:
-        pending = dict(turn.person.pending or {})
-        pending["choices"] = choices
-        turn.person.pending = pending
-        turn.session.add(turn.person)
+        turn.remember(turn.pending.offering(choices))

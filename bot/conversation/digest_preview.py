@@ -5,7 +5,7 @@ import asyncio
 from bot.channels.base import Answer, Outbound
 from bot.conversation.turn import Turn, say
 from bot.digest.service import DigestKit, active_plans, plan_by_number, write_files
-from bot.digest.text import dm, dmy, for_channel, message
+from bot.digest.text import dm, dmy, message, text_format
 from bot.texts import conversation as c
 from bot.texts import digest as t
 from storage.models import Plan
@@ -43,7 +43,7 @@ async def _plan_messages(turn: Turn, kit: DigestKit, plan: Plan) -> list[Outboun
     figures = await kit.figures(turn.session, plan, turn.now)
     folder = kit.folder(plan, figures.today) / PREVIEW_FOLDER
     files = await asyncio.to_thread(write_files, figures, folder, ("png", "xlsx"))
-    fmt = for_channel(turn.inbound.channel)
+    fmt = text_format(turn.caps)
     messages = [Outbound(text=part, html=fmt.html) for part in message(figures, fmt)]
     week = {"plan": plan.number, "first": dm(figures.week[0]), "last": dmy(figures.week[1])}
     if files.chart:

@@ -71,11 +71,7 @@ async def evidence(turn: Turn) -> Answer:
             person_id=person.id,
             message_id=turn.inbound.reply_to_message_id,  # type: ignore[arg-type]
         )
-    target = (
-        target
-        or (person.pending or {}).get("evidence_for")
-        or (person.pending or {}).get("assignment")
-    )
+    target = target or turn.pending.evidence_for or turn.pending.assignment
     found = await assignment_with_task(turn.session, assignment_id=target) if target else None
     if found is None:
         return say(t.NEED_TARGET)

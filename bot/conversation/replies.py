@@ -5,7 +5,7 @@ question is forgotten after half an hour or any command.
 """
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.channels.base import Answer
 from bot.conversation import extensions
@@ -69,11 +69,12 @@ async def free_text(turn: Turn, text: str) -> Answer:
     """
     person = turn.person
     assert person is not None
-    pending = person.pending or {}
-    choices = pending.get("choices") or []
+    pending = turn.pending
+    choices = pending.choices
     if text.isdigit() and 1 <= int(text) <= len(choices):
         return await press(turn, choices[int(text) - 1])
-    awaited = pending.get("assignment") if _fresh(pending, turn) else None
+    fresh = pending.question_fresh(turn.now, PENDING_FOR)
+    awaited = pending.assignment if fresh else None
     granted = await _date_for_a_request(turn, text)
     if granted is not None:
         return granted
@@ -85,7 +86,7 @@ async def free_text(turn: Turn, text: str) -> Answer:
         )
         found = await assignment_with_task(turn.session, assignment_id=target) if target else None
         if found is not None and target == awaited:
-            return await _awaited(turn, pending["await"], *found, text)
+            return await _awaited(turn, pending.awaiting, *found, text)  # type: ignore[arg-type]
         if found is not None:
             clear(turn)
             return await answer_text(turn, *found, text)
@@ -94,7 +95,7 @@ async def free_text(turn: Turn, text: str) -> Answer:
         return await update_by_code(turn, match.group(1), match.group(2))
     found = await assignment_with_task(turn.session, assignment_id=awaited) if awaited else None
     if found is not None:
-        return await _awaited(turn, pending["await"], *found, text)
+        return await _awaited(turn, pending.awaiting, *found, text)  # type: ignore[arg-type]
     return say(t.NOT_UNDERSTOOD)
 
 
@@ -118,14 +119,6 @@ async def _date_for_a_request(turn: Turn, text: str) -> Answer | None:
     if day is None:
         return say(t.NO_DATE.format(example=turn.local.strftime("%d/%m/%Y")))
     return await extensions.decide(turn, row.payload["target"], approve=True, day=day)
-
-
-def _fresh(pending: dict, turn: Turn) -> bool:  # type: ignore[type-arg]
-    """A question the bot asked is answered within half an hour, or it is forgotten."""
-    asked = pending.get("at")
-    if not pending.get("await") or asked is None:
-        return False
-    return turn.now - datetime.fromisoformat(asked) <= PENDING_FOR
 
 
 async def _awaited(turn: Turn, what: str, a: Assignment, task: Task, text: str) -> Answer:

@@ -14,6 +14,7 @@ from bot.conversation.buttons import ButtonSigner
 from bot.conversation.limits import InboundLimiter
 from bot.digest.service import DigestKit
 from storage.models import ChannelIdentity, Person
+from storage.pending import Pending
 
 
 @dataclass
@@ -48,6 +49,16 @@ class Turn:
     @property
     def local(self) -> datetime:
         return self.now.astimezone(self.deps.timezone)
+
+    @property
+    def pending(self) -> Pending:
+        """What the bot is waiting for from this person."""
+        return Pending.of(self.person.pending if self.person else None)
+
+    def remember(self, pending: Pending) -> None:
+        assert self.person is not None
+        self.person.pending = pending.stored()
+        self.session.add(self.person)
 
 
 def say(text: str, *rows: tuple[Button, ...]) -> Answer:

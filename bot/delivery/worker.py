@@ -36,6 +36,7 @@ from bot.texts import reminders_chat as r
 from storage.db import transaction
 from storage.models import ChannelIdentity, OutboxMessage, Person, Unit
 from storage.outbox import enqueue, message_row
+from storage.pending import Pending
 from storage.records import people_with_role
 from storage.vocab import OutboxStatus, PersonRole
 
@@ -180,7 +181,8 @@ class Delivery:
                 .scalars()
                 .all()
             )
-            target = next((i for i in identities if i.channel in self.channels), None)
+            on = {i.channel: i for i in identities}  # the first running channel the person is on
+            target = next((on[name] for name in self.channels if name in on), None)
             if target is None or not person.active:  # type: ignore[union-attr]
                 await self._give_up(row_id, "no running channel for this person")
                 return None
@@ -202,7 +204,8 @@ class Delivery:
             row.attempts += 1  # type: ignore[union-attr]
             if choices:
                 person = await session.get(Person, row.person_id)  # type: ignore[union-attr]
-                person.pending = {**(person.pending or {}), "choices": choices}  # type: ignore[union-attr]
+                pending = Pending.of(person.pending).offering(choices)  # type: ignore[union-attr]
+                person.pending = pending.stored()  # type: ignore[union-attr]
 
     async def _failed(self, row_id: int, exc: ChannelError) -> None:
         now = self.clock.now()

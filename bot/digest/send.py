@@ -10,7 +10,7 @@ dedupe key, so two processes running the job at once send it once.
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,7 +27,7 @@ from bot.digest.service import (
     write_files,
     write_period_report,
 )
-from bot.digest.text import dm, dmy, for_channel, message
+from bot.digest.text import Format, dm, dmy, message
 from bot.texts import digest as t
 from scheduler.digest_figures import Figures
 from scheduler.digest_periods import ReportPeriod, periods_due, week_key
@@ -55,13 +55,23 @@ class Made:
     reports: list[tuple[ReportPeriod, Figures, Path]]
 
 
-async def run_digest_job(*, sessions: Sessions, now: Callable[[], datetime], kit: DigestKit) -> int:
+async def run_digest_job(
+    *,
+    sessions: Sessions,
+    now: Callable[[], datetime],
+    kit: DigestKit,
+    formats: Mapping[str, Format],
+) -> int:
     """The scheduler's entry point: the clock's moment, then `send_weekly_digest`."""
-    return await send_weekly_digest(sessions, kit, now=now())
+    return await send_weekly_digest(sessions, kit, now=now(), formats=formats)
 
 
-async def send_weekly_digest(sessions: Sessions, kit: DigestKit, *, now: datetime) -> int:
-    """Write this week's digest of every active plan to coordinators and leaders; rows added."""
+async def send_weekly_digest(
+    sessions: Sessions, kit: DigestKit, *, now: datetime, formats: Mapping[str, Format]
+) -> int:
+    """Write this week's digest of every active plan to coordinators and leaders; rows added.
+
+    `formats` are the running channels' text formats, in the order delivery prefers them."""
     slot = kit.schedule.latest_slot(now, kit.timezone)
     if now - slot > CATCH_UP:
         return 0
@@ -72,7 +82,7 @@ async def send_weekly_digest(sessions: Sessions, kit: DigestKit, *, now: datetim
     for plan in plans:
         try:
             made = await _make(sessions, kit, plan, week, now)
-            written += await _store_and_send(sessions, made, now) if made else 0
+            written += await _store_and_send(sessions, made, now, formats) if made else 0
         except Exception:  # one plan's failure must not hold back the others' digests
             log.exception("digest %s of plan %s failed; retried at the next run", week, plan.number)
     return written
@@ -112,7 +122,9 @@ async def _reports_due(
     return due
 
 
-async def _store_and_send(sessions: Sessions, made: Made, now: datetime) -> int:
+async def _store_and_send(
+    sessions: Sessions, made: Made, now: datetime, formats: Mapping[str, Format]
+) -> int:
     plan_id = made.plan.id
     assert plan_id is not None
     async with transaction(sessions) as session:
@@ -135,14 +147,16 @@ async def _store_and_send(sessions: Sessions, made: Made, now: datetime) -> int:
                 at=now,
                 figures=figures.stored(),
             )
-        rows = [row for person in await recipients(session) for row in _rows(made, person, now)]
+        people = await recipients(session, channels=list(formats))
+        rows = [row for p, channel in people for row in _rows(made, p, formats[channel], now)]
         added = await enqueue(session, rows)
     log.info("digest %s of plan %s: %d outbox row(s)", made.week, made.plan.number, added)
     return added
 
 
-async def recipients(session: AsyncSession) -> list[tuple[int, str]]:
-    """Active coordinators and leaders, each with the channel that shapes their text."""
+async def recipients(session: AsyncSession, *, channels: Sequence[str]) -> list[tuple[int, str]]:
+    """Active coordinators and leaders, each with the first of `channels` they are on (the one
+    the delivery worker will use, so it shapes their text); people on none are left out."""
     query = (
         select(Person.id, ChannelIdentity.channel)
         .outerjoin(ChannelIdentity, ChannelIdentity.person_id == Person.id)
@@ -151,19 +165,15 @@ async def recipients(session: AsyncSession) -> list[tuple[int, str]]:
         )
         .order_by(Person.id)
     )
-    channels: dict[int, set[str]] = defaultdict(set)
+    on: dict[int, set[str]] = defaultdict(set)
     for person_id, channel in (await session.execute(query)).all():
-        channels[person_id].add(channel or "")
-    # Telegram first: the delivery worker prefers it too when a person has both.
-    return [
-        (pid, "telegram" if "telegram" in found else min(found)) for pid, found in channels.items()
-    ]
+        on[person_id].add(channel or "")
+    chosen = {pid: next((c for c in channels if c in found), None) for pid, found in on.items()}
+    return [(pid, channel) for pid, channel in chosen.items() if channel is not None]
 
 
-def _rows(made: Made, person: tuple[int, str], now: datetime) -> list[dict[str, Any]]:
+def _rows(made: Made, person_id: int, fmt: Format, now: datetime) -> list[dict[str, Any]]:
     """The message parts, then the chart, the Excel file and any written report."""
-    person_id, channel = person
-    fmt = for_channel(channel)
     base = f"{KIND}:{made.plan.id}:{made.week}:{person_id}"
     plan, f = made.plan.number, made.figures
     payloads: list[tuple[str, dict[str, Any]]] = [

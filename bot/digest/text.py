@@ -5,6 +5,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bot.channels.base import Capabilities
 from bot.texts import digest as t
 from scheduler.digest_figures import Counts, Figures, Line
 
@@ -20,14 +21,12 @@ class Format:
     limit: int
 
 
-TELEGRAM = Format(html=True, limit=4096)
-ZALO = Format(html=False, limit=2000)
-PLAIN = Format(html=False, limit=100_000)
+PLAIN = Format(html=False, limit=100_000)  # the terminal
 
 
-def for_channel(channel: str) -> Format:
-    """Telegram reads HTML; Zalo and the rest get plain text within Zalo's limit."""
-    return TELEGRAM if channel == "telegram" else ZALO
+def text_format(caps: Capabilities) -> Format:
+    """The format a channel's capabilities call for."""
+    return Format(html=caps.html, limit=caps.max_text)
 
 
 def utf16_len(text: str) -> int:
