@@ -28,6 +28,10 @@ class PersonRole(StrEnum):
     LEADER = "leader"
 
 
+# Coordinators and leaders see every unit (and get the digest); a focal person sees their own.
+SEES_EVERY_UNIT = frozenset({PersonRole.COORDINATOR, PersonRole.LEADER})
+
+
 class UnitKind(StrEnum):
     DEPARTMENT = "department"  # phòng, ban, văn phòng, thanh tra
     SERVICE_UNIT = "service_unit"  # đơn vị sự nghiệp, trung tâm

@@ -13,10 +13,9 @@ from storage import queries
 from storage.models import Plan, Unit
 from storage.records import open_assignments
 from storage.textnorm import fold_words
-from storage.vocab import PersonRole
+from storage.vocab import SEES_EVERY_UNIT, PersonRole
 
 # Phòng Nội vụ and leadership see every unit; a focal person sees their own.
-SEES_ALL = (PersonRole.COORDINATOR, PersonRole.LEADER)
 
 _ROLE_WORDS = {
     "dau moi": (PersonRole.FOCAL, False),
@@ -89,7 +88,7 @@ async def _help(turn: Turn, _rest: str) -> Answer:
 async def _status(turn: Turn, rest: str) -> Answer:
     person = turn.person
     assert person is not None
-    sees_all = person.role in SEES_ALL
+    sees_all = person.role in SEES_EVERY_UNIT
     if sees_all and not rest:
         views = await queries.list_assignments(turn.session)
         return say(rollup(await _plan_names(turn), views, turn.local))
@@ -104,7 +103,7 @@ async def _status(turn: Turn, rest: str) -> Answer:
 async def _overdue(turn: Turn, rest: str) -> Answer:
     person = turn.person
     assert person is not None
-    sees_all = person.role in SEES_ALL
+    sees_all = person.role in SEES_EVERY_UNIT
     today = turn.local.date()
     unit_id = None if sees_all else person.unit_id
     views = await queries.list_assignments(turn.session, unit_id=unit_id, overdue_on=today)

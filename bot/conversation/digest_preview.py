@@ -9,7 +9,7 @@ from bot.digest.text import dm, dmy, message, text_format
 from bot.texts import conversation as c
 from bot.texts import digest as t
 from storage.models import Plan
-from storage.vocab import PersonRole
+from storage.vocab import SEES_EVERY_UNIT
 
 PREVIEW_FOLDER = "xem-truoc"  # beside the week's sent files, never over them
 
@@ -18,7 +18,7 @@ async def digest_command(turn: Turn, rest: str) -> Answer:
     """/digest [SỐ KẾ HOẠCH] — coordinators and leaders see the digest now."""
     person = turn.person
     assert person is not None
-    if person.role not in (PersonRole.COORDINATOR, PersonRole.LEADER):
+    if person.role not in SEES_EVERY_UNIT:
         return say(c.NOT_ALLOWED)
     plans = await _plans(turn, rest.strip())
     if isinstance(plans, Answer):

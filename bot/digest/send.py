@@ -35,7 +35,7 @@ from storage.db import transaction
 from storage.digests import digest_exists, save_digest
 from storage.models import ChannelIdentity, Person, Plan
 from storage.outbox import enqueue
-from storage.vocab import DigestKind, OutboxStatus, PersonRole
+from storage.vocab import SEES_EVERY_UNIT, DigestKind, OutboxStatus
 
 log = logging.getLogger(__name__)
 CATCH_UP = timedelta(days=3)
@@ -160,9 +160,7 @@ async def recipients(session: AsyncSession, *, channels: Sequence[str]) -> list[
     query = (
         select(Person.id, ChannelIdentity.channel)
         .outerjoin(ChannelIdentity, ChannelIdentity.person_id == Person.id)
-        .where(
-            Person.active.is_(True), Person.role.in_([PersonRole.COORDINATOR, PersonRole.LEADER])
-        )
+        .where(Person.active.is_(True), Person.role.in_(SEES_EVERY_UNIT))
         .order_by(Person.id)
     )
     on: dict[int, set[str]] = defaultdict(set)
