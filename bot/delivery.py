@@ -36,7 +36,7 @@ from bot.texts import reminders_chat as r
 from storage.db import transaction
 from storage.models import ChannelIdentity, OutboxMessage, Person, Unit
 from storage.outbox import enqueue, message_row
-from storage.records import people_with_role
+from storage.people import people_with_role
 from storage.vocab import OutboxStatus, PersonRole
 
 log = logging.getLogger(__name__)

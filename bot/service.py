@@ -8,7 +8,6 @@ from contextlib import suppress
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import select
 
 from bot.app import App
 from bot.channels.base import Answer, Channel, Inbound
@@ -20,9 +19,6 @@ from bot.digest.send import DIGEST_CHECK_SECONDS, run_digest_job
 from bot.rules import Rules
 from scheduler import jobs as jobs_module
 from scheduler.policy import in_window, snooze_until
-from storage.db import transaction
-from storage.models import ChannelIdentity, Person
-from storage.vocab import PersonRole
 
 log = logging.getLogger(__name__)
 DELIVERY_SECONDS = 5
@@ -140,22 +136,3 @@ def conversation_handler(conversation: Conversation, channel: Channel):  # noqa:
         return await conversation.handle(inbound, channel.capabilities, channel.download)
 
     return handle
-
-
-async def console_person(app: App, *, unit_id: int | None, role: PersonRole, name: str) -> str:
-    """The console's person (created once, no invite: the operator at the terminal is trusted)."""
-    user_id = f"console-{role}-{unit_id or 0}"
-    async with transaction(app.sessions) as session:
-        query = select(ChannelIdentity).where(
-            ChannelIdentity.channel == "console", ChannelIdentity.user_id == user_id
-        )
-        if (await session.execute(query)).scalar_one_or_none() is None:
-            person = Person(full_name=name, role=role, unit_id=unit_id)
-            session.add(person)
-            await session.flush()
-            session.add(
-                ChannelIdentity(
-                    person_id=person.id, channel="console", user_id=user_id, chat_id=user_id
-                )
-            )
-    return user_id

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
 
 from storage.models import OutboxMessage
 
@@ -52,3 +53,23 @@ def message_row(
         "not_before": now,
         "created_at": now,
     }
+
+
+async def assignment_for_message(
+    session: AsyncSession, *, person_id: int, message_id: str
+) -> int | None:
+    """The assignment a delivered reminder was about, to read a reply to it."""
+    query = select(OutboxMessage.assignment_id).where(
+        OutboxMessage.person_id == person_id, OutboxMessage.message_id == message_id
+    )
+    return (await session.execute(query)).scalars().first()
+
+
+async def outbox_for_message(
+    session: AsyncSession, *, person_id: int, message_id: str
+) -> OutboxMessage | None:
+    """The delivered outbox row a person is replying to."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.person_id == person_id, OutboxMessage.message_id == message_id
+    )
+    return (await session.execute(query)).scalars().first()

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
+from storage.assignments import record_status
 from storage.db import transaction
 from storage.models import Area, Assignment, ChannelIdentity, Person, Plan, Task, Unit
-from storage.records import record_status
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
 

@@ -2,14 +2,13 @@
 
 from datetime import date
 
-from sqlalchemy import select
-
 from bot.channels.base import Answer
 from bot.conversation.turn import Turn, say
 from bot.texts import conversation as t
+from storage.assignments import previous_status, record_status, updated_since
 from storage.models import Assignment, StatusUpdate, Task, Unit
 from storage.outbox import enqueue, message_row
-from storage.records import focal_people, people_with_role, previous_status, record_status
+from storage.people import focal_people, people_with_role
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
 
@@ -88,10 +87,8 @@ async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None 
 async def _still_open(turn: Turn, assignment: Assignment, update_id: int) -> bool:
     if assignment.status != S.EXTENSION_REQUESTED:
         return False
-    query = select(StatusUpdate.id).where(
-        StatusUpdate.assignment_id == assignment.id, StatusUpdate.id > update_id
-    )
-    return (await turn.session.execute(query)).first() is None
+    assert assignment.id is not None
+    return not await updated_since(turn.session, assignment_id=assignment.id, update_id=update_id)
 
 
 async def _tell_unit(

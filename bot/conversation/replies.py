@@ -20,13 +20,9 @@ from bot.conversation.actions import (
 from bot.conversation.turn import Turn, say
 from bot.conversation.understand import Understood, parse_day, understand
 from bot.texts import conversation as t
+from storage.assignments import assignment_with_task, find_by_code
 from storage.models import Assignment, Task
-from storage.records import (
-    assignment_for_message,
-    assignment_with_task,
-    find_by_code,
-    outbox_for_message,
-)
+from storage.outbox import assignment_for_message, outbox_for_message
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
 

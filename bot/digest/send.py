@@ -9,13 +9,11 @@ dedupe key, so two processes running the job at once send it once.
 
 import asyncio
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
@@ -23,7 +21,6 @@ from bot.digest.report import period_phrase
 from bot.digest.service import (
     DigestFiles,
     DigestKit,
-    active_plans,
     write_files,
     write_period_report,
 )
@@ -33,8 +30,10 @@ from scheduler.digest_figures import Figures
 from scheduler.digest_periods import ReportPeriod, WeeklySchedule, periods_due, week_key
 from storage.db import transaction
 from storage.digests import digest_exists, save_digest
-from storage.models import ChannelIdentity, Person, Plan
+from storage.models import Plan
 from storage.outbox import enqueue
+from storage.people import channels_of, people_with_roles
+from storage.plans import active_plans
 from storage.vocab import DigestKind, OutboxStatus, PersonRole
 
 log = logging.getLogger(__name__)
@@ -142,20 +141,13 @@ async def _store_and_send(app: App, made: Made, now: datetime) -> int:
 
 async def recipients(session: AsyncSession) -> list[tuple[int, str]]:
     """Active coordinators and leaders, each with the channel that shapes their text."""
-    query = (
-        select(Person.id, ChannelIdentity.channel)
-        .outerjoin(ChannelIdentity, ChannelIdentity.person_id == Person.id)
-        .where(
-            Person.active.is_(True), Person.role.in_([PersonRole.COORDINATOR, PersonRole.LEADER])
-        )
-        .order_by(Person.id)
-    )
-    channels: dict[int, set[str]] = defaultdict(set)
-    for person_id, channel in (await session.execute(query)).all():
-        channels[person_id].add(channel or "")
+    people = await people_with_roles(session, roles=[PersonRole.COORDINATOR, PersonRole.LEADER])
+    ids = [p.id for p in people if p.id is not None]
+    channels = await channels_of(session, person_ids=ids)
+    found = {pid: {i.channel for i in channels.get(pid, [])} or {""} for pid in ids}
     # Telegram first: the delivery worker prefers it too when a person has both.
     return [
-        (pid, "telegram" if "telegram" in found else min(found)) for pid, found in channels.items()
+        (pid, "telegram" if "telegram" in names else min(names)) for pid, names in found.items()
     ]
 
 
