@@ -38,7 +38,7 @@ from storage.models import Person
 from storage.outbox import enqueue, message_row
 from storage.people import channels_of, mark_unreachable, people_with_role
 from storage.units import unit_name
-from storage.vocab import PersonRole
+from storage.vocab import OutboxKind, PersonRole
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=5)
@@ -206,7 +206,7 @@ async def _mark_unreachable(session: AsyncSession, person_id: int, now: datetime
         message_row(
             key=f"unreachable:{person_id}:{now.date().isoformat()}:{c.id}",
             person_id=c.id,  # type: ignore[arg-type]
-            kind="unreachable",
+            kind=OutboxKind.UNREACHABLE,
             text=text,
             now=now,
         )

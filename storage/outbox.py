@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import OutboxMessage, Person
-from storage.vocab import OutboxStatus
+from storage.vocab import OutboxKind, OutboxStatus
 
 
 def insert_for(session: AsyncSession) -> Callable[..., Any]:
@@ -46,7 +46,7 @@ def message_row(
     *,
     key: str,
     person_id: int,
-    kind: str,
+    kind: OutboxKind,
     text: str,
     now: datetime,
     assignment_id: int | None = None,

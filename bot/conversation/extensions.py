@@ -10,7 +10,7 @@ from storage.models import Assignment, StatusUpdate, Task, Unit
 from storage.outbox import enqueue, message_row
 from storage.people import focal_people, people_with_role
 from storage.vocab import AssignmentStatus as S
-from storage.vocab import PersonRole
+from storage.vocab import OutboxKind, PersonRole
 
 
 def _day(day: date | None) -> str:
@@ -33,7 +33,7 @@ async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None
         message_row(
             key=f"extension:{update.id}:{c.id}",
             person_id=c.id,  # type: ignore[arg-type]
-            kind="extension_request",
+            kind=OutboxKind.EXTENSION_REQUEST,
             text=text,
             now=turn.now,
             assignment_id=update.assignment_id,
@@ -102,7 +102,7 @@ async def _tell_unit(
         message_row(
             key=f"extension-decision:{update_id}:{p.id}",
             person_id=p.id,  # type: ignore[arg-type]
-            kind="extension_decision",
+            kind=OutboxKind.EXTENSION_DECISION,
             text=text,
             now=turn.now,
             assignment_id=a.id,

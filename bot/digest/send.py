@@ -34,12 +34,11 @@ from storage.models import Plan
 from storage.outbox import enqueue
 from storage.people import channels_of, people_with_roles
 from storage.plans import active_plans
-from storage.vocab import DigestKind, OutboxStatus, PersonRole
+from storage.vocab import DigestKind, OutboxKind, OutboxStatus, PersonRole
 
 log = logging.getLogger(__name__)
 CATCH_UP = timedelta(days=3)
 DIGEST_CHECK_SECONDS = 300  # how often the service asks whether this week's digest is due
-KIND = "digest"
 
 
 @dataclass(frozen=True)
@@ -155,7 +154,7 @@ def _rows(made: Made, person: tuple[int, str], now: datetime) -> list[dict[str, 
     """The message parts, then the chart, the Excel file and any written report."""
     person_id, channel = person
     fmt = for_channel(channel)
-    base = f"{KIND}:{made.plan.id}:{made.week}:{person_id}"
+    base = f"{OutboxKind.DIGEST}:{made.plan.id}:{made.week}:{person_id}"
     plan, f = made.plan.number, made.figures
     payloads: list[tuple[str, dict[str, Any]]] = [
         (f"{base}:text:{n}", {"text": part, "html": fmt.html})
@@ -169,7 +168,7 @@ def _rows(made: Made, person: tuple[int, str], now: datetime) -> list[dict[str, 
         payloads.append((f"{base}:xlsx", {"text": caption, "file_path": str(made.files.workbook)}))
     for period, _figures, path in made.reports:
         caption = t.REPORT_CAPTION.format(period=period_phrase(period), plan=plan)
-        key = f"{KIND}:{made.plan.id}:{period.key}:{person_id}:docx"
+        key = f"{OutboxKind.DIGEST}:{made.plan.id}:{period.key}:{person_id}:docx"
         payloads.append((key, {"text": caption, "file_path": str(path)}))
     return [_row(key, person_id, payload, now) for key, payload in payloads]
 
@@ -178,7 +177,7 @@ def _row(key: str, person_id: int, payload: dict[str, Any], now: datetime) -> di
     return {
         "dedupe_key": key,
         "person_id": person_id,
-        "kind": KIND,
+        "kind": OutboxKind.DIGEST,
         "payload": payload,
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
