@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -51,7 +52,7 @@ async def list_assignments(
 ) -> list[AssignmentView]:
     """Open (not cancelled) assignments, in task-code then unit order."""
     query = (
-        select(Plan.number, Task, Area.name, Unit.name, Assignment)
+        sa_select(col(Plan.number), Task, col(Area.name), col(Unit.name), Assignment)
         .join(Task, col(Task.id) == Assignment.task_id)
         .join(Plan, col(Plan.id) == Task.plan_id)
         .join(Unit, col(Unit.id) == Assignment.unit_id)
@@ -59,14 +60,14 @@ async def list_assignments(
         .where(col(Assignment.cancelled_at).is_(None), col(Task.cancelled_at).is_(None))
     )
     if plan_id is not None:
-        query = query.where(Task.plan_id == plan_id)
+        query = query.where(col(Task.plan_id) == plan_id)
     if unit_id is not None:
-        query = query.where(Assignment.unit_id == unit_id)
+        query = query.where(col(Assignment.unit_id) == unit_id)
     if status is not None:
-        query = query.where(Assignment.status == status)
+        query = query.where(col(Assignment.status) == status)
     if overdue_on is not None:
         query = query.where(
-            col(Assignment.deadline) < overdue_on, Assignment.status != AssignmentStatus.DONE
+            col(Assignment.deadline) < overdue_on, col(Assignment.status) != AssignmentStatus.DONE
         )
     rows = (await session.execute(query)).all()
     views = [_view(*row) for row in rows]

@@ -5,11 +5,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from storage.db import rowcount
 from storage.models import OutboxMessage, Person
 from storage.vocab import OutboxKind, OutboxStatus
 
@@ -32,14 +33,8 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
         result = await session.execute(
             statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
         )
-        added += max(_rowcount(result), 0)
+        added += max(rowcount(result), 0)
     return added
-
-
-def _rowcount(result: Any) -> int:
-    """Rows an INSERT or UPDATE touched (every DML statement returns a CursorResult)."""
-    assert isinstance(result, CursorResult)
-    return result.rowcount
 
 
 def message_row(
@@ -96,7 +91,7 @@ async def recover_claims(session: AsyncSession, *, worker: str) -> int:
         )
         .values(status=OutboxStatus.PENDING)
     )
-    return _rowcount(result)
+    return rowcount(result)
 
 
 async def claim_next(
@@ -117,7 +112,8 @@ async def claim_next(
         .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
         .limit(5)
     )
-    for row_id in (await session.execute(due)).scalars().all():
+    due_ids: list[int] = list((await session.execute(due)).scalars().all())
+    for row_id in due_ids:
         claimed = await session.execute(
             update(OutboxMessage)
             .where(
@@ -126,7 +122,7 @@ async def claim_next(
             )
             .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_at=now)
         )
-        if row_id is not None and _rowcount(claimed) == 1:
+        if rowcount(claimed) == 1:
             return row_id
     return None
 
