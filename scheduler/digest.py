@@ -166,7 +166,7 @@ async def _areas(
 ) -> tuple[Line, ...]:
     """The plan's areas in their order, each with its counts; tasks with no area come last."""
     sums = _sum_by(cells, 0, lambda _row: NO_AREA)
-    ordered = [(key, name) for key, name in await q.areas_of(session, plan_id)]
+    ordered: list[tuple[int | None, str]] = list(await q.areas_of(session, plan_id))
     if None in sums:
         ordered.append((None, NO_AREA))
     lines = []

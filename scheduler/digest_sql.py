@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.selectable import CTE
+from sqlmodel import col
 
 from storage.models import Area, Assignment, Person, StatusUpdate, Task, Unit
 from storage.vocab import AssignmentStatus as S
@@ -29,34 +30,37 @@ def local_date(column: Any, offset: timedelta, dialect: str) -> ColumnElement[An
 def state_cte(plan_id: int, at: datetime) -> CTE:
     """One row per live assignment of the plan: its status and when it last changed."""
     latest = (
-        select(StatusUpdate.assignment_id.label("aid"), func.max(StatusUpdate.id).label("sid"))
-        .join(Assignment, Assignment.id == StatusUpdate.assignment_id)
-        .join(Task, Task.id == Assignment.task_id)
-        .where(Task.plan_id == plan_id, StatusUpdate.created_at <= at)
-        .group_by(StatusUpdate.assignment_id)
+        select(
+            col(StatusUpdate.assignment_id).label("aid"),
+            func.max(col(StatusUpdate.id)).label("sid"),
+        )
+        .join(Assignment, col(Assignment.id) == col(StatusUpdate.assignment_id))
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .where(col(Task.plan_id) == plan_id, col(StatusUpdate.created_at) <= at)
+        .group_by(col(StatusUpdate.assignment_id))
         .subquery()
     )
     update = aliased(StatusUpdate)
-    query = (
+    return (
         select(
-            Assignment.id.label("id"),
-            Assignment.unit_id.label("unit_id"),
-            Assignment.task_id.label("task_id"),
-            Task.area_id.label("area_id"),
-            Assignment.deadline.label("deadline"),
-            func.coalesce(update.status, S.NOT_STARTED.value).label("status"),
-            update.created_at.label("changed_at"),
+            col(Assignment.id).label("id"),
+            col(Assignment.unit_id).label("unit_id"),
+            col(Assignment.task_id).label("task_id"),
+            col(Task.area_id).label("area_id"),
+            col(Assignment.deadline).label("deadline"),
+            func.coalesce(col(update.status), S.NOT_STARTED.value).label("status"),
+            col(update.created_at).label("changed_at"),
         )
-        .join(Task, Task.id == Assignment.task_id)
-        .outerjoin(latest, latest.c.aid == Assignment.id)
-        .outerjoin(update, update.id == latest.c.sid)
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .outerjoin(latest, latest.c.aid == col(Assignment.id))
+        .outerjoin(update, col(update.id) == latest.c.sid)
         .where(
-            Task.plan_id == plan_id,
-            Assignment.cancelled_at.is_(None),
-            Task.cancelled_at.is_(None),
+            col(Task.plan_id) == plan_id,
+            col(Assignment.cancelled_at).is_(None),
+            col(Task.cancelled_at).is_(None),
         )
+        .cte("state")
     )
-    return query.cte("state")
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -77,15 +81,15 @@ async def count_cells(
         select(
             c.area_id,
             c.unit_id,
-            Unit.name,
+            col(Unit.name),
             func.count().label("total"),
             _count(and_(done, ~late)).label("done_on_time"),
             _count(late).label("done_late"),
             *(_count(c.status == s.value).label(s.value) for s in _OPEN),
             _count(and_(~done, c.deadline < today)).label("overdue"),
         )
-        .join(Unit, Unit.id == c.unit_id)
-        .group_by(c.area_id, c.unit_id, Unit.name)
+        .join(Unit, col(Unit.id) == c.unit_id)
+        .group_by(c.area_id, c.unit_id, col(Unit.name))
     )
     return list((await session.execute(query)).all())
 
@@ -110,18 +114,27 @@ async def done_between(
 
 async def areas_of(session: AsyncSession, plan_id: int) -> list[tuple[int, str]]:
     """The plan's areas in the plan's order."""
-    query = select(Area.id, Area.name).where(Area.plan_id == plan_id)
-    return [(i, n) for i, n in (await session.execute(query.order_by(Area.position, Area.id)))]
+    query = select(col(Area.id), col(Area.name)).where(col(Area.plan_id) == plan_id)
+    rows = await session.execute(query.order_by(col(Area.position), col(Area.id)))
+    return [(i, n) for i, n in rows if i is not None]
 
 
 def _listed(state: CTE) -> Any:
     """The columns a list row shows, joined to the names."""
     c = state.c
     return (
-        select(Task.code, Task.title, Area.name, Unit.name, c.deadline, c.status, c.id)
-        .join(Task, Task.id == c.task_id)
-        .join(Unit, Unit.id == c.unit_id)
-        .outerjoin(Area, Area.id == c.area_id)
+        select(
+            col(Task.code),
+            col(Task.title),
+            col(Area.name),
+            col(Unit.name),
+            c.deadline,
+            c.status,
+            c.id,
+        )
+        .join(Task, col(Task.id) == c.task_id)
+        .join(Unit, col(Unit.id) == c.unit_id)
+        .outerjoin(Area, col(Area.id) == c.area_id)
     )
 
 
@@ -129,38 +142,52 @@ async def overdue_rows(session: AsyncSession, state: CTE, *, today: date) -> lis
     """Not done and past the deadline, earliest deadline first."""
     c = state.c
     query = _listed(state).where(c.status != S.DONE.value, c.deadline < today)
-    return list((await session.execute(query.order_by(c.deadline, Task.code, Unit.name))).all())
+    return list(
+        (await session.execute(query.order_by(c.deadline, col(Task.code), col(Unit.name)))).all()
+    )
 
 
 async def due_rows(session: AsyncSession, state: CTE, *, first: date, last: date) -> list[Any]:
     c = state.c
     query = _listed(state).where(c.status != S.DONE.value, c.deadline >= first, c.deadline <= last)
-    return list((await session.execute(query.order_by(c.deadline, Task.code, Unit.name))).all())
+    return list(
+        (await session.execute(query.order_by(c.deadline, col(Task.code), col(Unit.name)))).all()
+    )
 
 
 async def blocker_rows(session: AsyncSession, state: CTE, *, at: datetime) -> list[Any]:
     """Blocked assignments with the day they were blocked and their latest note."""
     c = state.c
     noted = (
-        select(StatusUpdate.assignment_id.label("aid"), func.max(StatusUpdate.id).label("sid"))
-        .join(state, state.c.id == StatusUpdate.assignment_id)
+        select(
+            col(StatusUpdate.assignment_id).label("aid"),
+            func.max(col(StatusUpdate.id)).label("sid"),
+        )
+        .join(state, state.c.id == col(StatusUpdate.assignment_id))
         .where(
             state.c.status == S.BLOCKED.value,
-            StatusUpdate.note.is_not(None),
-            StatusUpdate.created_at <= at,
+            col(StatusUpdate.note).is_not(None),
+            col(StatusUpdate.created_at) <= at,
         )
-        .group_by(StatusUpdate.assignment_id)
+        .group_by(col(StatusUpdate.assignment_id))
         .subquery()
     )
     note = aliased(StatusUpdate)
     query = (
-        select(Task.code, Task.title, Unit.name, c.deadline, c.changed_at, note.note)
-        .join(Task, Task.id == c.task_id)
-        .join(Unit, Unit.id == c.unit_id)
+        select(
+            col(Task.code),
+            col(Task.title),
+            col(Unit.name),
+            c.deadline,
+            c.changed_at,
+            col(note.note),
+        )
+        .join(Task, col(Task.id) == c.task_id)
+        .join(Unit, col(Unit.id) == c.unit_id)
         .outerjoin(noted, noted.c.aid == c.id)
-        .outerjoin(note, note.id == noted.c.sid)
+        .outerjoin(note, col(note.id) == noted.c.sid)
         .where(c.status == S.BLOCKED.value)
-        .order_by(c.changed_at, Task.code, Unit.name)
+        .order_by(c.changed_at, col(Task.code), col(Unit.name))
     )
     return list((await session.execute(query)).all())
 
@@ -168,18 +195,20 @@ async def blocker_rows(session: AsyncSession, state: CTE, *, at: datetime) -> li
 async def last_answers(session: AsyncSession, *, at: datetime) -> dict[int, datetime]:
     """Each unit's latest status update made by one of its own people, up to `at`."""
     query = (
-        select(Assignment.unit_id, func.max(StatusUpdate.created_at))
-        .join(Assignment, Assignment.id == StatusUpdate.assignment_id)
-        .join(Person, Person.id == StatusUpdate.person_id)
-        .where(Person.unit_id == Assignment.unit_id, StatusUpdate.created_at <= at)
-        .group_by(Assignment.unit_id)
+        select(col(Assignment.unit_id), func.max(col(StatusUpdate.created_at)))
+        .join(Assignment, col(Assignment.id) == col(StatusUpdate.assignment_id))
+        .join(Person, col(Person.id) == col(StatusUpdate.person_id))
+        .where(col(Person.unit_id) == col(Assignment.unit_id), col(StatusUpdate.created_at) <= at)
+        .group_by(col(Assignment.unit_id))
     )
     return {unit: last for unit, last in (await session.execute(query)).all()}
 
 
 async def focal_people(session: AsyncSession) -> list[Any]:
     """Every active focal person: unit, name, and since when unreachable (if so)."""
-    query = select(Person.unit_id, Person.full_name, Person.unreachable_at).where(
-        Person.role == PersonRole.FOCAL, Person.active.is_(True), Person.unit_id.is_not(None)
+    query = select(col(Person.unit_id), col(Person.full_name), col(Person.unreachable_at)).where(
+        col(Person.role) == PersonRole.FOCAL,
+        col(Person.active).is_(True),
+        col(Person.unit_id).is_not(None),
     )
-    return list((await session.execute(query.order_by(Person.unit_id, Person.id))).all())
+    return list((await session.execute(query.order_by(col(Person.unit_id), col(Person.id)))).all())

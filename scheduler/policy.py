@@ -12,11 +12,13 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from scheduler.calendar import WorkCalendar
 from scheduler.reminder_config import ReminderConfig
 from storage.vocab import AssignmentStatus, ReminderKind, TaskKind
+
+_T = TypeVar("_T")
 
 K = ReminderKind
 SlotKey = tuple[int, str, datetime]  # (assignment id, kind, slot)
@@ -96,7 +98,7 @@ def latest_slots(
     if not in_window(now, calendar, config):
         return []
     rules = _Rules(calendar, config, now)
-    found = []
+    found: list[Due] = []
     for facts in assignments:
         if facts.is_open:
             found.extend(d for d in (rules.unit_track(facts), rules.escalation(facts)) if d)
@@ -158,10 +160,10 @@ class _Rules:
     def slot(self, day: date) -> datetime:
         return self._once(("slot", day), lambda: self.calendar.instant(day, self.config.send_at))
 
-    def _once(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    def _once(self, key: tuple[Any, ...], compute: Callable[[], _T]) -> _T:
         if key not in self._memo:
             self._memo[key] = compute()
-        return self._memo[key]
+        return cast(_T, self._memo[key])
 
     def _due(self, facts: AssignmentFacts, rung: Rung | None) -> Due | None:
         if rung is None or rung[1] > self.last_day:

@@ -4,10 +4,10 @@ escalation the coordinators."""
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelIdentity, Person
+from storage.models import Person
+from storage.people import audience, channels_of
 from storage.vocab import PersonRole
 
 
@@ -41,14 +41,7 @@ class Audience:
 
 async def load_audience(session: AsyncSession, unit_ids: set[int]) -> Audience:
     """The active focal people of `unit_ids` and the active coordinators."""
-    query = select(Person).where(
-        Person.active.is_(True),
-        or_(
-            and_(Person.role == PersonRole.FOCAL, Person.unit_id.in_(unit_ids)),
-            Person.role == PersonRole.COORDINATOR,
-        ),
-    )
-    people = (await session.execute(query)).scalars().all()
+    people = await audience(session, unit_ids=unit_ids)
     channels = await _channels(session, [p.id for p in people if p.id is not None])
     by_unit: dict[int, list[Person]] = defaultdict(list)
     for person in people:
@@ -86,14 +79,5 @@ def _recipient(
 
 
 async def _channels(session: AsyncSession, person_ids: list[int]) -> dict[int, tuple[str, ...]]:
-    if not person_ids:
-        return {}
-    query = (
-        select(ChannelIdentity.person_id, ChannelIdentity.channel)
-        .where(ChannelIdentity.person_id.in_(person_ids))
-        .order_by(ChannelIdentity.channel)
-    )
-    found: dict[int, list[str]] = defaultdict(list)
-    for person_id, channel in (await session.execute(query)).all():
-        found[person_id].append(channel)
-    return {pid: tuple(names) for pid, names in found.items()}
+    found = await channels_of(session, person_ids=person_ids)
+    return {pid: tuple(sorted(i.channel for i in found[pid])) for pid in found}

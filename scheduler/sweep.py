@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from scheduler.calendar import WorkCalendar
 from scheduler.policy import AssignmentFacts, Due, SlotKey, in_window, latest_slots
@@ -83,7 +84,7 @@ async def plan_reminders(
     plan: str | None = None,
 ) -> list[Planned]:
     """What the sweep would write at `now`, and the units it cannot reach; writes nothing."""
-    numbers = (await session.execute(select(Plan.number))).scalars().all()
+    numbers = (await session.execute(select(col(Plan.number)))).scalars().all()
     configs = {n: config_for_plan(n) for n in numbers if plan is None or n == plan}
     live = {n: c for n, c in configs.items() if in_window(now, calendar, c)}
     if not live:
@@ -109,20 +110,20 @@ async def load_targets(
 ) -> list[Target]:
     """Open assignments of active units; with `today`, only those a reminder may concern now."""
     query = (
-        select(Assignment, Task.kind, Task.code, Plan.number, Unit.name)
-        .join(Task, Task.id == Assignment.task_id)
-        .join(Plan, Plan.id == Task.plan_id)
-        .join(Unit, Unit.id == Assignment.unit_id)
+        select(Assignment, col(Task.kind), col(Task.code), col(Plan.number), col(Unit.name))
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .join(Plan, col(Plan.id) == col(Task.plan_id))
+        .join(Unit, col(Unit.id) == col(Assignment.unit_id))
         .where(
-            Assignment.cancelled_at.is_(None),
-            Task.cancelled_at.is_(None),
-            Assignment.status != AssignmentStatus.DONE,
-            Assignment.deadline.is_not(None),
-            Unit.active.is_(True),
+            col(Assignment.cancelled_at).is_(None),
+            col(Task.cancelled_at).is_(None),
+            col(Assignment.status) != AssignmentStatus.DONE,
+            col(Assignment.deadline).is_not(None),
+            col(Unit.active).is_(True),
         )
     )
     if plans is not None:
-        query = query.where(Plan.number.in_(plans))
+        query = query.where(col(Plan.number).in_(plans))
     if today is not None:
         query = query.where(_near(today))
     rows = (await session.execute(query)).all()
@@ -131,10 +132,10 @@ async def load_targets(
 
 def _near(today: date) -> Any:
     # Overdue reminders have no end, so past deadlines always stay in.
-    ongoing = Task.kind == TaskKind.ONGOING
+    ongoing = col(Task.kind) == TaskKind.ONGOING
     return or_(
-        and_(~ongoing, Assignment.deadline <= today + timedelta(days=MAX_DAYS_BEFORE + 1)),
-        and_(ongoing, Assignment.deadline >= today - _ONGOING_TAIL),
+        and_(~ongoing, col(Assignment.deadline) <= today + timedelta(days=MAX_DAYS_BEFORE + 1)),
+        and_(ongoing, col(Assignment.deadline) >= today - _ONGOING_TAIL),
     )
 
 
@@ -159,14 +160,14 @@ async def written_slots(session: AsyncSession, candidates: Sequence[Due]) -> set
         # A row for slot S was written at or after S; bounding not_before (with the status
         # that leads that index) reads only recent rows instead of the whole outbox.
         query = select(
-            OutboxMessage.assignment_id, OutboxMessage.kind, OutboxMessage.payload
+            col(OutboxMessage.assignment_id), col(OutboxMessage.kind), col(OutboxMessage.payload)
         ).where(
             # A row that failed (its person left, or blocked the bot) does not count: the
             # slot is written again for whoever now answers for the unit.
-            OutboxMessage.status != OutboxStatus.FAILED,
-            OutboxMessage.not_before >= chunk[0].slot,
-            OutboxMessage.assignment_id.in_({d.assignment_id for d in chunk}),
-            OutboxMessage.kind.in_([k.value for k in ReminderKind]),
+            col(OutboxMessage.status) != OutboxStatus.FAILED,
+            col(OutboxMessage.not_before) >= chunk[0].slot,
+            col(OutboxMessage.assignment_id).in_({d.assignment_id for d in chunk}),
+            col(OutboxMessage.kind).in_([k.value for k in ReminderKind]),
         )
         for assignment_id, kind, payload in (await session.execute(query)).all():
             found.add((assignment_id, kind, datetime.fromisoformat(payload["slot"])))
@@ -179,7 +180,7 @@ async def _address(
     if not due:
         return []
     audience = await load_audience(session, {targets[d.assignment_id].unit_id for d in due})
-    planned = []
+    planned: list[Planned] = []
     for d in due:
         target = targets[d.assignment_id]
         people, gap = audience.of(target.unit_id, escalation=d.kind == ReminderKind.ESCALATION)

@@ -5,7 +5,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from storage.db import rowcount
 from storage.models import Digest
 from storage.outbox import insert_for
 
@@ -17,12 +19,12 @@ async def previous_digest(
     query = (
         select(Digest)
         .where(
-            Digest.plan_id == plan_id,
-            Digest.kind == kind,
-            Digest.at < before,
-            Digest.period != other_than,
+            col(Digest.plan_id) == plan_id,
+            col(Digest.kind) == kind,
+            col(Digest.at) < before,
+            col(Digest.period) != other_than,
         )
-        .order_by(Digest.at.desc(), Digest.id.desc())
+        .order_by(col(Digest.at).desc(), col(Digest.id).desc())
         .limit(1)
     )
     return (await session.execute(query)).scalar_one_or_none()
@@ -30,8 +32,8 @@ async def previous_digest(
 
 async def digest_exists(session: AsyncSession, *, plan_id: int, kind: str, period: str) -> bool:
     """Whether this plan's digest (or report) for `period` was stored already."""
-    query = select(Digest.id).where(
-        Digest.plan_id == plan_id, Digest.kind == kind, Digest.period == period
+    query = select(col(Digest.id)).where(
+        col(Digest.plan_id) == plan_id, col(Digest.kind) == kind, col(Digest.period) == period
     )
     return (await session.execute(query)).first() is not None
 
@@ -56,4 +58,4 @@ async def save_digest(
     }
     statement = insert_for(session)(Digest).values(**values).on_conflict_do_nothing()
     result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))

@@ -1,13 +1,19 @@
-"""Writing to the outbox: a row whose `dedupe_key` already exists is skipped, never doubled."""
+"""The outbox: writing rows (a `dedupe_key` already there is skipped, never doubled), and the
+delivery worker's claim, release and record of each one."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
-from storage.models import OutboxMessage
+from storage.db import rowcount
+from storage.models import OutboxMessage, Person
+from storage.pending import Pending
+from storage.vocab import OutboxKind, OutboxStatus
 
 
 def insert_for(session: AsyncSession) -> Callable[..., Any]:
@@ -28,7 +34,7 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
         result = await session.execute(
             statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
         )
-        added += max(result.rowcount, 0)  # type: ignore[attr-defined]
+        added += max(rowcount(result), 0)
     return added
 
 
@@ -36,7 +42,7 @@ def message_row(
     *,
     key: str,
     person_id: int,
-    kind: str,
+    kind: OutboxKind,
     text: str,
     now: datetime,
     assignment_id: int | None = None,
@@ -52,3 +58,121 @@ def message_row(
         "not_before": now,
         "created_at": now,
     }
+
+
+async def assignment_for_message(
+    session: AsyncSession, *, person_id: int, message_id: str
+) -> int | None:
+    """The assignment a delivered reminder was about, to read a reply to it."""
+    query = select(OutboxMessage.assignment_id).where(
+        OutboxMessage.person_id == person_id, OutboxMessage.message_id == message_id
+    )
+    return (await session.execute(query)).scalars().first()
+
+
+async def outbox_for_message(
+    session: AsyncSession, *, person_id: int, message_id: str
+) -> OutboxMessage | None:
+    """The delivered outbox row a person is replying to."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.person_id == person_id, OutboxMessage.message_id == message_id
+    )
+    return (await session.execute(query)).scalars().first()
+
+
+async def recover_claims(session: AsyncSession, *, worker: str) -> int:
+    """Rows that another process of this host claimed before it crashed go back to the queue."""
+    host = worker.split(":", 1)[0]
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+            col(OutboxMessage.claimed_by).like(f"{host}:%"),
+            col(OutboxMessage.claimed_by) != worker,
+        )
+        .values(status=OutboxStatus.PENDING)
+    )
+    return rowcount(result)
+
+
+async def claim_next(
+    session: AsyncSession, *, worker: str, now: datetime, stale_after: timedelta
+) -> int | None:
+    """Claim the next due row for `worker`; claims older than `stale_after` are retried."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+            col(OutboxMessage.claimed_at) < now - stale_after,
+        )
+        .values(status=OutboxStatus.PENDING)
+    )
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
+        .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
+        .limit(5)
+    )
+    due_ids: list[int] = list((await session.execute(due)).scalars().all())
+    for row_id in due_ids:
+        claimed = await session.execute(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == row_id,
+                col(OutboxMessage.status) == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_at=now)
+        )
+        if rowcount(claimed) == 1:
+            return row_id
+    return None
+
+
+async def claimed_row(session: AsyncSession, *, row_id: int) -> OutboxMessage:
+    row = await session.get(OutboxMessage, row_id)
+    assert row is not None, f"outbox row {row_id} vanished while claimed"
+    return row
+
+
+async def release(session: AsyncSession, *, row_id: int) -> None:
+    """Back to the queue, untouched (the sending window closed while it was claimed)."""
+    row = await claimed_row(session, row_id=row_id)
+    row.status, row.claimed_by, row.claimed_at = OutboxStatus.PENDING, None, None
+
+
+async def record_sent(
+    session: AsyncSession, *, row_id: int, message_id: str, now: datetime, choices: list[str]
+) -> None:
+    """Mark a row sent; numbered choices it offered are kept for the person's reply."""
+    row = await claimed_row(session, row_id=row_id)
+    row.status, row.sent_at, row.message_id = OutboxStatus.SENT, now, message_id
+    row.attempts += 1
+    if choices:
+        person = await session.get(Person, row.person_id)
+        assert person is not None
+        person.pending = Pending.of(person.pending).offering(choices).stored()
+
+
+async def record_failure(
+    session: AsyncSession,
+    *,
+    row_id: int,
+    error: str,
+    now: datetime,
+    retry_in: Callable[[int], timedelta | None],
+) -> OutboxMessage:
+    """Count a failed attempt; `retry_in(attempts)` says when to try again, None for never."""
+    row = await claimed_row(session, row_id=row_id)
+    row.attempts += 1
+    row.last_error = error
+    wait = retry_in(row.attempts)
+    if wait is None:
+        row.status = OutboxStatus.FAILED
+    else:
+        row.status, row.not_before = OutboxStatus.PENDING, now + wait
+    return row
+
+
+async def give_up(session: AsyncSession, *, row_id: int, reason: str) -> None:
+    row = await claimed_row(session, row_id=row_id)
+    row.status, row.last_error = OutboxStatus.FAILED, reason

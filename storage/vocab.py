@@ -58,6 +58,16 @@ class ReminderKind(StrEnum):
     SNOOZED = "snoozed"
 
 
+class OutboxKind(StrEnum):
+    """What an outbox row carries when it is not a reminder (a reminder's kind is a
+    ReminderKind); the two sets share no value."""
+
+    DIGEST = "digest"  # a part of the weekly digest: text, chart, workbook or report
+    UNREACHABLE = "unreachable"  # coordinators told that a person no longer receives messages
+    EXTENSION_REQUEST = "extension_request"  # coordinators asked to approve a new deadline
+    EXTENSION_DECISION = "extension_decision"  # the unit told what was decided
+
+
 class DigestKind(StrEnum):
     WEEKLY = "weekly"
     REPORT = "report"  # the written report at a quarter's, half-year's or year's end

@@ -13,9 +13,9 @@ from bot.conversation.core import Conversation
 from bot.conversation.invites import create_invite
 from bot.importing.service import PlanOptions, import_plan_file, import_units_file
 from bot.service import App, build_deps
-from storage import queries
 from storage.db import transaction
 from storage.models import Assignment, OutboxMessage, Task, Unit
+from storage.units import find_unit
 from storage.vocab import PersonRole
 from tests.conftest import EXAMPLES
 
@@ -101,7 +101,7 @@ async def invite_code(
     app: App, unit: str | None, role: PersonRole, *, deputy: bool = False, days: int = 7
 ) -> str:
     async with transaction(app.sessions) as session:
-        found = await queries.find_unit(session, name=unit) if unit else None
+        found = await find_unit(session, name=unit) if unit else None
         invite = await create_invite(
             session,
             unit_id=found.id if found else None,

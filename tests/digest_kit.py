@@ -21,9 +21,9 @@ from bot.channels.base import Capabilities
 from bot.channels.telegram import TelegramChannel
 from bot.digest.text import text_format
 from bot.service import App
+from storage.assignments import record_status
 from storage.db import transaction
 from storage.models import Area, Assignment, ChannelIdentity, Person, Plan, Task, Unit
-from storage.records import record_status
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
 

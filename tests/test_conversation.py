@@ -13,7 +13,7 @@ from bot.conversation.core import Conversation
 from bot.importing.service import PlanOptions, import_plan_file
 from bot.service import App
 from storage.models import Assignment, Evidence, OutboxMessage, StatusUpdate
-from storage.vocab import PersonRole
+from storage.vocab import OutboxKind, PersonRole
 from tests.conftest import EXAMPLES
 from tests.conversation_kit import (
     PLAIN,
@@ -141,7 +141,7 @@ async def test_extension_goes_to_coordinators_who_approve_with_a_button(
     async with app.sessions() as session:
         row = (
             await session.execute(
-                select(OutboxMessage).where(OutboxMessage.kind == "extension_request")
+                select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.EXTENSION_REQUEST)
             )
         ).scalar_one()
     assert row.person_id == 2

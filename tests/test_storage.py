@@ -14,6 +14,7 @@ from bot.service import App
 from storage.db import transaction
 from storage.migrate import alembic_config, upgrade
 from storage.models import Assignment, AuditLog, Plan, ProcessedInbound, Task
+from storage.vocab import OutboxKind, ReminderKind
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -104,3 +105,13 @@ async def test_task_codes_are_unique_within_a_plan(app: App) -> None:
                     kind="once",
                 )
             )
+
+
+def test_outbox_kinds_keep_their_stored_names_and_never_clash_with_reminders() -> None:
+    assert {k.value for k in OutboxKind} == {
+        "digest",
+        "unreachable",
+        "extension_request",
+        "extension_decision",
+    }
+    assert not {k.value for k in OutboxKind} & {k.value for k in ReminderKind}

@@ -12,8 +12,6 @@ from bot.cli.args import at_moment, moment_arg
 from bot.digest.service import (
     FORMATS,
     DigestKit,
-    active_plans,
-    plan_by_number,
     slug,
     write_files,
     write_period_report,
@@ -22,6 +20,7 @@ from bot.digest.text import PLAIN, message
 from bot.service import App
 from scheduler.digest_periods import latest_ended
 from storage.models import Plan
+from storage.plans import active_plans, find_plan
 
 DEFAULT_FORMATS = "text,png,xlsx"
 NO_PLANS = "Chưa có kế hoạch nào để tổng hợp."
@@ -63,7 +62,7 @@ async def _digest(app: App, args: argparse.Namespace) -> int:
     kit = app.digests
     async with app.sessions() as session:
         if args.plan:
-            plan = await plan_by_number(session, args.plan)
+            plan = await find_plan(session, number=args.plan)
             if plan is None:
                 sys.stderr.write(texts.PLAN_NOT_FOUND.format(number=args.plan) + "\n")
                 return 2

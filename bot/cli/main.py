@@ -30,9 +30,11 @@ from bot.texts import cli as cli_words
 from bot.texts import reminders as reminder_words
 from scheduler.calendar import CalendarError
 from scheduler.reminder_config import ReminderConfigError
-from storage import queries
+from storage.assignments import list_assignments, natural_key
 from storage.db import transaction
+from storage.plans import find_plan
 from storage.textnorm import fold_words
+from storage.units import find_unit, list_units
 from storage.vocab import AssignmentStatus, PersonRole
 
 Handler = Callable[[App, argparse.Namespace], Awaitable[int]]
@@ -155,7 +157,7 @@ async def _invite(app: App, args: argparse.Namespace) -> int:
     if not 1 <= args.days <= 90:
         raise UsageError(texts.BAD_INVITE_DAYS)
     async with transaction(app.sessions) as session:
-        unit = await queries.find_unit(session, name=args.unit) if args.unit else None
+        unit = await find_unit(session, name=args.unit) if args.unit else None
         if args.unit and unit is None:
             raise UsageError(texts.UNIT_NOT_FOUND.format(name=args.unit))
         invite = await create_invite(
@@ -206,7 +208,7 @@ def _refused(path: Path, exc: ImportFileError) -> int:
 
 async def _list_units(app: App, args: argparse.Namespace) -> int:
     async with app.sessions() as session:
-        units = await queries.list_units(session)
+        units = await list_units(session)
     out(units_json(units) if args.json else units_text(units))
     return 0
 
@@ -215,7 +217,7 @@ async def _tasks(app: App, args: argparse.Namespace) -> int:
     today = app.clock.now().astimezone(app.settings.timezone).date()
     async with app.sessions() as session:
         filters = await _filters(session, args)
-        views = await queries.list_assignments(session, **filters, status=_status(args.status))
+        views = await list_assignments(session, **filters, status=_status(args.status))
     if args.json:
         out(to_json([assignment_json(v, today) for v in views]))
     else:
@@ -227,8 +229,8 @@ async def _overdue(app: App, args: argparse.Namespace) -> int:
     at = at_moment(args.at, tz=app.settings.timezone, now=app.clock.now())
     async with app.sessions() as session:
         filters = await _filters(session, args)
-        views = await queries.list_assignments(session, **filters, overdue_on=at.date())
-    views.sort(key=lambda v: (v.deadline, queries.natural_key(v.task_code), v.unit))
+        views = await list_assignments(session, **filters, overdue_on=at.date())
+    views.sort(key=lambda v: (v.deadline, natural_key(v.task_code), v.unit))
     if args.json:
         out(to_json([assignment_json(v, at.date()) for v in views]))
     else:
@@ -239,12 +241,12 @@ async def _overdue(app: App, args: argparse.Namespace) -> int:
 async def _filters(session: object, args: argparse.Namespace) -> dict[str, int | None]:
     filters: dict[str, int | None] = {"plan_id": None, "unit_id": None}
     if getattr(args, "plan", None):
-        plan = await queries.find_plan(session, number=args.plan)  # type: ignore[arg-type]
+        plan = await find_plan(session, number=args.plan)  # type: ignore[arg-type]
         if plan is None:
             raise UsageError(texts.PLAN_NOT_FOUND.format(number=args.plan))
         filters["plan_id"] = plan.id
     if getattr(args, "unit", None):
-        unit = await queries.find_unit(session, name=args.unit)  # type: ignore[arg-type]
+        unit = await find_unit(session, name=args.unit)  # type: ignore[arg-type]
         if unit is None:
             raise UsageError(texts.UNIT_NOT_FOUND.format(name=args.unit))
         filters["unit_id"] = unit.id

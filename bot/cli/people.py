@@ -4,14 +4,15 @@ import argparse
 import sys
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.views import table, to_json
 from bot.service import App
 from bot.texts import people as words
-from storage import queries
 from storage.db import transaction
-from storage.models import AuditLog, ChannelIdentity, Person, Unit
+from storage.models import AuditLog, Person
+from storage.people import active_people, channels_of
+from storage.units import find_unit
 
 
 def add_people_commands(sub: Any) -> None:
@@ -30,18 +31,14 @@ def add_people_commands(sub: Any) -> None:
 
 async def _list(app: App, args: argparse.Namespace) -> int:
     async with app.sessions() as session:
-        query = (
-            select(Person, Unit.name)
-            .outerjoin(Unit, Unit.id == Person.unit_id)
-            .where(Person.active.is_(True))
-        )
+        unit_id = None
         if args.unit:
-            unit = await queries.find_unit(session, name=args.unit)
+            unit = await find_unit(session, name=args.unit)
             if unit is None:
                 sys.stderr.write(words.UNIT_NOT_FOUND.format(name=args.unit) + "\n")
                 return 2
-            query = query.where(Person.unit_id == unit.id)
-        rows = (await session.execute(query.order_by(Unit.name, Person.id))).all()
+            unit_id = unit.id
+        rows = await active_people(session, unit_id=unit_id)
         channels = await _channels(session)
     if args.json:
         sys.stdout.write(to_json([_json(p, unit, channels) for p, unit in rows]) + "\n")
@@ -56,13 +53,9 @@ async def _list(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _channels(session: Any) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = {}
-    for person_id, channel in (
-        await session.execute(select(ChannelIdentity.person_id, ChannelIdentity.channel))
-    ).all():
-        found.setdefault(person_id, []).append(channel)
-    return found
+async def _channels(session: AsyncSession) -> dict[int, list[str]]:
+    found = await channels_of(session)
+    return {pid: [i.channel for i in identities] for pid, identities in found.items()}
 
 
 def _role(p: Person) -> str:

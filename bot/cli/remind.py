@@ -17,8 +17,9 @@ from scheduler.calendar import WorkCalendar
 from scheduler.policy import AssignmentFacts, Due, in_window, simulate
 from scheduler.rules import Rules
 from scheduler.sweep import Planned, Target, load_targets, plan_reminders, write_reminders
-from storage import queries
+from storage.assignments import natural_key
 from storage.db import transaction
+from storage.plans import find_plan
 from storage.vocab import ReminderKind
 
 MAX_SIMULATION_DAYS = 800  # two plan years and a margin
@@ -55,7 +56,7 @@ async def _prepare(app: App, args: argparse.Namespace) -> tuple[Rules, str | Non
     if not args.plan:
         return app.rules, None
     async with app.sessions() as session:
-        found = await queries.find_plan(session, number=args.plan.strip())
+        found = await find_plan(session, number=args.plan.strip())
     if found is None:
         return _err(texts.PLAN_NOT_FOUND.format(number=args.plan))
     return app.rules, found.number
@@ -91,7 +92,7 @@ async def _remind(app: App, args: argparse.Namespace) -> int:
 def _order(p: Planned) -> tuple[Any, ...]:
     kind = list(ReminderKind).index(p.due.kind)
     name = p.recipient.name if p.recipient else ""
-    return (p.target.plan, queries.natural_key(p.target.task_code), p.target.unit, kind, name)
+    return (p.target.plan, natural_key(p.target.task_code), p.target.unit, kind, name)
 
 
 def _json(p: Planned, settings: Settings) -> dict[str, Any]:

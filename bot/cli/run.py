@@ -9,17 +9,16 @@ import logging
 import sys
 from pathlib import Path
 
-from sqlalchemy import select
-
 from bot import texts
 from bot.channels.console import ConsoleChannel
 from bot.importing.reader import ImportFileError
 from bot.importing.service import PlanOptions, import_plan_file, import_units_file
 from bot.service import App, serve
 from bot.texts import cli as cli_words
-from storage import queries
 from storage.db import transaction
-from storage.models import ChannelIdentity, Person
+from storage.people import console_person
+from storage.plans import count_plans
+from storage.units import find_unit
 from storage.vocab import PersonRole
 
 log = logging.getLogger(__name__)
@@ -37,14 +36,14 @@ async def run_service(app: App, *, examples: Path) -> int:
         await serve(app, [build_telegram_channel(app.settings)], asyncio.Event())
         return 0
     async with app.sessions() as session:
-        empty = await queries.count_plans(session) == 0
+        empty = await count_plans(session) == 0
     if empty and not (examples / EXAMPLE_PLAN).is_file():
         sys.stderr.write(texts.NO_EXAMPLES.format(path=examples) + "\n")
         return 2
     if empty:
         await load_examples(app, examples)
     async with app.sessions() as session:
-        demo = await queries.find_unit(session, name=DEMO_UNIT)
+        demo = await find_unit(session, name=DEMO_UNIT)
     role = PersonRole.FOCAL if demo else PersonRole.COORDINATOR
     return await chat(app, unit_name=demo.name if demo else None, role=role, name="Người dùng thử")
 
@@ -54,12 +53,13 @@ async def chat(app: App, *, unit_name: str | None, role: PersonRole, name: str) 
     unit_id = None
     if unit_name:
         async with app.sessions() as session:
-            unit = await queries.find_unit(session, name=unit_name)
+            unit = await find_unit(session, name=unit_name)
         if unit is None:
             sys.stderr.write(texts.UNIT_NOT_FOUND.format(name=unit_name) + "\n")
             return 2
         unit_id, unit_name = unit.id, unit.name
-    user_id = await console_person(app, unit_id=unit_id, role=role, name=name)
+    async with transaction(app.sessions) as session:
+        user_id = await console_person(session, unit_id=unit_id, role=role, name=name)
     console = ConsoleChannel(user_id=user_id, display_name=name)
     _say(texts.console_welcome(role, unit_name))
     await serve(app, [console], console.finished)
@@ -82,22 +82,3 @@ async def load_examples(app: App, examples: Path) -> None:
 def _say(text: str) -> None:
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
-
-
-async def console_person(app: App, *, unit_id: int | None, role: PersonRole, name: str) -> str:
-    """The console's person (created once, no invite: the operator at the terminal is trusted)."""
-    user_id = f"console-{role}-{unit_id or 0}"
-    async with transaction(app.sessions) as session:
-        query = select(ChannelIdentity).where(
-            ChannelIdentity.channel == "console", ChannelIdentity.user_id == user_id
-        )
-        if (await session.execute(query)).scalar_one_or_none() is None:
-            person = Person(full_name=name, role=role, unit_id=unit_id)
-            session.add(person)
-            await session.flush()
-            session.add(
-                ChannelIdentity(
-                    person_id=person.id, channel="console", user_id=user_id, chat_id=user_id
-                )
-            )
-    return user_id

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from typing import Any
 
 from bot import texts
+from storage.assignments import AssignmentView
 from storage.models import Unit
-from storage.queries import AssignmentView
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]) -> str:

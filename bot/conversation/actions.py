@@ -5,13 +5,9 @@ from bot.conversation import extensions
 from bot.conversation.turn import Turn, say
 from bot.conversation.understand import Understood
 from bot.texts import conversation as t
+from storage.assignments import assignment_with_task, last_update_by, record_status
 from storage.models import Assignment, Task
 from storage.pending import Pending
-from storage.records import (
-    assignment_with_task,
-    last_update_by,
-    record_status,
-)
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
 

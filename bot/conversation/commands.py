@@ -1,7 +1,5 @@
 """Slash commands, and what an unregistered person may do (register with an invite)."""
 
-from sqlalchemy import select
-
 from bot.channels.base import Answer
 from bot.conversation import actions, replies
 from bot.conversation.digest_preview import digest_command
@@ -9,10 +7,11 @@ from bot.conversation.invites import CODE_SHAPE, create_invite, redeem
 from bot.conversation.turn import Turn, say
 from bot.conversation.views import overdue_list, rollup, unit_status
 from bot.texts import conversation as t
-from storage import queries
-from storage.models import Plan, Unit
-from storage.records import open_assignments
+from storage.assignments import list_assignments, open_assignments
+from storage.models import Unit
+from storage.plans import plan_numbers
 from storage.textnorm import fold_words
+from storage.units import find_unit
 from storage.vocab import SEES_EVERY_UNIT, PersonRole
 
 # Phòng Nội vụ and leadership see every unit; a focal person sees their own.
@@ -90,12 +89,12 @@ async def _status(turn: Turn, rest: str) -> Answer:
     assert person is not None
     sees_all = person.role in SEES_EVERY_UNIT
     if sees_all and not rest:
-        views = await queries.list_assignments(turn.session)
+        views = await list_assignments(turn.session)
         return say(rollup(await _plan_names(turn), views, turn.local))
     unit = await _unit_for(turn, rest if sees_all else "")
     if isinstance(unit, Answer):
         return unit
-    views = await queries.list_assignments(turn.session, unit_id=unit.id)
+    views = await list_assignments(turn.session, unit_id=unit.id)
     text = unit_status(unit.name, await _plan_names(turn), views, turn.local, turn.deps.days_late)
     return say(text)
 
@@ -106,7 +105,7 @@ async def _overdue(turn: Turn, rest: str) -> Answer:
     sees_all = person.role in SEES_EVERY_UNIT
     today = turn.local.date()
     unit_id = None if sees_all else person.unit_id
-    views = await queries.list_assignments(turn.session, unit_id=unit_id, overdue_on=today)
+    views = await list_assignments(turn.session, unit_id=unit_id, overdue_on=today)
     page = int(rest) if rest.isdigit() else 1
     return say(overdue_list(views, today, turn.deps.days_late, page=page, show_unit=sees_all))
 
@@ -150,7 +149,7 @@ async def _invite(turn: Turn, rest: str) -> Answer:
         return say(t.INVITE_USAGE)
     unit = None
     if unit_name:
-        unit = await queries.find_unit(turn.session, name=unit_name)
+        unit = await find_unit(turn.session, name=unit_name)
         if unit is None:
             return say(t.UNIT_UNKNOWN.format(name=unit_name))
     invite = await create_invite(
@@ -186,7 +185,7 @@ def _invite_args(rest: str) -> tuple[PersonRole, bool, str]:
 
 async def _unit_for(turn: Turn, name: str) -> Unit | Answer:
     if name:
-        unit = await queries.find_unit(turn.session, name=name)
+        unit = await find_unit(turn.session, name=name)
         return unit if unit is not None else say(t.UNIT_UNKNOWN.format(name=name))
     unit_id = turn.person.unit_id  # type: ignore[union-attr]
     unit = await turn.session.get(Unit, unit_id) if unit_id else None
@@ -194,7 +193,7 @@ async def _unit_for(turn: Turn, name: str) -> Unit | Answer:
 
 
 async def _plan_names(turn: Turn) -> str:
-    numbers = (await turn.session.execute(select(Plan.number).order_by(Plan.number))).scalars()
+    numbers = await plan_numbers(turn.session)
     return ", ".join(f"Kế hoạch {n}" for n in numbers)
 
 

@@ -10,7 +10,6 @@ import math
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,8 +19,8 @@ from bot.conversation.present import present
 from bot.conversation.turn import Deps, Turn, say
 from bot.texts import conversation as t
 from storage.db import transaction
-from storage.models import ProcessedInbound
-from storage.records import identity_of
+from storage.inbound import claim_update
+from storage.people import identity_of
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 4096
@@ -105,16 +104,9 @@ class Conversation:
 
 async def _claim(session: AsyncSession, inbound: Inbound, now: datetime) -> bool:
     """Record the update id; False if it was handled before."""
-    query = select(ProcessedInbound.id).where(
-        ProcessedInbound.channel == inbound.channel, ProcessedInbound.update_id == inbound.update_id
+    return await claim_update(
+        session, channel=inbound.channel, update_id=inbound.update_id, now=now
     )
-    if (await session.execute(query)).first() is not None:
-        return False
-    session.add(
-        ProcessedInbound(channel=inbound.channel, update_id=inbound.update_id, received_at=now)
-    )
-    await session.flush()
-    return True
 
 
 async def route(turn: Turn) -> Answer:

@@ -4,11 +4,12 @@ import asyncio
 
 from bot.channels.base import Answer, Outbound
 from bot.conversation.turn import Turn, say
-from bot.digest.service import DigestKit, active_plans, plan_by_number, write_files
+from bot.digest.service import DigestKit, write_files
 from bot.digest.text import dm, dmy, message, text_format
 from bot.texts import conversation as c
 from bot.texts import digest as t
 from storage.models import Plan
+from storage.plans import active_plans, find_plan
 from storage.vocab import SEES_EVERY_UNIT
 
 PREVIEW_FOLDER = "xem-truoc"  # beside the week's sent files, never over them
@@ -32,7 +33,7 @@ async def digest_command(turn: Turn, rest: str) -> Answer:
 
 async def _plans(turn: Turn, number: str) -> list[Plan] | Answer:
     if number:
-        plan = await plan_by_number(turn.session, number)
+        plan = await find_plan(turn.session, number=number)
         return [plan] if plan else say(t.DIGEST_PLAN_UNKNOWN.format(number=number))
     plans = await active_plans(turn.session, today=turn.local.date())
     return plans or say(t.DIGEST_NONE)

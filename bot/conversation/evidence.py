@@ -10,8 +10,9 @@ from bot.conversation.replies import answer_text
 from bot.conversation.turn import Turn, say
 from bot.conversation.understand import understand
 from bot.texts import conversation as t
+from storage.assignments import assignment_with_task
 from storage.models import Assignment, AuditLog, Evidence
-from storage.records import assignment_for_message, assignment_with_task
+from storage.outbox import assignment_for_message
 
 _UNSAFE = re.compile(r"[^\w.\-]+")
 

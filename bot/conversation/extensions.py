@@ -2,16 +2,15 @@
 
 from datetime import date
 
-from sqlalchemy import select
-
 from bot.channels.base import Answer
 from bot.conversation.turn import Turn, say
 from bot.texts import conversation as t
+from storage.assignments import previous_status, record_status, updated_since
 from storage.models import Assignment, StatusUpdate, Task, Unit
 from storage.outbox import enqueue, message_row
-from storage.records import focal_people, people_with_role, previous_status, record_status
+from storage.people import focal_people, people_with_role
 from storage.vocab import AssignmentStatus as S
-from storage.vocab import PersonRole
+from storage.vocab import OutboxKind, PersonRole
 
 
 def _day(day: date | None) -> str:
@@ -34,7 +33,7 @@ async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None
         message_row(
             key=f"extension:{update.id}:{c.id}",
             person_id=c.id,  # type: ignore[arg-type]
-            kind="extension_request",
+            kind=OutboxKind.EXTENSION_REQUEST,
             text=text,
             now=turn.now,
             assignment_id=update.assignment_id,
@@ -88,10 +87,8 @@ async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None 
 async def _still_open(turn: Turn, assignment: Assignment, update_id: int) -> bool:
     if assignment.status != S.EXTENSION_REQUESTED:
         return False
-    query = select(StatusUpdate.id).where(
-        StatusUpdate.assignment_id == assignment.id, StatusUpdate.id > update_id
-    )
-    return (await turn.session.execute(query)).first() is None
+    assert assignment.id is not None
+    return not await updated_since(turn.session, assignment_id=assignment.id, update_id=update_id)
 
 
 async def _tell_unit(
@@ -105,7 +102,7 @@ async def _tell_unit(
         message_row(
             key=f"extension-decision:{update_id}:{p.id}",
             person_id=p.id,  # type: ignore[arg-type]
-            kind="extension_decision",
+            kind=OutboxKind.EXTENSION_DECISION,
             text=text,
             now=turn.now,
             assignment_id=a.id,

@@ -6,10 +6,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.invites import invite_to_redeem
 from storage.models import AuditLog, ChannelIdentity, Invite, Person
+from storage.people import focal_holders
 from storage.vocab import PersonRole
 
 DEFAULT_DAYS = 7
@@ -70,8 +71,7 @@ async def redeem(
     """Register the sender with a valid invite; None if the code is unknown, used or expired."""
     if not CODE_SHAPE.match(code):
         return None
-    query = select(Invite).where(Invite.code_hash == code_hash(code)).with_for_update()
-    invite = (await session.execute(query)).scalar_one_or_none()
+    invite = await invite_to_redeem(session, code_hash=code_hash(code))
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
         return None
     await _retire_previous(session, invite)
@@ -103,11 +103,5 @@ async def _retire_previous(session: AsyncSession, invite: Invite) -> None:
     # A unit has one focal person and one deputy: a new one replaces the previous holder.
     if invite.role != PersonRole.FOCAL or invite.unit_id is None:
         return
-    query = select(Person).where(
-        Person.unit_id == invite.unit_id,
-        Person.role == PersonRole.FOCAL,
-        Person.is_deputy == invite.is_deputy,
-        Person.active.is_(True),
-    )
-    for person in (await session.execute(query)).scalars():
+    for person in await focal_holders(session, unit_id=invite.unit_id, is_deputy=invite.is_deputy):
         person.active = False

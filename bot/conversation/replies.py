@@ -20,15 +20,11 @@ from bot.conversation.actions import (
 from bot.conversation.turn import Turn, say
 from bot.conversation.understand import Understood, parse_day, understand
 from bot.texts import conversation as t
+from storage.assignments import assignment_with_task, find_by_code
 from storage.models import Assignment, Task
-from storage.records import (
-    assignment_for_message,
-    assignment_with_task,
-    find_by_code,
-    outbox_for_message,
-)
+from storage.outbox import assignment_for_message, outbox_for_message
 from storage.vocab import AssignmentStatus as S
-from storage.vocab import PersonRole
+from storage.vocab import OutboxKind, PersonRole
 
 PENDING_FOR = timedelta(minutes=30)
 _CODE_FIRST = re.compile(r"^(\d+(?:\.\d+)*)\s+(.+)$", re.S)
@@ -113,7 +109,7 @@ async def _date_for_a_request(turn: Turn, text: str) -> Answer | None:
         person_id=person.id,
         message_id=turn.inbound.reply_to_message_id,  # type: ignore[arg-type]
     )
-    if row is None or row.kind != "extension_request":
+    if row is None or row.kind != OutboxKind.EXTENSION_REQUEST:
         return None
     day = parse_day(text, year=turn.local.year)
     if day is None:

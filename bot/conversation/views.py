@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from bot.texts import STATUS
-from storage.queries import AssignmentView
+from storage.assignments import AssignmentView
 from storage.vocab import AssignmentStatus as S
 
 PAGE = 30

@@ -12,6 +12,7 @@ from bot.texts import STATUS
 from bot.texts import conversation as t
 from bot.texts import reminders_chat as r
 from storage.models import Assignment, OutboxMessage, Person, Task, Unit
+from storage.vocab import ReminderKind
 
 STATUS_ACTIONS = (("done", "progress", "blocked"), ("extend", "snooze"))
 
@@ -49,7 +50,7 @@ async def render(
     unit = await session.get(Unit, assignment.unit_id)  # type: ignore[union-attr]
     today = now.astimezone(tz).date()
     text = reminder_text(row.kind, assignment, task, unit, today, days_late, tz)  # type: ignore[arg-type]
-    if row.kind == "escalation":
+    if row.kind == ReminderKind.ESCALATION:
         return Outbound(text=text)
     return Outbound(text=text, buttons=_buttons(STATUS_ACTIONS, assignment.id, person, signer))  # type: ignore[arg-type, union-attr]
 
@@ -65,11 +66,11 @@ def reminder_text(
 ) -> str:
     deadline = a.deadline
     due = deadline.strftime("%d/%m/%Y") if deadline else "—"
-    if kind == "escalation":
+    if kind == ReminderKind.ESCALATION:
         head = r.ESCALATION.format(
             code=task.code, unit=unit.name, days=days_late(deadline, today), due=due
         )  # type: ignore[arg-type]
-    elif kind == "monthly_checkin":
+    elif kind == ReminderKind.MONTHLY_CHECKIN:
         head = r.CHECKIN.format(code=task.code, month=today.strftime("%m/%Y"))
     elif deadline is not None and deadline < today:
         head = r.OVERDUE.format(code=task.code, days=days_late(deadline, today), due=due)

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import (
@@ -33,12 +32,13 @@ from bot.conversation.buttons import ButtonSigner
 from bot.conversation.present import present
 from bot.delivery.render import render
 from bot.texts import reminders_chat as r
+from storage import outbox
 from storage.db import transaction
-from storage.models import ChannelIdentity, OutboxMessage, Person, Unit
+from storage.models import Person
 from storage.outbox import enqueue, message_row
-from storage.pending import Pending
-from storage.records import people_with_role
-from storage.vocab import OutboxStatus, PersonRole
+from storage.people import channels_of, mark_unreachable, people_with_role
+from storage.units import unit_name
+from storage.vocab import OutboxKind, PersonRole
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=5)
@@ -96,18 +96,8 @@ class Delivery:
 
     async def recover(self) -> int:
         """At start: rows this host claimed before a crash go back to the queue at once."""
-        host = self.worker.split(":", 1)[0]
         async with transaction(self.sessions) as session:
-            result = await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.status == OutboxStatus.SENDING,
-                    OutboxMessage.claimed_by.like(f"{host}:%"),
-                    OutboxMessage.claimed_by != self.worker,
-                )
-                .values(status=OutboxStatus.PENDING)
-            )
-        return result.rowcount  # type: ignore[attr-defined, no-any-return]
+            return await outbox.recover_claims(session, worker=self.worker)
 
     async def run_once(self, limit: int = 500) -> int:
         """Deliver up to `limit` due rows; returns how many were sent."""
@@ -124,33 +114,10 @@ class Delivery:
         return sent
 
     async def _claim(self) -> int | None:
-        now = self.clock.now()
         async with transaction(self.sessions) as session:
-            await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.status == OutboxStatus.SENDING,
-                    OutboxMessage.claimed_at < now - STALE_CLAIM,
-                )
-                .values(status=OutboxStatus.PENDING)
+            return await outbox.claim_next(
+                session, worker=self.worker, now=self.clock.now(), stale_after=STALE_CLAIM
             )
-            due = (
-                select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now
-                )
-                .order_by(OutboxMessage.not_before, OutboxMessage.id)
-                .limit(5)
-            )
-            for row_id in (await session.execute(due)).scalars().all():
-                claimed = await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
-                    .values(status=OutboxStatus.SENDING, claimed_by=self.worker, claimed_at=now)
-                )
-                if claimed.rowcount == 1:  # type: ignore[attr-defined]
-                    return row_id
-        return None
 
     async def _deliver(self, row_id: int) -> int:
         prepared = await self._prepare(row_id)
@@ -170,63 +137,42 @@ class Delivery:
 
     async def _prepare(self, row_id: int) -> tuple[Channel, str, Outbound, list[str]] | None:
         async with self.sessions() as session:
-            row = await session.get(OutboxMessage, row_id)
-            person = await session.get(Person, row.person_id)  # type: ignore[union-attr]
-            identities = (
-                (
-                    await session.execute(
-                        select(ChannelIdentity).where(ChannelIdentity.person_id == person.id)
-                    )  # type: ignore[union-attr]
-                )
-                .scalars()
-                .all()
+            row = await outbox.claimed_row(session, row_id=row_id)
+            person = await session.get(Person, row.person_id)
+            assert person is not None
+            identities = (await channels_of(session, person_ids=[row.person_id])).get(
+                row.person_id, []
             )
             on = {i.channel: i for i in identities}  # the first running channel the person is on
             target = next((on[name] for name in self.channels if name in on), None)
-            if target is None or not person.active:  # type: ignore[union-attr]
+            if target is None or not person.active:
                 await self._give_up(row_id, "no running channel for this person")
                 return None
             channel = self.channels[target.channel]
             message = await render(
                 session, row, person, self.signer, self.clock.now(), self.timezone, self.days_late
-            )  # type: ignore[arg-type]
+            )
         message, choices = present(message, channel.capabilities)
         return channel, target.chat_id, message, choices
 
     async def _record(self, row_id: int, message_id: str, choices: list[str]) -> None:
         async with transaction(self.sessions) as session:
-            row = await session.get(OutboxMessage, row_id)
-            row.status, row.sent_at, row.message_id = (
-                OutboxStatus.SENT,
-                self.clock.now(),
-                message_id,
-            )  # type: ignore[union-attr]
-            row.attempts += 1  # type: ignore[union-attr]
-            if choices:
-                person = await session.get(Person, row.person_id)  # type: ignore[union-attr]
-                pending = Pending.of(person.pending).offering(choices)  # type: ignore[union-attr]
-                person.pending = pending.stored()  # type: ignore[union-attr]
+            await outbox.record_sent(
+                session, row_id=row_id, message_id=message_id, now=self.clock.now(), choices=choices
+            )
 
     async def _failed(self, row_id: int, exc: ChannelError) -> None:
         now = self.clock.now()
         async with transaction(self.sessions) as session:
-            row = await session.get(OutboxMessage, row_id)
-            assert row is not None
-            row.attempts += 1
-            row.last_error = type(exc).__name__
-            if isinstance(exc, RetryLater):
-                row.status, row.not_before = (
-                    OutboxStatus.PENDING,
-                    now + timedelta(seconds=exc.retry_after),
-                )
-            elif isinstance(exc, TransientError):
-                backoff = min(timedelta(seconds=5 * 2 ** min(row.attempts, 10)), MAX_BACKOFF)
-                row.status, row.not_before = OutboxStatus.PENDING, now + backoff
-            elif isinstance(exc, Unreachable):
-                row.status = OutboxStatus.FAILED
+            row = await outbox.record_failure(
+                session,
+                row_id=row_id,
+                error=type(exc).__name__,
+                now=now,
+                retry_in=lambda attempts: _retry_in(exc, attempts),
+            )
+            if isinstance(exc, Unreachable):
                 await _mark_unreachable(session, row.person_id, now)
-            else:
-                row.status = OutboxStatus.FAILED
             log.warning(
                 "outbox %s not delivered (%s), attempt %s", row_id, row.last_error, row.attempts
             )
@@ -234,28 +180,34 @@ class Delivery:
     async def _release(self, row_id: int) -> None:
         """The window closed while this row was claimed: back to the queue, untouched."""
         async with transaction(self.sessions) as session:
-            row = await session.get(OutboxMessage, row_id)
-            row.status, row.claimed_by, row.claimed_at = OutboxStatus.PENDING, None, None  # type: ignore[union-attr]
+            await outbox.release(session, row_id=row_id)
 
     async def _give_up(self, row_id: int, reason: str) -> None:
         async with transaction(self.sessions) as session:
-            row = await session.get(OutboxMessage, row_id)
-            row.status, row.last_error = OutboxStatus.FAILED, reason  # type: ignore[union-attr]
+            await outbox.give_up(session, row_id=row_id, reason=reason)
+
+
+def _retry_in(exc: ChannelError, attempts: int) -> timedelta | None:
+    """When to try a failed row again: as the channel asks, backing off, or never."""
+    if isinstance(exc, RetryLater):
+        return timedelta(seconds=exc.retry_after)
+    if isinstance(exc, TransientError):
+        return min(timedelta(seconds=5 * 2 ** min(attempts, 10)), MAX_BACKOFF)
+    return None
 
 
 async def _mark_unreachable(session: AsyncSession, person_id: int, now: datetime) -> None:
-    person = await session.get(Person, person_id)
-    if person is None or person.unreachable_at is not None:
+    person = await mark_unreachable(session, person_id=person_id, now=now)
+    if person is None:
         return
-    person.unreachable_at = now
-    unit = await session.get(Unit, person.unit_id) if person.unit_id else None
-    text = r.UNREACHABLE.format(name=person.full_name, unit=unit.name if unit else "—")
+    unit = await unit_name(session, unit_id=person.unit_id)
+    text = r.UNREACHABLE.format(name=person.full_name, unit=unit if unit is not None else "—")
     coordinators = await people_with_role(session, role=PersonRole.COORDINATOR)
     rows = [
         message_row(
             key=f"unreachable:{person_id}:{now.date().isoformat()}:{c.id}",
             person_id=c.id,  # type: ignore[arg-type]
-            kind="unreachable",
+            kind=OutboxKind.UNREACHABLE,
             text=text,
             now=now,
         )

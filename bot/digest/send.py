@@ -9,21 +9,18 @@ dedupe key, so two processes running the job at once send it once.
 
 import asyncio
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.digest.report import period_phrase
 from bot.digest.service import (
     DigestFiles,
     DigestKit,
-    active_plans,
     write_files,
     write_period_report,
 )
@@ -33,14 +30,15 @@ from scheduler.digest_figures import Figures
 from scheduler.digest_periods import ReportPeriod, periods_due, week_key
 from storage.db import transaction
 from storage.digests import digest_exists, save_digest
-from storage.models import ChannelIdentity, Person, Plan
+from storage.models import Plan
 from storage.outbox import enqueue
-from storage.vocab import SEES_EVERY_UNIT, DigestKind, OutboxStatus
+from storage.people import channels_of, people_with_roles
+from storage.plans import active_plans
+from storage.vocab import SEES_EVERY_UNIT, DigestKind, OutboxKind, OutboxStatus
 
 log = logging.getLogger(__name__)
 CATCH_UP = timedelta(days=3)
 DIGEST_CHECK_SECONDS = 300  # how often the service asks whether this week's digest is due
-KIND = "digest"
 Sessions = async_sessionmaker[AsyncSession]
 
 
@@ -157,22 +155,17 @@ async def _store_and_send(
 async def recipients(session: AsyncSession, *, channels: Sequence[str]) -> list[tuple[int, str]]:
     """Active coordinators and leaders, each with the first of `channels` they are on (the one
     the delivery worker will use, so it shapes their text); people on none are left out."""
-    query = (
-        select(Person.id, ChannelIdentity.channel)
-        .outerjoin(ChannelIdentity, ChannelIdentity.person_id == Person.id)
-        .where(Person.active.is_(True), Person.role.in_(SEES_EVERY_UNIT))
-        .order_by(Person.id)
-    )
-    on: dict[int, set[str]] = defaultdict(set)
-    for person_id, channel in (await session.execute(query)).all():
-        on[person_id].add(channel or "")
-    chosen = {pid: next((c for c in channels if c in found), None) for pid, found in on.items()}
+    people = await people_with_roles(session, roles=list(SEES_EVERY_UNIT))
+    ids = [p.id for p in people if p.id is not None]
+    on = await channels_of(session, person_ids=ids)
+    found = {pid: {i.channel for i in on.get(pid, [])} for pid in ids}
+    chosen = {pid: next((c for c in channels if c in names), None) for pid, names in found.items()}
     return [(pid, channel) for pid, channel in chosen.items() if channel is not None]
 
 
 def _rows(made: Made, person_id: int, fmt: Format, now: datetime) -> list[dict[str, Any]]:
     """The message parts, then the chart, the Excel file and any written report."""
-    base = f"{KIND}:{made.plan.id}:{made.week}:{person_id}"
+    base = f"{OutboxKind.DIGEST}:{made.plan.id}:{made.week}:{person_id}"
     plan, f = made.plan.number, made.figures
     payloads: list[tuple[str, dict[str, Any]]] = [
         (f"{base}:text:{n}", {"text": part, "html": fmt.html})
@@ -186,7 +179,7 @@ def _rows(made: Made, person_id: int, fmt: Format, now: datetime) -> list[dict[s
         payloads.append((f"{base}:xlsx", {"text": caption, "file_path": str(made.files.workbook)}))
     for period, _figures, path in made.reports:
         caption = t.REPORT_CAPTION.format(period=period_phrase(period), plan=plan)
-        key = f"{KIND}:{made.plan.id}:{period.key}:{person_id}:docx"
+        key = f"{OutboxKind.DIGEST}:{made.plan.id}:{period.key}:{person_id}:docx"
         payloads.append((key, {"text": caption, "file_path": str(path)}))
     return [_row(key, person_id, payload, now) for key, payload in payloads]
 
@@ -195,7 +188,7 @@ def _row(key: str, person_id: int, payload: dict[str, Any], now: datetime) -> di
     return {
         "dedupe_key": key,
         "person_id": person_id,
-        "kind": KIND,
+        "kind": OutboxKind.DIGEST,
         "payload": payload,
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,

@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.digest.chart import write_chart
@@ -16,8 +15,7 @@ from bot.digest.workbook import write_workbook
 from scheduler.digest import compute
 from scheduler.digest_figures import Figures
 from scheduler.digest_periods import ND09_CUTOFF_DAY, ReportPeriod, WeeklySchedule
-from storage.models import Assignment, Plan, Task
-from storage.vocab import AssignmentStatus
+from storage.models import Plan
 
 FORMATS = ("text", "png", "xlsx", "docx")
 _UNSAFE = re.compile(r"[^0-9A-Za-z]+")
@@ -92,24 +90,3 @@ def write_period_report(
     figures: Figures, period: ReportPeriod, folder: Path, style: ReportStyle, dated: date
 ) -> Path:
     return write_report(figures, period, report_path(folder, figures, period), style, dated)
-
-
-async def active_plans(session: AsyncSession, *, today: date) -> list[Plan]:
-    """Plans of this year, and older ones that still have work not done."""
-    open_work = exists(
-        select(Assignment.id)
-        .join(Task, Task.id == Assignment.task_id)
-        .where(
-            Task.plan_id == Plan.id,
-            Assignment.cancelled_at.is_(None),
-            Task.cancelled_at.is_(None),
-            Assignment.status != AssignmentStatus.DONE,
-        )
-    )
-    query = select(Plan).where(or_(Plan.year >= today.year, open_work)).order_by(Plan.number)
-    return list((await session.execute(query)).scalars())
-
-
-async def plan_by_number(session: AsyncSession, number: str) -> Plan | None:
-    """A plan by its exact number, e.g. 32/KH-UBND."""
-    return (await session.execute(select(Plan).where(Plan.number == number))).scalar_one_or_none()

@@ -20,7 +20,7 @@ from bot.importing.reader import (
 )
 from bot.importing.unit_register import UnitsReport, import_units
 from storage.db import transaction
-from storage.queries import find_plan
+from storage.plans import find_plan
 
 
 @dataclass(frozen=True)

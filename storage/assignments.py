@@ -1,0 +1,215 @@
+"""Assignments: the views people read, finding one by code or reply, and its status history."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select as sa_select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.models import Area, Assignment, Plan, StatusUpdate, Task, Unit
+from storage.vocab import AssignmentStatus
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    """One assignment with what a person needs to read it."""
+
+    plan_number: str
+    task_code: str
+    title: str
+    area: str | None
+    unit: str
+    role: str
+    deadline: date | None
+    kind: str
+    occurrence_key: str
+    status: str
+    progress: int | None
+
+    def is_overdue(self, today: date) -> bool:
+        return (
+            self.deadline is not None
+            and self.deadline < today
+            and self.status != AssignmentStatus.DONE
+        )
+
+
+def natural_key(code: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort task codes as people number them: 1.2 before 1.10."""
+    parts = re.split(r"[.\-/ ]+", code)
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
+
+
+async def list_assignments(
+    session: AsyncSession,
+    *,
+    plan_id: int | None = None,
+    unit_id: int | None = None,
+    status: str | None = None,
+    overdue_on: date | None = None,
+) -> list[AssignmentView]:
+    """Open (not cancelled) assignments, in task-code then unit order."""
+    query = (
+        sa_select(col(Plan.number), Task, col(Area.name), col(Unit.name), Assignment)
+        .join(Task, col(Task.id) == Assignment.task_id)
+        .join(Plan, col(Plan.id) == Task.plan_id)
+        .join(Unit, col(Unit.id) == Assignment.unit_id)
+        .outerjoin(Area, col(Area.id) == Task.area_id)
+        .where(col(Assignment.cancelled_at).is_(None), col(Task.cancelled_at).is_(None))
+    )
+    if plan_id is not None:
+        query = query.where(col(Task.plan_id) == plan_id)
+    if unit_id is not None:
+        query = query.where(col(Assignment.unit_id) == unit_id)
+    if status is not None:
+        query = query.where(col(Assignment.status) == status)
+    if overdue_on is not None:
+        query = query.where(
+            col(Assignment.deadline) < overdue_on, col(Assignment.status) != AssignmentStatus.DONE
+        )
+    rows = (await session.execute(query)).all()
+    views = [_view(*row) for row in rows]
+    views.sort(
+        key=lambda v: (v.plan_number, natural_key(v.task_code), v.deadline or date.max, v.unit)
+    )
+    return views
+
+
+def _view(number: str, task: Task, area: str | None, unit: str, a: Assignment) -> AssignmentView:
+    return AssignmentView(
+        plan_number=number,
+        task_code=task.code,
+        title=task.title,
+        area=area,
+        unit=unit,
+        role=a.role,
+        deadline=a.deadline,
+        kind=task.kind,
+        occurrence_key=a.occurrence_key,
+        status=a.status,
+        progress=a.progress,
+    )
+
+
+async def open_assignments(session: AsyncSession, *, unit_id: int) -> list[tuple[Assignment, Task]]:
+    """The unit's assignments not yet done, earliest deadline first."""
+    query = (
+        select(Assignment, Task)
+        .join(Task, col(Task.id) == Assignment.task_id)
+        .where(
+            Assignment.unit_id == unit_id,
+            col(Assignment.cancelled_at).is_(None),
+            col(Task.cancelled_at).is_(None),
+            Assignment.status != AssignmentStatus.DONE,
+        )
+        .order_by(col(Assignment.deadline), col(Task.code))
+    )
+    return [(a, t) for a, t in (await session.execute(query)).all()]
+
+
+async def assignment_with_task(
+    session: AsyncSession, *, assignment_id: int
+) -> tuple[Assignment, Task] | None:
+    query = select(Assignment, Task).join(Task, col(Task.id) == Assignment.task_id)
+    row = (await session.execute(query.where(Assignment.id == assignment_id))).first()
+    return (row[0], row[1]) if row else None
+
+
+async def find_by_code(
+    session: AsyncSession, *, unit_id: int, code: str, plan_number: str | None = None
+) -> list[tuple[Assignment, Task, str]]:
+    """Per plan holding task `code` for the unit: its occurrence due next (or its last one,
+    if all are done), with the plan's number."""
+    query = (
+        select(Assignment, Task, Plan.number)
+        .join(Task, col(Task.id) == Assignment.task_id)
+        .join(Plan, col(Plan.id) == Task.plan_id)
+        .where(
+            Assignment.unit_id == unit_id,
+            Task.code == code,
+            col(Assignment.cancelled_at).is_(None),
+            col(Task.cancelled_at).is_(None),
+        )
+        .order_by(col(Plan.number), col(Assignment.deadline))
+    )
+    if plan_number is not None:
+        query = query.where(Plan.number == plan_number)
+    by_plan: dict[str, list[tuple[Assignment, Task, str]]] = {}
+    for a, task, number in (await session.execute(query)).all():
+        by_plan.setdefault(number, []).append((a, task, number))
+    chosen = []
+    for rows in by_plan.values():
+        open_rows = [r for r in rows if r[0].status != AssignmentStatus.DONE]
+        chosen.append((open_rows or rows[-1:])[0])
+    return chosen
+
+
+async def record_status(
+    session: AsyncSession,
+    *,
+    assignment: Assignment,
+    person_id: int | None,
+    status: AssignmentStatus,
+    now: datetime,
+    progress: int | None = None,
+    note: str | None = None,
+    proposed: date | None = None,
+    channel: str | None = None,
+    message_id: str | None = None,
+    corrects_id: int | None = None,
+) -> StatusUpdate:
+    """Append to the history and move the assignment to the new status."""
+    assert assignment.id is not None
+    update = StatusUpdate(
+        assignment_id=assignment.id,
+        person_id=person_id,
+        status=status,
+        progress=progress,
+        note=note,
+        proposed_deadline=proposed,
+        channel=channel,
+        message_id=message_id,
+        corrects_id=corrects_id,
+        created_at=now,
+    )
+    session.add(update)
+    assignment.status = status
+    if progress is not None or status != AssignmentStatus.IN_PROGRESS:
+        assignment.progress = progress
+    assignment.status_updated_at = now
+    assignment.completed_at = now if status == AssignmentStatus.DONE else None
+    session.add(assignment)
+    await session.flush()
+    return update
+
+
+async def last_update_by(
+    session: AsyncSession, *, person_id: int, assignment_id: int
+) -> StatusUpdate | None:
+    query = (
+        select(StatusUpdate)
+        .where(StatusUpdate.person_id == person_id, StatusUpdate.assignment_id == assignment_id)
+        .order_by(col(StatusUpdate.id).desc())
+    )
+    return (await session.execute(query)).scalars().first()
+
+
+async def previous_status(session: AsyncSession, *, assignment_id: int, before_id: int) -> str:
+    """The status before a given update, to restore it when an extension is refused."""
+    query = (
+        select(StatusUpdate.status)
+        .where(StatusUpdate.assignment_id == assignment_id, col(StatusUpdate.id) < before_id)
+        .order_by(col(StatusUpdate.id).desc())
+    )
+    found = (await session.execute(query)).scalars().first()
+    return found or AssignmentStatus.NOT_STARTED
+
+
+async def updated_since(session: AsyncSession, *, assignment_id: int, update_id: int) -> bool:
+    """Whether the assignment's history has moved on past the given update."""
+    query = select(StatusUpdate.id).where(
+        StatusUpdate.assignment_id == assignment_id, col(StatusUpdate.id) > update_id
+    )
+    return (await session.execute(query)).first() is not None

@@ -1,0 +1,43 @@
+"""Plans: finding one by number, counting them, and the ones still in play."""
+
+from datetime import date
+
+from sqlalchemy import exists, func, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.models import Assignment, Plan, Task
+from storage.vocab import AssignmentStatus
+
+
+async def find_plan(session: AsyncSession, *, number: str) -> Plan | None:
+    """A plan by its exact number, e.g. 32/KH-UBND."""
+    return (await session.execute(select(Plan).where(Plan.number == number))).scalar_one_or_none()
+
+
+async def count_plans(session: AsyncSession) -> int:
+    return (await session.execute(select(func.count()).select_from(Plan))).scalar_one()
+
+
+async def plan_numbers(session: AsyncSession) -> list[str]:
+    """Every plan's number, in order."""
+    query = select(Plan.number).order_by(col(Plan.number))
+    return list((await session.execute(query)).scalars())
+
+
+async def active_plans(session: AsyncSession, *, today: date) -> list[Plan]:
+    """Plans of this year, and older ones that still have work not done."""
+    open_work = exists(
+        select(Assignment.id)
+        .join(Task, col(Task.id) == Assignment.task_id)
+        .where(
+            Task.plan_id == Plan.id,
+            col(Assignment.cancelled_at).is_(None),
+            col(Task.cancelled_at).is_(None),
+            Assignment.status != AssignmentStatus.DONE,
+        )
+    )
+    query = (
+        select(Plan).where(or_(col(Plan.year) >= today.year, open_work)).order_by(col(Plan.number))
+    )
+    return list((await session.execute(query)).scalars())
