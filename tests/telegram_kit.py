@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 
 from bot.channels.telegram import TelegramChannel, build_telegram_channel
 from bot.conversation.core import Conversation
-from bot.delivery.worker import Delivery, Pacer
+from bot.delivery.pacing import Pacer
+from bot.delivery.worker import Delivery
 from bot.service import App, build_delivery, build_deps, start_channels
 from storage.db import transaction
 from storage.models import ChannelIdentity, OutboxMessage, Person

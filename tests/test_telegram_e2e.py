@@ -1,7 +1,9 @@
 """End to end on Telegram: python-telegram-bot polling the fake Bot API, the conversation and
 the outbox worker on a real SQLite file, driven as officials use it from their phones."""
 
+import math
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -254,7 +256,8 @@ async def test_a_429_is_waited_out_and_delivery_goes_on(
 ) -> None:
     api = bot.api
     lan = await telegram_person(app, api, LAN)
-    bot.delivery.pacer.per_chat_gap = 0  # a pacer that forgets Telegram's per-chat limit
+    # A channel that claims no per-chat limit: the pacer believes it, Telegram does not.
+    bot.channel.capabilities = replace(bot.channel.capabilities, per_chat_per_second=math.inf)
     codes = ("1.1", "1.2", "1.3", "2.1", "2.2")
     for code in codes:
         target = await assignment_of(app, code, "Phòng Tư pháp")

@@ -130,3 +130,7 @@ class Channel(Protocol):
     def invite_link(self, code: str) -> str | None:
         """A link that opens this channel's bot with the invite code, if the channel has one."""
         ...
+
+    def is_group(self, chat_id: str) -> bool:
+        """Whether `chat_id` is a group chat (slower to write to than a private one)."""
+        ...

@@ -38,6 +38,9 @@ class ConsoleChannel:
     def invite_link(self, code: str) -> str | None:  # noqa: ARG002 (the protocol's signature)
         return None  # a terminal has no links: the person types `/start CODE`
 
+    def is_group(self, chat_id: str) -> bool:  # noqa: ARG002 (the protocol's signature)
+        return False  # one person at one terminal
+
     async def start(self, handler: InboundHandler) -> None:
         self._task = asyncio.create_task(self._read(handler))
 

@@ -118,6 +118,9 @@ class TelegramChannel:
         self._poller: asyncio.Task[None] | None = None
         application.add_handler(TypeHandler(Update, self._on_update))
 
+    def is_group(self, chat_id: str) -> bool:
+        return chat_id.startswith("-")  # Telegram's group and supergroup ids are negative
+
     def invite_link(self, code: str) -> str | None:
         """The deep link that opens the bot with `/start CODE` (known once started)."""
         try:

@@ -7,12 +7,10 @@ and recording can repeat at most the one message in flight (its claim goes stale
 retried); nothing is ever lost.
 """
 
-import asyncio
 import logging
 import os
 import socket
-from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -30,6 +28,7 @@ from bot.channels.base import (
 from bot.clock import Clock
 from bot.conversation.buttons import ButtonSigner
 from bot.conversation.present import present
+from bot.delivery.pacing import Pacer
 from bot.delivery.render import render
 from bot.texts import reminders_chat as r
 from storage import outbox
@@ -43,39 +42,6 @@ from storage.vocab import OutboxKind, PersonRole
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(minutes=10)
-Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass
-class Pacer:
-    """Waits as long as needed so no chat and no channel goes over its rate."""
-
-    clock: Clock
-    sleep: Sleep = asyncio.sleep
-    overall_per_second: int = 30
-    per_chat_gap: float = 1.0
-    group_gap: float = 3.0
-    _recent: deque[datetime] = field(default_factory=deque)
-    _last: dict[str, datetime] = field(default_factory=dict)
-
-    async def wait_turn(self, chat_id: str) -> None:
-        while (delay := self._delay(chat_id)) > 0:
-            await self.sleep(delay)
-        now = self.clock.now()
-        self._recent.append(now)
-        self._last[chat_id] = now
-
-    def _delay(self, chat_id: str) -> float:
-        now = self.clock.now()
-        while self._recent and (now - self._recent[0]).total_seconds() >= 1:
-            self._recent.popleft()
-        waits = [0.0]
-        if len(self._recent) >= self.overall_per_second:
-            waits.append(1 - (now - self._recent[0]).total_seconds())
-        if chat_id in self._last:
-            gap = self.group_gap if chat_id.startswith("-") else self.per_chat_gap
-            waits.append(gap - (now - self._last[chat_id]).total_seconds())
-        return max(waits)
 
 
 @dataclass
@@ -89,10 +55,10 @@ class Delivery:
     # Quiet hours: outside the sending window nothing goes out; rows wait for the next one.
     may_send: Callable[[datetime], bool] = lambda _now: True
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
-    pacer: Pacer | None = None
+    pacer: Pacer = field(init=False)
 
     def __post_init__(self) -> None:
-        self.pacer = self.pacer or Pacer(self.clock)
+        self.pacer = Pacer(self.clock)
 
     async def recover(self) -> int:
         """At start: rows this host claimed before a crash go back to the queue at once."""
@@ -124,13 +90,14 @@ class Delivery:
         if prepared is None:
             return 0
         channel, chat_id, message, choices = prepared
-        await self.pacer.wait_turn(f"{channel.name}:{chat_id}")  # type: ignore[union-attr]
+        group = channel.is_group(chat_id)
+        await self.pacer.wait_turn(channel.name, chat_id, channel.capabilities, group=group)
         try:
             sent = await channel.send(chat_id, message)
         except ChannelError as exc:
             await self._failed(row_id, exc)
             if isinstance(exc, RetryLater):  # the whole channel must pause, not only this chat
-                await self.pacer.sleep(exc.retry_after)  # type: ignore[union-attr]
+                await self.pacer.sleep(exc.retry_after)
             return 0
         await self._record(row_id, sent.message_id, choices)
         return 1
