@@ -27,7 +27,9 @@ from bot.importing.service import PlanOptions, import_plan_file, import_units_fi
 from bot.service import App, open_app
 from bot.settings import Settings, SettingsError, load_settings
 from bot.texts import cli as cli_words
+from bot.texts import dates
 from bot.texts import reminders as reminder_words
+from bot.texts.common import STATUS, person_role
 from scheduler.calendar import CalendarError
 from scheduler.reminder_config import ReminderConfigError
 from storage import queries
@@ -166,9 +168,10 @@ async def _invite(app: App, args: argparse.Namespace) -> int:
             now=app.clock.now(),
             days=args.days,
         )
-    expires = invite.expires_at.astimezone(app.settings.timezone).strftime("%d/%m/%Y %H:%M")
-    who = (unit.name if unit else "") + (" (phó)" if args.deputy else "")
-    out(texts.invite_printed(role, who, invite.code, expires, args.bot_username))
+    expires = dates.moment(invite.expires_at.astimezone(app.settings.timezone))
+    role_name = person_role(role, deputy=args.deputy)
+    unit_name = unit.name if unit else ""
+    out(texts.invite_printed(role_name, unit_name, invite.code, expires, args.bot_username))
     return 0
 
 
@@ -256,7 +259,7 @@ def _status(value: str | None) -> str | None:
         return None
     wanted = fold_words(value).replace(" ", "_")
     for status in AssignmentStatus:
-        if wanted in (status.value, fold_words(texts.STATUS[status]).replace(" ", "_")):
+        if wanted in (status.value, fold_words(STATUS[status]).replace(" ", "_")):
             return status.value
     choices = ", ".join(s.value for s in AssignmentStatus)
     raise UsageError(texts.BAD_STATUS.format(value=value, choices=choices))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.cli.views import table, to_json
 from bot.service import App
 from bot.texts import people as words
+from bot.texts.common import person_role
 from storage import queries
 from storage.db import transaction
 from storage.models import AuditLog, ChannelIdentity, Person, Unit
@@ -66,7 +67,7 @@ async def _channels(session: Any) -> dict[int, list[str]]:
 
 
 def _role(p: Person) -> str:
-    return words.ROLES["deputy" if p.is_deputy else p.role]
+    return person_role(p.role, deputy=p.is_deputy)
 
 
 def _cells(p: Person, unit: str | None, channels: dict[int, list[str]]) -> list[str]:

@@ -12,6 +12,7 @@ from bot.cli.args import at_moment, date_arg, moment_arg
 from bot.cli.views import table, to_json
 from bot.service import App
 from bot.settings import Settings
+from bot.texts import dates
 from bot.texts import reminders as words
 from scheduler.calendar import WorkCalendar
 from scheduler.policy import AssignmentFacts, Due, in_window, simulate
@@ -118,10 +119,10 @@ def _preview(
     local = now.astimezone(settings.timezone)
     config = rules.config(plan)
     if not planned and not in_window(now, rules.calendar, config):
-        start, end = f"{config.window_start:%H:%M}", f"{config.window_end:%H:%M}"
-        return words.OUTSIDE_WINDOW.format(at=words.moment(local), start=start, end=end)
+        start, end = dates.clock(config.window_start), dates.clock(config.window_end)
+        return words.OUTSIDE_WINDOW.format(at=dates.weekday_moment(local), start=start, end=end)
     if not planned:
-        return words.NOTHING_DUE.format(at=words.moment(local))
+        return words.NOTHING_DUE.format(at=dates.weekday_moment(local))
     rows = [_row(p, rules.calendar, local.date(), settings) for p in planned]
     title = words.preview_title(local, len(planned), len({p.target.unit for p in planned}))
     return title + "\n" + table(words.HEADERS, rows, _WIDTHS)
@@ -139,7 +140,7 @@ def _row(p: Planned, calendar: WorkCalendar, today: date, settings: Settings) ->
         words.KIND[p.due.kind],
         words.person(who.name if who else None, who.stands_in_for if who else None, p.gap),
         ", ".join(who.channels) if who and who.channels else words.NO_CHANNEL,
-        words.moment(slot),
+        dates.weekday_moment(slot),
         why,
     ]
 
@@ -199,9 +200,7 @@ def _load_text(days: list[dict[str, Any]], start: date, end: date, plan: str | N
     lines = [words.simulation_title(start, end, words.plan(plan) if plan else words.all_plans())]
     if not days:
         return (
-            lines[0]
-            + "\n"
-            + words.SIM_NOTHING.format(start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
+            lines[0] + "\n" + words.SIM_NOTHING.format(start=dates.day(start), end=dates.day(end))
         )
     for entry in days:
         on = date.fromisoformat(entry["date"])

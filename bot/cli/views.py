@@ -7,6 +7,8 @@ from datetime import date, datetime
 from typing import Any
 
 from bot import texts
+from bot.texts import dates
+from bot.texts.common import ASSIGNMENT_ROLE, STATUS, UNIT_KIND
 from storage.models import Unit
 from storage.queries import AssignmentView
 
@@ -26,7 +28,7 @@ def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
 
 
 def status_label(view: AssignmentView) -> str:
-    label = texts.STATUS.get(view.status, view.status)  # type: ignore[call-overload]
+    label = STATUS.get(view.status, view.status)  # type: ignore[call-overload]
     return f"{label} ({view.progress}%)" if view.progress is not None else label
 
 
@@ -39,8 +41,8 @@ def assignments_text(views: list[AssignmentView], today: date) -> str:
             v.title,
             v.area or "",
             v.unit,
-            texts.ROLE.get(v.role, v.role),  # type: ignore[call-overload]
-            texts.ddmmyyyy(v.deadline),
+            ASSIGNMENT_ROLE.get(v.role, v.role),  # type: ignore[call-overload]
+            dates.day(v.deadline),
             status_label(v),
             texts.overdue_days((today - v.deadline).days) if v.is_overdue(today) else "",  # type: ignore[operator]
         ]
@@ -48,14 +50,12 @@ def assignments_text(views: list[AssignmentView], today: date) -> str:
     ]
     headers = ["Mã", "Nhiệm vụ", "Lĩnh vực", "Đơn vị", "Vai trò", "Hạn", "Trạng thái", "Quá hạn"]
     overdue = sum(v.is_overdue(today) for v in views)
-    footer = (
-        f"Tổng: {len(views)} lượt giao việc, {overdue} quá hạn (tính đến {texts.ddmmyyyy(today)})."
-    )
+    footer = f"Tổng: {len(views)} lượt giao việc, {overdue} quá hạn (tính đến {dates.day(today)})."
     return table(headers, rows, [6, 40, 18, 24, 8, 10, 16, 14]) + "\n" + footer
 
 
 def overdue_text(views: list[AssignmentView], today: date, at: datetime) -> str:
-    moment = at.strftime("%d/%m/%Y %H:%M")
+    moment = dates.moment(at)
     if not views:
         return texts.NO_OVERDUE.format(at=moment)
     units = len({v.unit for v in views})
@@ -65,7 +65,7 @@ def overdue_text(views: list[AssignmentView], today: date, at: datetime) -> str:
             v.task_code,
             v.title,
             v.unit,
-            texts.ddmmyyyy(v.deadline),
+            dates.day(v.deadline),
             texts.overdue_days((today - v.deadline).days),  # type: ignore[operator]
             status_label(v),
         ]
@@ -103,7 +103,7 @@ def units_text(units: list[tuple[Unit, list[str], list[str]]]) -> str:
     if not units:
         return texts.NO_UNITS
     rows = [
-        [u.name, texts.UNIT_KIND.get(u.kind, u.kind), "; ".join(groups), "; ".join(aliases)]
+        [u.name, UNIT_KIND.get(u.kind, u.kind), "; ".join(groups), "; ".join(aliases)]
         for u, groups, aliases in units
     ]
     body = table(["Tên đơn vị", "Loại", "Nhóm", "Tên gọi khác"], rows, [36, 16, 40, 30])

@@ -5,6 +5,7 @@ from bot.conversation import extensions
 from bot.conversation.turn import Turn, say
 from bot.conversation.understand import Understood
 from bot.texts import conversation as t
+from bot.texts import dates
 from storage.models import Assignment, Task
 from storage.records import (
     assignment_with_task,
@@ -44,7 +45,7 @@ def task_list(
     buttons: list[tuple[Button, ...]] = []
     shown = rows[(page - 1) * TASKS_PAGE : page * TASKS_PAGE]
     for i, (a, task) in enumerate(shown, start=1):
-        due = a.deadline.strftime("%d/%m/%Y") if a.deadline else "—"
+        due = dates.day(a.deadline)
         lines.append(f"{i}. {task.code} {task.title} — hạn {due} — {t.STATUS_NAME[a.status]}")
         if with_buttons:
             data = turn.deps.signer.payload("open", a.id, turn.person.id)  # type: ignore[arg-type, union-attr]
@@ -109,7 +110,7 @@ async def _act(turn: Turn, action: str, assignment: Assignment, task: Task) -> A
 
 
 def _describe(a: Assignment, task: Task) -> str:
-    due = a.deadline.strftime("%d/%m/%Y") if a.deadline else "—"
+    due = dates.day(a.deadline)
     return f"Nhiệm vụ {task.code} (hạn {due}): {task.title}\nTrạng thái: {t.STATUS_NAME[a.status]}"
 
 
@@ -117,16 +118,13 @@ async def _snooze(turn: Turn, assignment: Assignment, task: Task) -> Answer:
     until = turn.deps.snooze_until(turn.now)
     assignment.snoozed_until = until
     turn.session.add(assignment)
-    return say(
-        t.SNOOZED.format(
-            code=task.code, at=until.astimezone(turn.deps.timezone).strftime("%H:%M %d/%m/%Y")
-        )
-    )
+    at = dates.clock_day(until.astimezone(turn.deps.timezone))
+    return say(t.SNOOZED.format(code=task.code, at=at))
 
 
 def example(turn: Turn, assignment: Assignment) -> str:
     base = assignment.deadline or turn.local.date()
-    return (base.replace(day=15) if base.day < 15 else base).strftime("%d/%m/%Y")
+    return dates.day(base.replace(day=15) if base.day < 15 else base)
 
 
 def await_answer(turn: Turn, what: str, assignment: Assignment) -> None:
@@ -175,12 +173,12 @@ async def apply(turn: Turn, assignment: Assignment, task: Task, said: Understood
     clear(turn)
     if said.status == S.EXTENSION_REQUESTED:
         await extensions.request(turn, update, task, old_deadline)
-        return say(t.EXTENSION_SENT.format(code=task.code, day=said.proposed.strftime("%d/%m/%Y")))  # type: ignore[union-attr]
+        return say(t.EXTENSION_SENT.format(code=task.code, day=dates.day(said.proposed)))
     person.pending = {"evidence_for": assignment.id}
     when = (
         t.timing(turn.local.date(), assignment.deadline)
         if said.status == S.DONE
-        else turn.local.strftime("%d/%m/%Y")
+        else dates.day(turn.local)
     )
     fix = Button(t.BUTTON_LABELS["fix"], turn.deps.signer.payload("fix", assignment.id, person.id))  # type: ignore[arg-type]
     return say(t.recorded(task.code, said.status, said.progress, when, said.note), (fix,))

@@ -5,8 +5,9 @@ import asyncio
 from bot.channels.base import Answer, Outbound
 from bot.conversation.turn import Turn, say
 from bot.digest.service import DigestKit, active_plans, plan_by_number, write_files
-from bot.digest.text import dm, dmy, for_channel, message
+from bot.digest.text import for_channel, message
 from bot.texts import conversation as c
+from bot.texts import dates
 from bot.texts import digest as t
 from storage.models import Plan
 from storage.vocab import PersonRole
@@ -45,10 +46,14 @@ async def _plan_messages(turn: Turn, kit: DigestKit, plan: Plan) -> list[Outboun
     files = await asyncio.to_thread(write_files, figures, folder, ("png", "xlsx"))
     fmt = for_channel(turn.inbound.channel)
     messages = [Outbound(text=part, html=fmt.html) for part in message(figures, fmt)]
-    week = {"plan": plan.number, "first": dm(figures.week[0]), "last": dmy(figures.week[1])}
+    week = {
+        "plan": plan.number,
+        "first": dates.day_month(figures.week[0]),
+        "last": dates.day(figures.week[1]),
+    }
     if files.chart:
         messages.append(Outbound(text=t.CHART_CAPTION.format(**week), file_path=str(files.chart)))
     if files.workbook:
-        caption = t.WORKBOOK_CAPTION.format(plan=plan.number, day=dmy(figures.today))
+        caption = t.WORKBOOK_CAPTION.format(plan=plan.number, day=dates.day(figures.today))
         messages.append(Outbound(text=caption, file_path=str(files.workbook)))
     return messages

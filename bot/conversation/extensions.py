@@ -7,15 +7,12 @@ from sqlalchemy import select
 from bot.channels.base import Answer
 from bot.conversation.turn import Turn, say
 from bot.texts import conversation as t
+from bot.texts import dates
 from storage.models import Assignment, StatusUpdate, Task, Unit
 from storage.outbox import enqueue, message_row
 from storage.records import focal_people, people_with_role, previous_status, record_status
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
-
-
-def _day(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else "—"
 
 
 async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None) -> None:
@@ -25,8 +22,8 @@ async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None
     text = t.EXTENSION_REQUEST.format(
         unit=unit.name,
         code=task.code,
-        old=_day(old),
-        new=_day(update.proposed_deadline),  # type: ignore[union-attr]
+        old=dates.day(old),
+        new=dates.day(update.proposed_deadline),  # type: ignore[union-attr]
         reason=update.note or "(không nêu)",
     )
     coordinators = await people_with_role(turn.session, role=PersonRole.COORDINATOR)
@@ -68,7 +65,7 @@ async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None 
     granted = day or request_row.proposed_deadline
     if approve:
         assignment.deadline = granted
-    note = f"{'Đồng ý' if approve else 'Không đồng ý'} gia hạn đến {_day(granted)}"
+    note = f"{'Đồng ý' if approve else 'Không đồng ý'} gia hạn đến {dates.day(granted)}"
     await record_status(
         turn.session,
         assignment=assignment,
@@ -81,7 +78,7 @@ async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None 
     )
     await _tell_unit(turn, update_id, assignment, task, approve, granted)  # type: ignore[arg-type]
     template = t.EXTENSION_APPROVED if approve else t.EXTENSION_REFUSED
-    text = template.format(code=task.code, unit=unit.name, day=_day(granted))  # type: ignore[union-attr]
+    text = template.format(code=task.code, unit=unit.name, day=dates.day(granted))  # type: ignore[union-attr]
     return say(text)
 
 
@@ -98,7 +95,7 @@ async def _tell_unit(
     turn: Turn, update_id: int, a: Assignment, task: Task, approve: bool, day: date | None
 ) -> None:
     verdict = "đồng ý" if approve else "không đồng ý"
-    detail = f"đến {_day(day)}" if approve else f"(hạn vẫn là {_day(a.deadline)})"
+    detail = f"đến {dates.day(day)}" if approve else f"(hạn vẫn là {dates.day(a.deadline)})"
     text = t.EXTENSION_DECIDED_FOR_UNIT.format(verdict=verdict, code=task.code, detail=detail)
     focal = await focal_people(turn.session, unit_id=a.unit_id)
     rows = [

@@ -4,7 +4,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import date, datetime
 
-from bot.texts import STATUS
+from bot.texts import dates
+from bot.texts.common import STATUS
 from storage.queries import AssignmentView
 from storage.vocab import AssignmentStatus as S
 
@@ -33,7 +34,7 @@ def unit_status(
     unit: str, plans: str, views: list[AssignmentView], now: datetime, late: DaysLate
 ) -> str:
     today = now.date()
-    lines = [f"{unit} — {plans} (cập nhật {now:%d/%m/%Y %H:%M})", counts_line(views)]
+    lines = [f"{unit} — {plans} (cập nhật {dates.moment(now)})", counts_line(views)]
     overdue = sorted((v for v in views if v.is_overdue(today)), key=lambda v: v.deadline)
     if overdue:
         lines.append(f"Quá hạn ({len(overdue)}):")
@@ -49,7 +50,7 @@ def unit_status(
     if soon:
         lines.append("Sắp đến hạn (7 ngày tới):")
         lines += [
-            f"• {v.task_code} {short(v.title)} — hạn {v.deadline:%d/%m} "  # type: ignore[union-attr]
+            f"• {v.task_code} {short(v.title)} — hạn {dates.day_month(v.deadline)} "  # type: ignore[arg-type]
             f"(còn {(v.deadline - today).days} ngày)"  # type: ignore[operator]
             for v in sorted(soon, key=lambda v: v.deadline)  # type: ignore[arg-type, return-value]
         ]
@@ -62,7 +63,7 @@ def rollup(plans: str, views: list[AssignmentView], now: datetime) -> str:
     overdue = sum(v.is_overdue(today) for v in views)
     pct = round(100 * done / len(views)) if views else 0
     lines = [
-        f"Tổng hợp — {plans} (cập nhật {now:%d/%m/%Y %H:%M})",
+        f"Tổng hợp — {plans} (cập nhật {dates.moment(now)})",
         f"Hoàn thành {done}/{len(views)} ({pct}%) · Quá hạn {overdue}",
         counts_line(views),
         "Theo lĩnh vực:",

@@ -8,9 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Button, Outbound
 from bot.conversation.buttons import ButtonSigner
-from bot.texts import STATUS
 from bot.texts import conversation as t
+from bot.texts import dates
 from bot.texts import reminders_chat as r
+from bot.texts.common import ASSIGNMENT_ROLE, STATUS
 from storage.models import Assignment, OutboxMessage, Person, Task, Unit
 
 STATUS_ACTIONS = (("done", "progress", "blocked"), ("extend", "snooze"))
@@ -64,13 +65,13 @@ def reminder_text(
     tz: ZoneInfo,
 ) -> str:
     deadline = a.deadline
-    due = deadline.strftime("%d/%m/%Y") if deadline else "—"
+    due = dates.day(deadline)
     if kind == "escalation":
         head = r.ESCALATION.format(
             code=task.code, unit=unit.name, days=days_late(deadline, today), due=due
         )  # type: ignore[arg-type]
     elif kind == "monthly_checkin":
-        head = r.CHECKIN.format(code=task.code, month=today.strftime("%m/%Y"))
+        head = r.CHECKIN.format(code=task.code, month=dates.month(today))
     elif deadline is not None and deadline < today:
         head = r.OVERDUE.format(code=task.code, days=days_late(deadline, today), due=due)
     elif deadline == today:
@@ -78,7 +79,7 @@ def reminder_text(
     else:
         left = (deadline - today).days if deadline else 0
         head = r.BEFORE.format(code=task.code, days=left, due=due)
-    role = "chủ trì" if a.role == "lead" else "phối hợp"
+    role = ASSIGNMENT_ROLE[a.role]  # type: ignore[index]
     lines = [
         head,
         task.title,
@@ -100,4 +101,4 @@ def _current(a: Assignment, tz: ZoneInfo) -> str:
 
 
 def _short(at: datetime, tz: ZoneInfo) -> str:
-    return at.astimezone(tz).strftime("%d/%m")
+    return dates.day_month(at.astimezone(tz))

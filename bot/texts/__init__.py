@@ -1,25 +1,6 @@
 """Every word a person reads, in Vietnamese, in one place."""
 
-from datetime import date
-
-from storage.vocab import AssignmentRole, AssignmentStatus, TaskKind
-
-STATUS = {
-    AssignmentStatus.NOT_STARTED: "Chưa thực hiện",
-    AssignmentStatus.IN_PROGRESS: "Đang thực hiện",
-    AssignmentStatus.DONE: "Hoàn thành",
-    AssignmentStatus.BLOCKED: "Vướng mắc",
-    AssignmentStatus.EXTENSION_REQUESTED: "Xin gia hạn",
-}
-ROLE = {AssignmentRole.LEAD: "chủ trì", AssignmentRole.SUPPORT: "phối hợp"}
-KIND = {TaskKind.ONCE: "một lần", TaskKind.ONGOING: "thường xuyên", TaskKind.RECURRING: "định kỳ"}
-UNIT_KIND = {
-    "department": "Phòng/ban",
-    "service_unit": "Đơn vị sự nghiệp",
-    "commune": "Xã",
-    "town": "Thị trấn",
-    "other": "Khác",
-}
+from bot.texts.common import person_role
 
 # Column labels used in import errors.
 COL_CODE = "STT"
@@ -77,10 +58,6 @@ def units_imported(created: int, updated: int, groups: int) -> str:
     return f"Đã nhập danh sách đơn vị: {created} đơn vị mới, {updated} cập nhật, {groups} nhóm."
 
 
-def ddmmyyyy(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else "—"
-
-
 def overdue_days(days: int) -> str:
     return f"quá {days} ngày"
 
@@ -91,15 +68,10 @@ NO_EXAMPLES = (
     "nhacviec import …"
 )
 EXAMPLE_LOADED = "Cơ sở dữ liệu còn trống: đã nạp kế hoạch ví dụ. {summary}"
-CONSOLE_ROLES = {
-    "focal": "đầu mối",
-    "coordinator": "điều phối (Phòng Nội vụ)",
-    "leader": "lãnh đạo",
-}
 
 
 def console_welcome(role: str, unit: str | None) -> str:
-    who = CONSOLE_ROLES.get(role, role) + (f" của {unit}" if unit else "")
+    who = person_role(role) + (f" của {unit}" if unit else "")
     return (
         f"Nhắc việc — kênh dòng lệnh. Anh/chị đang dùng thử với vai trò {who}.\n"
         "Gõ /help để xem các lệnh, /thoat để thoát. Các nút được đánh số: gõ số để chọn."
@@ -110,10 +82,9 @@ UNIT_REQUIRED = 'Vai trò đầu mối cần tên đơn vị, ví dụ --unit "P
 BAD_INVITE_DAYS = "Số ngày hiệu lực của mã mời phải từ 1 đến 90."
 
 
-def invite_printed(role: str, who: str, code: str, expires: str, bot_username: str | None) -> str:
+def invite_printed(role: str, unit: str, code: str, expires: str, bot_username: str | None) -> str:
     lines = [
-        f"Mã mời {CONSOLE_ROLES.get(role, role)} {who}".rstrip()
-        + f" (dùng một lần, hết hạn {expires}):",
+        f"Mã mời {role} {unit}".rstrip() + f" (dùng một lần, hết hạn {expires}):",
         code,
         f"Trên Telegram: mở bot và gửi /start {code}",
     ]

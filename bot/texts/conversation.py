@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from bot.texts import STATUS
+from bot.texts.common import STATUS
+from bot.texts.dates import day
 from storage.vocab import AssignmentStatus
 
 STATUS_NAME = STATUS
@@ -78,12 +79,6 @@ BUTTON_LABELS = {
     "refuse": "Không đồng ý",
     "open": "Cập nhật",
 }
-ROLE_NAMES = {
-    "focal": "đầu mối",
-    "deputy": "đầu mối (phó)",
-    "coordinator": "điều phối (Phòng Nội vụ)",
-    "leader": "lãnh đạo",
-}
 
 HELP_FOCAL = (
     "Hướng dẫn:\n"
@@ -115,7 +110,7 @@ HELP_LEADER = (
 
 
 def welcome(name: str, role: str, unit: str | None, plans: str) -> str:
-    where = f"{ROLE_NAMES[role]} của {unit}" if unit else ROLE_NAMES[role]
+    where = f"{role} của {unit}" if unit else role
     plan_part = f" cho {plans}" if plans else ""
     return (
         f"Chào anh/chị {name}. Anh/chị đã được đăng ký làm {where}{plan_part}. "
@@ -124,19 +119,15 @@ def welcome(name: str, role: str, unit: str | None, plans: str) -> str:
     )
 
 
-def ddmm(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
 def timing(done_on: date, deadline: date | None) -> str:
     if deadline is None:
-        return ddmm(done_on)
+        return day(done_on)
     delta = (deadline - done_on).days
     if delta > 0:
-        return f"{ddmm(done_on)}, trước hạn {delta} ngày"
+        return f"{day(done_on)}, trước hạn {delta} ngày"
     if delta == 0:
-        return f"{ddmm(done_on)}, đúng hạn"
-    return f"{ddmm(done_on)}, quá hạn {-delta} ngày"
+        return f"{day(done_on)}, đúng hạn"
+    return f"{day(done_on)}, quá hạn {-delta} ngày"
 
 
 def recorded(code: str, status: str, progress: int | None, when: str, note: str | None) -> str:

@@ -1,9 +1,5 @@
 """The digest's words: the chat message, the chart, the Excel sheets and the written report."""
 
-from bot.texts import STATUS
-
-STATUS_NAME = STATUS
-
 # The chat message (see CONVERSATIONS.md, "Weekly digest").
 HEAD = "📋 TỔNG HỢP TUẦN {first}–{last} — Kế hoạch {plan}"
 DONE = "Hoàn thành {done}/{total} nhiệm vụ ({pct}%{change})"

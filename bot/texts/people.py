@@ -1,12 +1,6 @@
 """Words of `nhacviec people`."""
 
 HEADERS = ["Mã", "Họ tên", "Vai trò", "Đơn vị", "Kênh", "Vắng", "Không gửi được"]
-ROLES = {
-    "focal": "đầu mối",
-    "deputy": "đầu mối (phó)",
-    "coordinator": "Phòng Nội vụ",
-    "leader": "lãnh đạo",
-}
 YES = "có"
 NOBODY = "Chưa có ai đăng ký."
 UNIT_NOT_FOUND = "Không tìm thấy đơn vị {name!r}."

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from datetime import date, datetime
 
+from bot.texts.dates import day, month, weekday_day, weekday_moment
 from storage.vocab import ReminderKind
 
 K = ReminderKind
@@ -21,7 +22,6 @@ GAP = {
     "no_deputy": "đầu mối vắng, chưa có cấp phó",
     "no_coordinator": "chưa có cán bộ Phòng Nội vụ",
 }
-WEEKDAY = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
 NO_CHANNEL = "chưa kết nối"
 HEADERS = ["Mã", "Đơn vị", "Loại nhắc", "Người nhận", "Kênh", "Hạn nhắc", "Lý do"]
 
@@ -39,30 +39,22 @@ NOTHING_DUE = "{at}: không có lời nhắc nào cần gửi."
 SIM_NOTHING = "Không có lời nhắc nào trong khoảng {start} – {end}."
 
 
-def moment(at: datetime) -> str:
-    return f"{WEEKDAY[at.weekday()]} {at:%d/%m/%Y %H:%M}"
-
-
-def day(on: date) -> str:
-    return f"{WEEKDAY[on.weekday()]} {on:%d/%m/%Y}"
-
-
 def preview_title(at: datetime, count: int, units: int) -> str:
-    return f"Xem trước lúc {moment(at)}: {count} lời nhắc cho {units} đơn vị (chưa ghi gì)."
+    return f"Xem trước lúc {weekday_moment(at)}: {count} lời nhắc cho {units} đơn vị (chưa ghi gì)."
 
 
 def reason(kind: str, *, deadline: date, slot_day: date, late: int, today: date) -> str:
     """Why a reminder goes out; `late` is working days past the deadline."""
     if kind in (K.BEFORE_7D, K.BEFORE_3D, K.BEFORE_1WD):
-        text = f"còn {(deadline - slot_day).days} ngày đến hạn {deadline:%d/%m/%Y}"
+        text = f"còn {(deadline - slot_day).days} ngày đến hạn {day(deadline)}"
     elif kind == K.DUE_TODAY:
-        text = f"hạn {deadline:%d/%m/%Y}" + (
+        text = f"hạn {day(deadline)}" + (
             "" if slot_day == deadline else " (ngày nghỉ, nhắc ngày làm việc trước đó)"
         )
     elif kind in (K.OVERDUE, K.ESCALATION):
-        text = f"quá hạn {late} ngày làm việc (hạn {deadline:%d/%m/%Y})"
+        text = f"quá hạn {late} ngày làm việc (hạn {day(deadline)})"
     elif kind == K.MONTHLY_CHECKIN:
-        text = f"nhiệm vụ thường xuyên, hỏi tiến độ tháng {slot_day:%m/%Y}"
+        text = f"nhiệm vụ thường xuyên, hỏi tiến độ tháng {month(slot_day)}"
     else:
         text = "đã hẹn nhắc lại"
     return text if slot_day >= today else text + " (nhắc bù)"
@@ -75,12 +67,12 @@ def person(name: str | None, stands_in_for: str | None, gap: str | None) -> str:
 
 
 def simulation_title(start: date, end: date, plans: str) -> str:
-    return f"Mô phỏng lời nhắc {start:%d/%m/%Y} – {end:%d/%m/%Y}, {plans} (không gửi, không ghi)."
+    return f"Mô phỏng lời nhắc {day(start)} – {day(end)}, {plans} (không gửi, không ghi)."
 
 
 def simulation_day(on: date, total: int, kinds: Mapping[str, int]) -> str:
     parts = [f"{KIND.get(k, k)}: {n}" for k, n in kinds.items()]  # type: ignore[call-overload]
-    return f"{day(on)}: {total} lời nhắc — " + ", ".join(parts)
+    return f"{weekday_day(on)}: {total} lời nhắc — " + ", ".join(parts)
 
 
 def simulation_units(units: Mapping[str, int], shown: int = 6) -> str:
@@ -92,8 +84,7 @@ def simulation_units(units: Mapping[str, int], shown: int = 6) -> str:
 
 def simulation_total(total: int, days: int, busiest: date, most: int) -> str:
     return (
-        f"Tổng: {total} lời nhắc trong {days} ngày làm việc; "
-        f"nhiều nhất {most} vào {busiest:%d/%m/%Y}."
+        f"Tổng: {total} lời nhắc trong {days} ngày làm việc; nhiều nhất {most} vào {day(busiest)}."
     )
 
 
@@ -106,5 +97,5 @@ def plan(number: str) -> str:
 
 
 def swept(written: int, at: datetime, unreached: int) -> str:
-    text = f"Đã ghi {written} lời nhắc vào hàng đợi gửi lúc {moment(at)}."
+    text = f"Đã ghi {written} lời nhắc vào hàng đợi gửi lúc {weekday_moment(at)}."
     return text if not unreached else text + f" {unreached} lời nhắc chưa có người nhận."

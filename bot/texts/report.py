@@ -9,12 +9,6 @@ SUBJECT = "Kết quả thực hiện Kế hoạch số {number}{issued}{body}{ab
 ISSUED = " ngày {day}"
 OF_BODY = " của {body}"
 ABOUT = " về {title}"
-PERIODS = {
-    "quarter": "quý {roman} năm {year}",
-    "half": "6 tháng đầu năm {year}",
-    "year": "năm {year}",
-}
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 INTRO = (
     "Thực hiện Kế hoạch số {number}{issued}{body}{about}, {issuer} báo cáo kết quả thực hiện "
