@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.cli.views import table, to_json
 from bot.service import App
-from bot.texts import people as words
+from bot.texts import cli as words
 from bot.texts.common import person_role
 from storage import queries
 from storage.db import transaction
@@ -39,7 +39,7 @@ async def _list(app: App, args: argparse.Namespace) -> int:
         if args.unit:
             unit = await queries.find_unit(session, name=args.unit)
             if unit is None:
-                sys.stderr.write(words.UNIT_NOT_FOUND.format(name=args.unit) + "\n")
+                sys.stderr.write(words.PEOPLE_UNIT_NOT_FOUND.format(name=args.unit) + "\n")
                 return 2
             query = query.where(Person.unit_id == unit.id)
         rows = (await session.execute(query.order_by(Unit.name, Person.id))).all()
@@ -51,7 +51,9 @@ async def _list(app: App, args: argparse.Namespace) -> int:
         sys.stdout.write(words.NOBODY + "\n")
         return 0
     body = table(
-        words.HEADERS, [_cells(p, unit, channels) for p, unit in rows], [4, 24, 16, 28, 10, 10, 12]
+        words.PEOPLE_HEADERS,
+        [_cells(p, unit, channels) for p, unit in rows],
+        [4, 24, 16, 28, 10, 10, 12],
     )
     sys.stdout.write(body + "\n")
     return 0

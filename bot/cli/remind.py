@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot import texts
 from bot.cli.args import at_moment, date_arg, moment_arg
 from bot.cli.views import table, to_json
 from bot.service import App
 from bot.settings import Settings
+from bot.texts import cli as words
 from bot.texts import dates
-from bot.texts import reminders as words
 from scheduler.calendar import WorkCalendar
 from scheduler.policy import AssignmentFacts, Due, in_window, simulate
 from scheduler.rules import Rules
@@ -58,7 +57,7 @@ async def _prepare(app: App, args: argparse.Namespace) -> tuple[Rules, str | Non
     async with app.sessions() as session:
         found = await queries.find_plan(session, number=args.plan.strip())
     if found is None:
-        return _err(texts.PLAN_NOT_FOUND.format(number=args.plan))
+        return _err(words.PLAN_NOT_FOUND.format(number=args.plan))
     return app.rules, found.number
 
 
@@ -125,7 +124,7 @@ def _preview(
         return words.NOTHING_DUE.format(at=dates.weekday_moment(local))
     rows = [_row(p, rules.calendar, local.date(), settings) for p in planned]
     title = words.preview_title(local, len(planned), len({p.target.unit for p in planned}))
-    return title + "\n" + table(words.HEADERS, rows, _WIDTHS)
+    return title + "\n" + table(words.REMINDER_HEADERS, rows, _WIDTHS)
 
 
 def _row(p: Planned, calendar: WorkCalendar, today: date, settings: Settings) -> list[str]:
@@ -137,7 +136,7 @@ def _row(p: Planned, calendar: WorkCalendar, today: date, settings: Settings) ->
     return [
         p.target.task_code,
         p.target.unit,
-        words.KIND[p.due.kind],
+        words.REMINDER_KIND[p.due.kind],
         words.person(who.name if who else None, who.stands_in_for if who else None, p.gap),
         ", ".join(who.channels) if who and who.channels else words.NO_CHANNEL,
         dates.weekday_moment(slot),

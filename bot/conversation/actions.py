@@ -4,8 +4,9 @@ from bot.channels.base import Answer, Button, Outbound
 from bot.conversation import extensions
 from bot.conversation.turn import Turn, say
 from bot.conversation.understand import Understood
-from bot.texts import conversation as t
+from bot.texts import chat as t
 from bot.texts import dates
+from bot.texts.common import STATUS
 from storage.models import Assignment, Task
 from storage.records import (
     assignment_with_task,
@@ -39,17 +40,20 @@ def task_list(
     """Open tasks, a page at a time; a focal person gets an Update button per task."""
     pages = (len(rows) + TASKS_PAGE - 1) // TASKS_PAGE
     page = min(max(page, 1), pages)
-    lines = [f"Nhiệm vụ đang mở của {unit}: {len(rows)}"]
+    lines = [t.TASKS_HEAD.format(unit=unit, count=len(rows))]
     if pages > 1:
-        lines[0] += f" (trang {page}/{pages})"
+        lines[0] += t.TASKS_PAGE_OF.format(page=page, pages=pages)
     buttons: list[tuple[Button, ...]] = []
     shown = rows[(page - 1) * TASKS_PAGE : page * TASKS_PAGE]
     for i, (a, task) in enumerate(shown, start=1):
         due = dates.day(a.deadline)
-        lines.append(f"{i}. {task.code} {task.title} — hạn {due} — {t.STATUS_NAME[a.status]}")
+        status = STATUS[a.status]  # type: ignore[index]
+        lines.append(
+            t.TASK_LINE.format(n=i, code=task.code, title=task.title, due=due, status=status)
+        )
         if with_buttons:
             data = turn.deps.signer.payload("open", a.id, turn.person.id)  # type: ignore[arg-type, union-attr]
-            label = f"{t.BUTTON_LABELS['open']} {task.code} · hạn {due[:5]}"
+            label = t.TASK_BUTTON.format(label=t.BUTTON_LABELS["open"], code=task.code, due=due[:5])
             buttons.append((Button(label, data),))
     if page < pages:
         lines.append(t.NEXT_TASKS_PAGE.format(page=page + 1))
@@ -111,7 +115,8 @@ async def _act(turn: Turn, action: str, assignment: Assignment, task: Task) -> A
 
 def _describe(a: Assignment, task: Task) -> str:
     due = dates.day(a.deadline)
-    return f"Nhiệm vụ {task.code} (hạn {due}): {task.title}\nTrạng thái: {t.STATUS_NAME[a.status]}"
+    status = STATUS[a.status]  # type: ignore[index]
+    return t.TASK_CARD.format(code=task.code, due=due, title=task.title, status=status)
 
 
 async def _snooze(turn: Turn, assignment: Assignment, task: Task) -> Answer:

@@ -8,7 +8,7 @@ from bot.conversation.digest_preview import digest_command
 from bot.conversation.invites import CODE_SHAPE, create_invite, redeem
 from bot.conversation.turn import Turn, say
 from bot.conversation.views import overdue_list, rollup, unit_status
-from bot.texts import conversation as t
+from bot.texts import chat as t
 from bot.texts import dates
 from bot.texts.common import person_role
 from storage import queries
@@ -200,7 +200,7 @@ async def _unit_for(turn: Turn, name: str) -> Unit | Answer:
 
 async def _plan_names(turn: Turn) -> str:
     numbers = (await turn.session.execute(select(Plan.number).order_by(Plan.number))).scalars()
-    return ", ".join(f"Kế hoạch {n}" for n in numbers)
+    return ", ".join(t.PLAN.format(number=n) for n in numbers)
 
 
 async def _done(turn: Turn, rest: str) -> Answer:

@@ -6,7 +6,7 @@ from bot.channels.base import Answer, Outbound
 from bot.conversation.turn import Turn, say
 from bot.digest.service import DigestKit, active_plans, plan_by_number, write_files
 from bot.digest.text import for_channel, message
-from bot.texts import conversation as c
+from bot.texts import chat as c
 from bot.texts import dates
 from bot.texts import digest as t
 from storage.models import Plan
@@ -34,9 +34,9 @@ async def digest_command(turn: Turn, rest: str) -> Answer:
 async def _plans(turn: Turn, number: str) -> list[Plan] | Answer:
     if number:
         plan = await plan_by_number(turn.session, number)
-        return [plan] if plan else say(t.DIGEST_PLAN_UNKNOWN.format(number=number))
+        return [plan] if plan else say(c.PLAN_UNKNOWN.format(number=number))
     plans = await active_plans(turn.session, today=turn.local.date())
-    return plans or say(t.DIGEST_NONE)
+    return plans or say(c.NO_PLANS)
 
 
 async def _plan_messages(turn: Turn, kit: DigestKit, plan: Plan) -> list[Outbound]:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.channels.base import Answer
 from bot.conversation.turn import Turn, say
-from bot.texts import conversation as t
+from bot.texts import chat as t
 from bot.texts import dates
 from storage.models import Assignment, StatusUpdate, Task, Unit
 from storage.outbox import enqueue, message_row
@@ -24,7 +24,7 @@ async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None
         code=task.code,
         old=dates.day(old),
         new=dates.day(update.proposed_deadline),  # type: ignore[union-attr]
-        reason=update.note or "(không nêu)",
+        reason=update.note or t.NO_REASON,
     )
     coordinators = await people_with_role(turn.session, role=PersonRole.COORDINATOR)
     rows = [
@@ -65,7 +65,7 @@ async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None 
     granted = day or request_row.proposed_deadline
     if approve:
         assignment.deadline = granted
-    note = f"{'Đồng ý' if approve else 'Không đồng ý'} gia hạn đến {dates.day(granted)}"
+    note = t.EXTENSION_NOTE[approve].format(day=dates.day(granted))
     await record_status(
         turn.session,
         assignment=assignment,
@@ -94,9 +94,10 @@ async def _still_open(turn: Turn, assignment: Assignment, update_id: int) -> boo
 async def _tell_unit(
     turn: Turn, update_id: int, a: Assignment, task: Task, approve: bool, day: date | None
 ) -> None:
-    verdict = "đồng ý" if approve else "không đồng ý"
-    detail = f"đến {dates.day(day)}" if approve else f"(hạn vẫn là {dates.day(a.deadline)})"
-    text = t.EXTENSION_DECIDED_FOR_UNIT.format(verdict=verdict, code=task.code, detail=detail)
+    detail = t.VERDICT_DETAIL[approve].format(day=dates.day(day if approve else a.deadline))
+    text = t.EXTENSION_DECIDED_FOR_UNIT.format(
+        verdict=t.VERDICT[approve], code=task.code, detail=detail
+    )
     focal = await focal_people(turn.session, unit_id=a.unit_id)
     rows = [
         message_row(

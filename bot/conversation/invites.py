@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.texts import chat
 from storage.models import AuditLog, ChannelIdentity, Invite, Person
 from storage.vocab import PersonRole
 
@@ -76,7 +77,7 @@ async def redeem(
         return None
     await _retire_previous(session, invite)
     person = Person(
-        full_name=name or "Chưa rõ tên",
+        full_name=name or chat.UNNAMED,
         role=invite.role,
         unit_id=invite.unit_id,
         is_deputy=invite.is_deputy,

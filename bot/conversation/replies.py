@@ -19,7 +19,7 @@ from bot.conversation.actions import (
 )
 from bot.conversation.turn import Turn, say
 from bot.conversation.understand import Understood, parse_day, understand
-from bot.texts import conversation as t
+from bot.texts import chat as t
 from bot.texts import dates
 from storage.models import Assignment, Task
 from storage.records import (

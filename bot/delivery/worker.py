@@ -32,7 +32,7 @@ from bot.clock import Clock
 from bot.conversation.buttons import ButtonSigner
 from bot.conversation.present import present
 from bot.delivery.render import render
-from bot.texts import reminders_chat as r
+from bot.texts import chat
 from storage.db import transaction
 from storage.models import ChannelIdentity, OutboxMessage, Person, Unit
 from storage.outbox import enqueue, message_row
@@ -246,7 +246,7 @@ async def _mark_unreachable(session: AsyncSession, person_id: int, now: datetime
         return
     person.unreachable_at = now
     unit = await session.get(Unit, person.unit_id) if person.unit_id else None
-    text = r.UNREACHABLE.format(name=person.full_name, unit=unit.name if unit else "—")
+    text = chat.UNREACHABLE.format(name=person.full_name, unit=unit.name if unit else "—")
     coordinators = await people_with_role(session, role=PersonRole.COORDINATOR)
     rows = [
         message_row(

@@ -14,6 +14,9 @@ OVERDUE = "Quá hạn"
 DONE_ON_TIME = "Hoàn thành đúng hạn"
 DONE_LATE = "Hoàn thành quá hạn"
 
+# The row for tasks the plan puts under no area (chat /status, digest, report).
+NO_AREA = "Chưa phân lĩnh vực"
+
 # What a unit does in a task (the plan's "Đơn vị chủ trì" / "Đơn vị phối hợp").
 ASSIGNMENT_ROLE = {AssignmentRole.LEAD: "chủ trì", AssignmentRole.SUPPORT: "phối hợp"}
 

@@ -104,7 +104,3 @@ WATCH_NO_FOCAL = "Chưa có đầu mối"
 WATCH_LAST = "Cập nhật gần nhất {day}"
 WATCH_NEVER = "Chưa có cập nhật"
 WATCH_SINCE = "{people} (từ {day})"
-
-# The conversation.
-DIGEST_NONE = "Chưa có kế hoạch nào để tổng hợp."
-DIGEST_PLAN_UNKNOWN = "Không có kế hoạch số {number!r}."
