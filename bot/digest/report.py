@@ -42,7 +42,7 @@ _BODY_PREFIX = re.compile(
 class ReportStyle:
     """Who issues the report; Phòng Nội vụ tracks the plan for its People's Committee (III.1)."""
 
-    issuer: str = "Phòng Nội vụ"
+    issuer: str = r.ISSUER
     code: str = "NV"  # the issuer's sign in the document number: Số: …/BC-NV
     signer_title: str = r.SIGNER_TITLE
     parent: str | None = None  # defaults to the plan's issuing body

@@ -1,5 +1,7 @@
 """The written progress report's words (plan section III.2), as administrative documents read."""
 
+from bot.texts.common import DONE_LATE, DONE_ON_TIME, OVERDUE
+
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 NUMBER = "Số:        /BC-{code}"
@@ -30,10 +32,10 @@ AREA_TABLE_HEADER = (
     "STT",
     "Lĩnh vực",
     "Tổng số",
-    "Hoàn thành đúng hạn",
-    "Hoàn thành quá hạn",
+    DONE_ON_TIME,
+    DONE_LATE,
     "Chưa hoàn thành",
-    "Quá hạn",
+    OVERDUE,
     "Tỉ lệ hoàn thành (%)",
 )
 AREA_TOTAL = "Tổng cộng"
@@ -61,4 +63,5 @@ RECIPIENT_LINES = (
     "- Chủ tịch, các Phó Chủ tịch {parent};",
     "- Lưu: VT, {code}.",
 )
+ISSUER = "Phòng Nội vụ"  # who issues the report unless settings say otherwise
 SIGNER_TITLE = "TRƯỞNG PHÒNG"
