@@ -39,7 +39,6 @@ from storage.vocab import DigestKind
 
 WorkingDays = Callable[[date, date], int]  # working days in (start, end]
 SILENCE = timedelta(days=14)
-NO_AREA = "Chưa phân lĩnh vực"  # data, not chat text: the row label for tasks with no area
 
 
 def weekdays_between(start: date, end: date) -> int:
@@ -165,10 +164,10 @@ async def _areas(
     session: AsyncSession, plan_id: int, cells: list[Any], before: dict[int | None, Counts]
 ) -> tuple[Line, ...]:
     """The plan's areas in their order, each with its counts; tasks with no area come last."""
-    sums = _sum_by(cells, 0, lambda _row: NO_AREA)
+    sums = _sum_by(cells, 0, lambda _row: "")
     ordered: list[tuple[int | None, str]] = list(await q.areas_of(session, plan_id))
     if None in sums:
-        ordered.append((None, NO_AREA))
+        ordered.append((None, ""))  # named by the bot (texts.common.NO_AREA)
     lines = []
     for key, name in ordered:
         counts = sums.get(key, ("", Counts()))[1]

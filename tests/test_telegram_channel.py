@@ -25,7 +25,7 @@ from bot.channels.base import (
 from bot.channels.telegram import TelegramChannel, build_telegram_channel
 from bot.channels.telegram_mapping import channel_error, split_text, utf16_len
 from bot.settings import Settings, SettingsError
-from bot.texts import telegram as words
+from bot.texts import chat as words
 from tests.fakes import Chat, FakeBotApi, ManualClock, User
 
 LAN = User(1001, "Nguyễn Thị Lan")

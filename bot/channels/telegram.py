@@ -50,7 +50,7 @@ from bot.channels.telegram_mapping import (
 )
 from bot.channels.telegram_polling import poll_updates
 from bot.settings import Settings, SettingsError
-from bot.texts import telegram as words
+from bot.texts import chat as words
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ import argparse
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.texts import reminders as words
+from bot.texts import cli as words
 
 
 def date_arg(value: str) -> date:

@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot import texts
 from bot.cli.args import at_moment, moment_arg
 from bot.digest.service import (
     FORMATS,
@@ -18,13 +17,12 @@ from bot.digest.service import (
 )
 from bot.digest.text import PLAIN, message
 from bot.service import App
+from bot.texts import cli as words
 from scheduler.digest_periods import latest_ended
 from storage.models import Plan
 from storage.plans import active_plans, find_plan
 
 DEFAULT_FORMATS = "text,png,xlsx"
-NO_PLANS = "Chưa có kế hoạch nào để tổng hợp."
-WROTE = "Đã ghi: {path}"
 
 
 def add_digest_commands(sub: Any) -> None:
@@ -52,7 +50,7 @@ def _formats(value: str) -> tuple[str, ...]:
     if unknown or not wanted:
         choices = ",".join(FORMATS)
         raise argparse.ArgumentTypeError(
-            f"định dạng {', '.join(unknown)!s} không có; dùng: {choices}"
+            words.BAD_FORMAT.format(unknown=", ".join(unknown), choices=choices)
         )
     return wanted
 
@@ -64,13 +62,13 @@ async def _digest(app: App, args: argparse.Namespace) -> int:
         if args.plan:
             plan = await find_plan(session, number=args.plan)
             if plan is None:
-                sys.stderr.write(texts.PLAN_NOT_FOUND.format(number=args.plan) + "\n")
+                sys.stderr.write(words.PLAN_NOT_FOUND.format(number=args.plan) + "\n")
                 return 2
             plans = [plan]
         else:
             plans = await active_plans(session, today=at.date())
     if not plans:
-        sys.stderr.write(NO_PLANS + "\n")
+        sys.stderr.write(words.NO_PLANS + "\n")
         return 1
     for plan in plans:
         out = args.out / slug(plan.number) if args.out and len(plans) > 1 else args.out
@@ -99,4 +97,4 @@ async def _one(
             )
         )
     for path in paths:
-        sys.stdout.write(WROTE.format(path=path) + "\n")
+        sys.stdout.write(words.WROTE.format(path=path) + "\n")

@@ -7,7 +7,6 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from bot import texts
 from bot.cli.args import at_moment, date_arg, moment_arg
 from bot.cli.digest import add_digest_commands
 from bot.cli.people import add_people_commands
@@ -26,8 +25,9 @@ from bot.importing.reader import ImportFileError
 from bot.importing.service import PlanOptions, import_plan_file, import_units_file
 from bot.service import App, open_app
 from bot.settings import Settings, SettingsError, load_settings
-from bot.texts import cli as cli_words
-from bot.texts import reminders as reminder_words
+from bot.texts import cli as words
+from bot.texts import dates
+from bot.texts.common import STATUS, person_role
 from scheduler.calendar import CalendarError
 from scheduler.reminder_config import ReminderConfigError
 from storage.assignments import list_assignments, natural_key
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        err(f"Cấu hình chưa đúng / configuration error: {exc}")
+        err(words.CONFIG_ERROR.format(error=exc))
         return 2
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err(str(exc))
         return 2
     except (CalendarError, ReminderConfigError) as exc:
-        err(reminder_words.BAD_CONFIG.format(error=exc))
+        err(words.BAD_CONFIG.format(error=exc))
         return 2
     except KeyboardInterrupt:
         return 130
@@ -146,20 +146,20 @@ async def _run(app: App, args: argparse.Namespace) -> int:
 async def _chat(app: App, args: argparse.Namespace) -> int:
     role = PersonRole(args.role)
     if role == PersonRole.FOCAL and not args.unit:
-        raise UsageError(texts.UNIT_REQUIRED)
+        raise UsageError(words.UNIT_REQUIRED)
     return await chat(app, unit_name=args.unit, role=role, name=args.name)
 
 
 async def _invite(app: App, args: argparse.Namespace) -> int:
     role = PersonRole(args.role)
     if role == PersonRole.FOCAL and not args.unit:
-        raise UsageError(texts.UNIT_REQUIRED)
+        raise UsageError(words.UNIT_REQUIRED)
     if not 1 <= args.days <= 90:
-        raise UsageError(texts.BAD_INVITE_DAYS)
+        raise UsageError(words.BAD_INVITE_DAYS)
     async with transaction(app.sessions) as session:
         unit = await find_unit(session, name=args.unit) if args.unit else None
         if args.unit and unit is None:
-            raise UsageError(texts.UNIT_NOT_FOUND.format(name=args.unit))
+            raise UsageError(words.UNIT_NOT_FOUND.format(name=args.unit))
         invite = await create_invite(
             session,
             unit_id=unit.id if unit else None,
@@ -168,9 +168,10 @@ async def _invite(app: App, args: argparse.Namespace) -> int:
             now=app.clock.now(),
             days=args.days,
         )
-    expires = invite.expires_at.astimezone(app.settings.timezone).strftime("%d/%m/%Y %H:%M")
-    who = (unit.name if unit else "") + (" (phó)" if args.deputy else "")
-    out(texts.invite_printed(role, who, invite.code, expires, args.bot_username))
+    expires = dates.moment(invite.expires_at.astimezone(app.settings.timezone))
+    role_name = person_role(role, deputy=args.deputy)
+    unit_name = unit.name if unit else ""
+    out(words.invite_printed(role_name, unit_name, invite.code, expires, args.bot_username))
     return 0
 
 
@@ -186,7 +187,7 @@ async def _import_plan(app: App, args: argparse.Namespace) -> int:
         report = await import_plan_file(app.sessions, args.file, options, now=app.clock.now())
     except ImportFileError as exc:
         return _refused(args.file, exc)
-    out(cli_words.plan_imported(report))
+    out(words.plan_imported(report))
     return 0
 
 
@@ -195,14 +196,14 @@ async def _import_units(app: App, args: argparse.Namespace) -> int:
         report = await import_units_file(app.sessions, args.file)
     except ImportFileError as exc:
         return _refused(args.file, exc)
-    out(texts.units_imported(report.created, report.updated, report.groups))
+    out(words.units_imported(report.created, report.updated, report.groups))
     return 0
 
 
 def _refused(path: Path, exc: ImportFileError) -> int:
-    err(texts.IMPORT_FAILED.format(path=path, count=len(exc.errors)))
+    err(words.IMPORT_FAILED.format(path=path, count=len(exc.errors)))
     for error in exc.errors:
-        err(f"  • {error}")
+        err(words.IMPORT_ERROR_LINE.format(error=error))
     return 1
 
 
@@ -243,12 +244,12 @@ async def _filters(session: object, args: argparse.Namespace) -> dict[str, int |
     if getattr(args, "plan", None):
         plan = await find_plan(session, number=args.plan)  # type: ignore[arg-type]
         if plan is None:
-            raise UsageError(texts.PLAN_NOT_FOUND.format(number=args.plan))
+            raise UsageError(words.PLAN_NOT_FOUND.format(number=args.plan))
         filters["plan_id"] = plan.id
     if getattr(args, "unit", None):
         unit = await find_unit(session, name=args.unit)  # type: ignore[arg-type]
         if unit is None:
-            raise UsageError(texts.UNIT_NOT_FOUND.format(name=args.unit))
+            raise UsageError(words.UNIT_NOT_FOUND.format(name=args.unit))
         filters["unit_id"] = unit.id
     return filters
 
@@ -258,7 +259,7 @@ def _status(value: str | None) -> str | None:
         return None
     wanted = fold_words(value).replace(" ", "_")
     for status in AssignmentStatus:
-        if wanted in (status.value, fold_words(texts.STATUS[status]).replace(" ", "_")):
+        if wanted in (status.value, fold_words(STATUS[status]).replace(" ", "_")):
             return status.value
     choices = ", ".join(s.value for s in AssignmentStatus)
-    raise UsageError(texts.BAD_STATUS.format(value=value, choices=choices))
+    raise UsageError(words.BAD_STATUS.format(value=value, choices=choices))

@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.views import table, to_json
 from bot.service import App
-from bot.texts import people as words
+from bot.texts import cli as words
+from bot.texts.common import person_role
 from storage.db import transaction
 from storage.models import AuditLog, Person
 from storage.people import active_people, channels_of
@@ -35,7 +36,7 @@ async def _list(app: App, args: argparse.Namespace) -> int:
         if args.unit:
             unit = await find_unit(session, name=args.unit)
             if unit is None:
-                sys.stderr.write(words.UNIT_NOT_FOUND.format(name=args.unit) + "\n")
+                sys.stderr.write(words.PEOPLE_UNIT_NOT_FOUND.format(name=args.unit) + "\n")
                 return 2
             unit_id = unit.id
         rows = await active_people(session, unit_id=unit_id)
@@ -47,7 +48,9 @@ async def _list(app: App, args: argparse.Namespace) -> int:
         sys.stdout.write(words.NOBODY + "\n")
         return 0
     body = table(
-        words.HEADERS, [_cells(p, unit, channels) for p, unit in rows], [4, 24, 16, 28, 10, 10, 12]
+        words.PEOPLE_HEADERS,
+        [_cells(p, unit, channels) for p, unit in rows],
+        [4, 24, 16, 28, 10, 10, 12],
     )
     sys.stdout.write(body + "\n")
     return 0
@@ -59,7 +62,7 @@ async def _channels(session: AsyncSession) -> dict[int, list[str]]:
 
 
 def _role(p: Person) -> str:
-    return words.ROLES["deputy" if p.is_deputy else p.role]
+    return person_role(p.role, deputy=p.is_deputy)
 
 
 def _cells(p: Person, unit: str | None, channels: dict[int, list[str]]) -> list[str]:

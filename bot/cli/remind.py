@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot import texts
 from bot.cli.args import at_moment, date_arg, moment_arg
 from bot.cli.views import table, to_json
 from bot.service import App
 from bot.settings import Settings
-from bot.texts import reminders as words
+from bot.texts import cli as words
+from bot.texts import dates
 from scheduler.calendar import WorkCalendar
 from scheduler.policy import AssignmentFacts, Due, in_window, simulate
 from scheduler.rules import Rules
@@ -58,7 +58,7 @@ async def _prepare(app: App, args: argparse.Namespace) -> tuple[Rules, str | Non
     async with app.sessions() as session:
         found = await find_plan(session, number=args.plan.strip())
     if found is None:
-        return _err(texts.PLAN_NOT_FOUND.format(number=args.plan))
+        return _err(words.PLAN_NOT_FOUND.format(number=args.plan))
     return app.rules, found.number
 
 
@@ -119,13 +119,13 @@ def _preview(
     local = now.astimezone(settings.timezone)
     config = rules.config(plan)
     if not planned and not in_window(now, rules.calendar, config):
-        start, end = f"{config.window_start:%H:%M}", f"{config.window_end:%H:%M}"
-        return words.OUTSIDE_WINDOW.format(at=words.moment(local), start=start, end=end)
+        start, end = dates.clock(config.window_start), dates.clock(config.window_end)
+        return words.OUTSIDE_WINDOW.format(at=dates.weekday_moment(local), start=start, end=end)
     if not planned:
-        return words.NOTHING_DUE.format(at=words.moment(local))
+        return words.NOTHING_DUE.format(at=dates.weekday_moment(local))
     rows = [_row(p, rules.calendar, local.date(), settings) for p in planned]
     title = words.preview_title(local, len(planned), len({p.target.unit for p in planned}))
-    return title + "\n" + table(words.HEADERS, rows, _WIDTHS)
+    return title + "\n" + table(words.REMINDER_HEADERS, rows, _WIDTHS)
 
 
 def _row(p: Planned, calendar: WorkCalendar, today: date, settings: Settings) -> list[str]:
@@ -137,10 +137,10 @@ def _row(p: Planned, calendar: WorkCalendar, today: date, settings: Settings) ->
     return [
         p.target.task_code,
         p.target.unit,
-        words.KIND[p.due.kind],
+        words.REMINDER_KIND[p.due.kind],
         words.person(who.name if who else None, who.stands_in_for if who else None, p.gap),
         ", ".join(who.channels) if who and who.channels else words.NO_CHANNEL,
-        words.moment(slot),
+        dates.weekday_moment(slot),
         why,
     ]
 
@@ -200,9 +200,7 @@ def _load_text(days: list[dict[str, Any]], start: date, end: date, plan: str | N
     lines = [words.simulation_title(start, end, words.plan(plan) if plan else words.all_plans())]
     if not days:
         return (
-            lines[0]
-            + "\n"
-            + words.SIM_NOTHING.format(start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
+            lines[0] + "\n" + words.SIM_NOTHING.format(start=dates.day(start), end=dates.day(end))
         )
     for entry in days:
         on = date.fromisoformat(entry["date"])

@@ -9,12 +9,11 @@ import logging
 import sys
 from pathlib import Path
 
-from bot import texts
 from bot.channels.console import ConsoleChannel
 from bot.importing.reader import ImportFileError
 from bot.importing.service import PlanOptions, import_plan_file, import_units_file
 from bot.service import App, serve
-from bot.texts import cli as cli_words
+from bot.texts import cli as words
 from storage.db import transaction
 from storage.people import console_person
 from storage.plans import count_plans
@@ -38,7 +37,7 @@ async def run_service(app: App, *, examples: Path) -> int:
     async with app.sessions() as session:
         empty = await count_plans(session) == 0
     if empty and not (examples / EXAMPLE_PLAN).is_file():
-        sys.stderr.write(texts.NO_EXAMPLES.format(path=examples) + "\n")
+        sys.stderr.write(words.NO_EXAMPLES.format(path=examples) + "\n")
         return 2
     if empty:
         await load_examples(app, examples)
@@ -55,13 +54,13 @@ async def chat(app: App, *, unit_name: str | None, role: PersonRole, name: str) 
         async with app.sessions() as session:
             unit = await find_unit(session, name=unit_name)
         if unit is None:
-            sys.stderr.write(texts.UNIT_NOT_FOUND.format(name=unit_name) + "\n")
+            sys.stderr.write(words.UNIT_NOT_FOUND.format(name=unit_name) + "\n")
             return 2
         unit_id, unit_name = unit.id, unit.name
     async with transaction(app.sessions) as session:
         user_id = await console_person(session, unit_id=unit_id, role=role, name=name)
     console = ConsoleChannel(user_id=user_id, display_name=name)
-    _say(texts.console_welcome(role, unit_name))
+    _say(words.console_welcome(role, unit_name))
     await serve(app, [console], console.finished)
     return 0
 
@@ -76,7 +75,7 @@ async def load_examples(app: App, examples: Path) -> None:
     except ImportFileError as exc:
         log.error("example data in %s could not be loaded: %s", examples, exc.errors)
         raise
-    _say(texts.EXAMPLE_LOADED.format(summary=cli_words.plan_imported(report)))
+    _say(words.EXAMPLE_LOADED.format(summary=words.plan_imported(report)))
 
 
 def _say(text: str) -> None:

@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot import texts
+from bot.texts import cli as words
+from bot.texts import dates
+from bot.texts.common import ASSIGNMENT_ROLE, STATUS, UNIT_KIND
 from storage.assignments import AssignmentView
 from storage.models import Unit
 
@@ -26,38 +28,35 @@ def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
 
 
 def status_label(view: AssignmentView) -> str:
-    label = texts.STATUS.get(view.status, view.status)  # type: ignore[call-overload]
+    label = STATUS.get(view.status, view.status)  # type: ignore[call-overload]
     return f"{label} ({view.progress}%)" if view.progress is not None else label
 
 
 def assignments_text(views: list[AssignmentView], today: date) -> str:
     if not views:
-        return texts.NO_ASSIGNMENTS
+        return words.NO_ASSIGNMENTS
     rows = [
         [
             v.task_code,
             v.title,
             v.area or "",
             v.unit,
-            texts.ROLE.get(v.role, v.role),  # type: ignore[call-overload]
-            texts.ddmmyyyy(v.deadline),
+            ASSIGNMENT_ROLE.get(v.role, v.role),  # type: ignore[call-overload]
+            dates.day(v.deadline),
             status_label(v),
-            texts.overdue_days((today - v.deadline).days) if v.is_overdue(today) else "",  # type: ignore[operator]
+            words.overdue_days((today - v.deadline).days) if v.is_overdue(today) else "",  # type: ignore[operator]
         ]
         for v in views
     ]
-    headers = ["Mã", "Nhiệm vụ", "Lĩnh vực", "Đơn vị", "Vai trò", "Hạn", "Trạng thái", "Quá hạn"]
     overdue = sum(v.is_overdue(today) for v in views)
-    footer = (
-        f"Tổng: {len(views)} lượt giao việc, {overdue} quá hạn (tính đến {texts.ddmmyyyy(today)})."
-    )
-    return table(headers, rows, [6, 40, 18, 24, 8, 10, 16, 14]) + "\n" + footer
+    footer = words.ASSIGNMENTS_TOTAL.format(count=len(views), overdue=overdue, day=dates.day(today))
+    return table(words.ASSIGNMENT_HEADERS, rows, [6, 40, 18, 24, 8, 10, 16, 14]) + "\n" + footer
 
 
 def overdue_text(views: list[AssignmentView], today: date, at: datetime) -> str:
-    moment = at.strftime("%d/%m/%Y %H:%M")
+    moment = dates.moment(at)
     if not views:
-        return texts.NO_OVERDUE.format(at=moment)
+        return words.NO_OVERDUE.format(at=moment)
     units = len({v.unit for v in views})
     rows = [
         [
@@ -65,15 +64,14 @@ def overdue_text(views: list[AssignmentView], today: date, at: datetime) -> str:
             v.task_code,
             v.title,
             v.unit,
-            texts.ddmmyyyy(v.deadline),
-            texts.overdue_days((today - v.deadline).days),  # type: ignore[operator]
+            dates.day(v.deadline),
+            words.overdue_days((today - v.deadline).days),  # type: ignore[operator]
             status_label(v),
         ]
         for i, v in enumerate(views, start=1)
     ]
-    headers = ["STT", "Mã", "Nhiệm vụ", "Đơn vị", "Hạn", "Quá hạn", "Trạng thái"]
-    title = f"Nhiệm vụ quá hạn tại {moment}: {len(views)} ({units} đơn vị)"
-    return title + "\n" + table(headers, rows, [4, 6, 44, 26, 10, 14, 16])
+    title = words.OVERDUE_TITLE.format(at=moment, count=len(views), units=units)
+    return title + "\n" + table(words.OVERDUE_HEADERS, rows, [4, 6, 44, 26, 10, 14, 16])
 
 
 def assignment_json(view: AssignmentView, today: date) -> dict[str, Any]:
@@ -101,13 +99,13 @@ def to_json(items: list[dict[str, Any]]) -> str:
 
 def units_text(units: list[tuple[Unit, list[str], list[str]]]) -> str:
     if not units:
-        return texts.NO_UNITS
+        return words.NO_UNITS
     rows = [
-        [u.name, texts.UNIT_KIND.get(u.kind, u.kind), "; ".join(groups), "; ".join(aliases)]
+        [u.name, UNIT_KIND.get(u.kind, u.kind), "; ".join(groups), "; ".join(aliases)]
         for u, groups, aliases in units
     ]
-    body = table(["Tên đơn vị", "Loại", "Nhóm", "Tên gọi khác"], rows, [36, 16, 40, 30])
-    return body + f"\nTổng: {len(units)} đơn vị."
+    body = table(words.UNIT_HEADERS, rows, [36, 16, 40, 30])
+    return body + "\n" + words.UNITS_TOTAL.format(count=len(units))
 
 
 def units_json(units: list[tuple[Unit, list[str], list[str]]]) -> str:

@@ -4,7 +4,9 @@ from bot.channels.base import Answer, Button, Outbound
 from bot.conversation import extensions
 from bot.conversation.turn import Turn, say
 from bot.conversation.understand import Understood
-from bot.texts import conversation as t
+from bot.texts import chat as t
+from bot.texts import dates
+from bot.texts.common import STATUS
 from storage.assignments import assignment_with_task, last_update_by, record_status
 from storage.models import Assignment, Task
 from storage.pending import Pending
@@ -35,17 +37,20 @@ def task_list(
     """Open tasks, a page at a time; a focal person gets an Update button per task."""
     pages = (len(rows) + TASKS_PAGE - 1) // TASKS_PAGE
     page = min(max(page, 1), pages)
-    lines = [f"Nhiệm vụ đang mở của {unit}: {len(rows)}"]
+    lines = [t.TASKS_HEAD.format(unit=unit, count=len(rows))]
     if pages > 1:
-        lines[0] += f" (trang {page}/{pages})"
+        lines[0] += t.TASKS_PAGE_OF.format(page=page, pages=pages)
     buttons: list[tuple[Button, ...]] = []
     shown = rows[(page - 1) * TASKS_PAGE : page * TASKS_PAGE]
     for i, (a, task) in enumerate(shown, start=1):
-        due = a.deadline.strftime("%d/%m/%Y") if a.deadline else "—"
-        lines.append(f"{i}. {task.code} {task.title} — hạn {due} — {t.STATUS_NAME[a.status]}")
+        due = dates.day(a.deadline)
+        status = STATUS[a.status]  # type: ignore[index]
+        lines.append(
+            t.TASK_LINE.format(n=i, code=task.code, title=task.title, due=due, status=status)
+        )
         if with_buttons:
             data = turn.deps.signer.payload("open", a.id, turn.person.id)  # type: ignore[arg-type, union-attr]
-            label = f"{t.BUTTON_LABELS['open']} {task.code} · hạn {due[:5]}"
+            label = t.TASK_BUTTON.format(label=t.BUTTON_LABELS["open"], code=task.code, due=due[:5])
             buttons.append((Button(label, data),))
     if page < pages:
         lines.append(t.NEXT_TASKS_PAGE.format(page=page + 1))
@@ -106,24 +111,22 @@ async def _act(turn: Turn, action: str, assignment: Assignment, task: Task) -> A
 
 
 def _describe(a: Assignment, task: Task) -> str:
-    due = a.deadline.strftime("%d/%m/%Y") if a.deadline else "—"
-    return f"Nhiệm vụ {task.code} (hạn {due}): {task.title}\nTrạng thái: {t.STATUS_NAME[a.status]}"
+    due = dates.day(a.deadline)
+    status = STATUS[a.status]  # type: ignore[index]
+    return t.TASK_CARD.format(code=task.code, due=due, title=task.title, status=status)
 
 
 async def _snooze(turn: Turn, assignment: Assignment, task: Task) -> Answer:
     until = turn.deps.snooze_until(turn.now)
     assignment.snoozed_until = until
     turn.session.add(assignment)
-    return say(
-        t.SNOOZED.format(
-            code=task.code, at=until.astimezone(turn.deps.timezone).strftime("%H:%M %d/%m/%Y")
-        )
-    )
+    at = dates.clock_day(until.astimezone(turn.deps.timezone))
+    return say(t.SNOOZED.format(code=task.code, at=at))
 
 
 def example(turn: Turn, assignment: Assignment) -> str:
     base = assignment.deadline or turn.local.date()
-    return (base.replace(day=15) if base.day < 15 else base).strftime("%d/%m/%Y")
+    return dates.day(base.replace(day=15) if base.day < 15 else base)
 
 
 def await_answer(turn: Turn, what: str, assignment: Assignment) -> None:
@@ -162,12 +165,12 @@ async def apply(turn: Turn, assignment: Assignment, task: Task, said: Understood
     clear(turn)
     if said.status == S.EXTENSION_REQUESTED:
         await extensions.request(turn, update, task, old_deadline)
-        return say(t.EXTENSION_SENT.format(code=task.code, day=said.proposed.strftime("%d/%m/%Y")))  # type: ignore[union-attr]
+        return say(t.EXTENSION_SENT.format(code=task.code, day=dates.day(said.proposed)))
     turn.remember(Pending.evidence(assignment.id))  # type: ignore[arg-type]
     when = (
         t.timing(turn.local.date(), assignment.deadline)
         if said.status == S.DONE
-        else turn.local.strftime("%d/%m/%Y")
+        else dates.day(turn.local)
     )
     fix = Button(t.BUTTON_LABELS["fix"], turn.deps.signer.payload("fix", assignment.id, person.id))  # type: ignore[arg-type]
     return say(t.recorded(task.code, said.status, said.progress, when, said.note), (fix,))

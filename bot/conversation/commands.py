@@ -6,7 +6,9 @@ from bot.conversation.digest_preview import digest_command
 from bot.conversation.invites import CODE_SHAPE, create_invite, redeem
 from bot.conversation.turn import Turn, say
 from bot.conversation.views import overdue_list, rollup, unit_status
-from bot.texts import conversation as t
+from bot.texts import chat as t
+from bot.texts import dates
+from bot.texts.common import person_role
 from storage.assignments import list_assignments, open_assignments
 from storage.models import Unit
 from storage.plans import plan_numbers
@@ -50,7 +52,7 @@ async def unregistered(turn: Turn, text: str) -> Answer:
     if person is None:
         return say(t.INVITE_INVALID)
     unit = await turn.session.get(Unit, person.unit_id) if person.unit_id else None
-    role = "deputy" if person.is_deputy else person.role
+    role = person_role(person.role, deputy=person.is_deputy)
     plans = await _plan_names(turn)
     return say(t.welcome(person.full_name, role, unit.name if unit else None, plans))
 
@@ -161,8 +163,8 @@ async def _invite(turn: Turn, rest: str) -> Answer:
         created_by=person.id,
     )
     link = turn.deps.invite_link(invite.code) or f"/start {invite.code}"
-    expires = invite.expires_at.astimezone(turn.deps.timezone).strftime("%d/%m/%Y %H:%M")
-    role_name = t.ROLE_NAMES["deputy" if deputy else role]
+    expires = dates.moment(invite.expires_at.astimezone(turn.deps.timezone))
+    role_name = person_role(role, deputy=deputy)
     return say(
         t.INVITE_CREATED.format(
             role=role_name,
@@ -194,7 +196,7 @@ async def _unit_for(turn: Turn, name: str) -> Unit | Answer:
 
 async def _plan_names(turn: Turn) -> str:
     numbers = await plan_numbers(turn.session)
-    return ", ".join(f"Kế hoạch {n}" for n in numbers)
+    return ", ".join(t.PLAN.format(number=n) for n in numbers)
 
 
 async def _done(turn: Turn, rest: str) -> Answer:

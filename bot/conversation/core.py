@@ -17,7 +17,7 @@ from bot.channels.base import Answer, Attachment, Capabilities, FileTooLarge, In
 from bot.conversation import actions, commands, evidence, replies
 from bot.conversation.present import present
 from bot.conversation.turn import Deps, Turn, say
-from bot.texts import conversation as t
+from bot.texts import chat as t
 from storage.db import transaction
 from storage.inbound import claim_update
 from storage.people import identity_of

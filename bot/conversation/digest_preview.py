@@ -5,8 +5,9 @@ import asyncio
 from bot.channels.base import Answer, Outbound
 from bot.conversation.turn import Turn, say
 from bot.digest.service import DigestKit, write_files
-from bot.digest.text import dm, dmy, message, text_format
-from bot.texts import conversation as c
+from bot.digest.text import message, text_format
+from bot.texts import chat as c
+from bot.texts import dates
 from bot.texts import digest as t
 from storage.models import Plan
 from storage.plans import active_plans, find_plan
@@ -34,9 +35,9 @@ async def digest_command(turn: Turn, rest: str) -> Answer:
 async def _plans(turn: Turn, number: str) -> list[Plan] | Answer:
     if number:
         plan = await find_plan(turn.session, number=number)
-        return [plan] if plan else say(t.DIGEST_PLAN_UNKNOWN.format(number=number))
+        return [plan] if plan else say(c.PLAN_UNKNOWN.format(number=number))
     plans = await active_plans(turn.session, today=turn.local.date())
-    return plans or say(t.DIGEST_NONE)
+    return plans or say(c.NO_PLANS)
 
 
 async def _plan_messages(turn: Turn, kit: DigestKit, plan: Plan) -> list[Outbound]:
@@ -46,10 +47,14 @@ async def _plan_messages(turn: Turn, kit: DigestKit, plan: Plan) -> list[Outboun
     files = await asyncio.to_thread(write_files, figures, folder, ("png", "xlsx"))
     fmt = text_format(turn.caps)
     messages = [Outbound(text=part, html=fmt.html) for part in message(figures, fmt)]
-    week = {"plan": plan.number, "first": dm(figures.week[0]), "last": dmy(figures.week[1])}
+    week = {
+        "plan": plan.number,
+        "first": dates.day_month(figures.week[0]),
+        "last": dates.day(figures.week[1]),
+    }
     if files.chart:
         messages.append(Outbound(text=t.CHART_CAPTION.format(**week), file_path=str(files.chart)))
     if files.workbook:
-        caption = t.WORKBOOK_CAPTION.format(plan=plan.number, day=dmy(figures.today))
+        caption = t.WORKBOOK_CAPTION.format(plan=plan.number, day=dates.day(figures.today))
         messages.append(Outbound(text=caption, file_path=str(files.workbook)))
     return messages

@@ -9,7 +9,7 @@ from bot.conversation.actions import may_update
 from bot.conversation.replies import answer_text
 from bot.conversation.turn import Turn, say
 from bot.conversation.understand import understand
-from bot.texts import conversation as t
+from bot.texts import chat as t
 from storage.assignments import assignment_with_task
 from storage.models import Assignment, AuditLog, Evidence
 from storage.outbox import assignment_for_message

@@ -4,17 +4,14 @@ from datetime import date
 
 from bot.channels.base import Answer
 from bot.conversation.turn import Turn, say
-from bot.texts import conversation as t
+from bot.texts import chat as t
+from bot.texts import dates
 from storage.assignments import previous_status, record_status, updated_since
 from storage.models import Assignment, StatusUpdate, Task, Unit
 from storage.outbox import enqueue, message_row
 from storage.people import focal_people, people_with_role
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import OutboxKind, PersonRole
-
-
-def _day(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else "—"
 
 
 async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None) -> None:
@@ -24,9 +21,9 @@ async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None
     text = t.EXTENSION_REQUEST.format(
         unit=unit.name,
         code=task.code,
-        old=_day(old),
-        new=_day(update.proposed_deadline),  # type: ignore[union-attr]
-        reason=update.note or "(không nêu)",
+        old=dates.day(old),
+        new=dates.day(update.proposed_deadline),  # type: ignore[union-attr]
+        reason=update.note or t.NO_REASON,
     )
     coordinators = await people_with_role(turn.session, role=PersonRole.COORDINATOR)
     rows = [
@@ -67,7 +64,7 @@ async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None 
     granted = day or request_row.proposed_deadline
     if approve:
         assignment.deadline = granted
-    note = f"{'Đồng ý' if approve else 'Không đồng ý'} gia hạn đến {_day(granted)}"
+    note = t.EXTENSION_NOTE[approve].format(day=dates.day(granted))
     await record_status(
         turn.session,
         assignment=assignment,
@@ -80,7 +77,7 @@ async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None 
     )
     await _tell_unit(turn, update_id, assignment, task, approve, granted)  # type: ignore[arg-type]
     template = t.EXTENSION_APPROVED if approve else t.EXTENSION_REFUSED
-    text = template.format(code=task.code, unit=unit.name, day=_day(granted))  # type: ignore[union-attr]
+    text = template.format(code=task.code, unit=unit.name, day=dates.day(granted))  # type: ignore[union-attr]
     return say(text)
 
 
@@ -94,9 +91,10 @@ async def _still_open(turn: Turn, assignment: Assignment, update_id: int) -> boo
 async def _tell_unit(
     turn: Turn, update_id: int, a: Assignment, task: Task, approve: bool, day: date | None
 ) -> None:
-    verdict = "đồng ý" if approve else "không đồng ý"
-    detail = f"đến {_day(day)}" if approve else f"(hạn vẫn là {_day(a.deadline)})"
-    text = t.EXTENSION_DECIDED_FOR_UNIT.format(verdict=verdict, code=task.code, detail=detail)
+    detail = t.VERDICT_DETAIL[approve].format(day=dates.day(day if approve else a.deadline))
+    text = t.EXTENSION_DECIDED_FOR_UNIT.format(
+        verdict=t.VERDICT[approve], code=task.code, detail=detail
+    )
     focal = await focal_people(turn.session, unit_id=a.unit_id)
     rows = [
         message_row(

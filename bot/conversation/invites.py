@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.texts import chat
 from storage.invites import invite_to_redeem
 from storage.models import AuditLog, ChannelIdentity, Invite, Person
 from storage.people import focal_holders
@@ -76,7 +77,7 @@ async def redeem(
         return None
     await _retire_previous(session, invite)
     person = Person(
-        full_name=name or "Chưa rõ tên",
+        full_name=name or chat.UNNAMED,
         role=invite.role,
         unit_id=invite.unit_id,
         is_deputy=invite.is_deputy,

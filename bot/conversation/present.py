@@ -3,7 +3,7 @@
 from dataclasses import replace
 
 from bot.channels.base import Capabilities, Outbound
-from bot.texts import conversation as t
+from bot.texts import chat as t
 
 
 def present(message: Outbound, caps: Capabilities) -> tuple[Outbound, list[str]]:

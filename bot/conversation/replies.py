@@ -19,7 +19,8 @@ from bot.conversation.actions import (
 )
 from bot.conversation.turn import Turn, say
 from bot.conversation.understand import Understood, parse_day, understand
-from bot.texts import conversation as t
+from bot.texts import chat as t
+from bot.texts import dates
 from storage.assignments import assignment_with_task, find_by_code
 from storage.models import Assignment, Task
 from storage.outbox import assignment_for_message, outbox_for_message
@@ -52,7 +53,7 @@ async def _extension_with_date(
     turn: Turn, a: Assignment, task: Task, day, note: str | None
 ) -> Answer:  # noqa: ANN001
     if a.deadline is not None and day <= a.deadline:
-        deadline = a.deadline.strftime("%d/%m/%Y")
+        deadline = dates.day(a.deadline)
         await_answer(turn, "extension", a)
         return say(t.BAD_EXTENSION_DATE.format(deadline=deadline, example=example(turn, a)))
     return await apply(turn, a, task, Understood(S.EXTENSION_REQUESTED, a.progress, note, day))
@@ -113,7 +114,7 @@ async def _date_for_a_request(turn: Turn, text: str) -> Answer | None:
         return None
     day = parse_day(text, year=turn.local.year)
     if day is None:
-        return say(t.NO_DATE.format(example=turn.local.strftime("%d/%m/%Y")))
+        return say(t.NO_DATE.format(example=dates.day(turn.local)))
     return await extensions.decide(turn, row.payload["target"], approve=True, day=day)
 
 

@@ -4,18 +4,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import date, datetime
 
-from bot.texts import STATUS
+from bot.texts import chat as t
+from bot.texts import dates
+from bot.texts.common import NO_AREA, STATUS
 from storage.assignments import AssignmentView
 from storage.vocab import AssignmentStatus as S
 
 PAGE = 30
-ICONS = {
-    S.DONE: "✅",
-    S.IN_PROGRESS: "🔄",
-    S.BLOCKED: "⚠️",
-    S.NOT_STARTED: "⏳",
-    S.EXTENSION_REQUESTED: "📅",
-}
 DaysLate = Callable[[date, date], int]
 
 
@@ -26,19 +21,27 @@ def short(title: str, limit: int = 70) -> str:
 
 def counts_line(views: list[AssignmentView]) -> str:
     counts = Counter(v.status for v in views)
-    return " · ".join(f"{ICONS[s]} {STATUS[s]}: {counts.get(s, 0)}" for s in ICONS)
+    return " · ".join(
+        t.COUNT.format(icon=icon, status=STATUS[s], count=counts.get(s, 0))
+        for s, icon in t.STATUS_ICON.items()
+    )
 
 
 def unit_status(
     unit: str, plans: str, views: list[AssignmentView], now: datetime, late: DaysLate
 ) -> str:
     today = now.date()
-    lines = [f"{unit} — {plans} (cập nhật {now:%d/%m/%Y %H:%M})", counts_line(views)]
+    head = t.UNIT_STATUS_HEAD.format(unit=unit, plans=plans, at=dates.moment(now))
+    lines = [head, counts_line(views)]
     overdue = sorted((v for v in views if v.is_overdue(today)), key=lambda v: v.deadline)
     if overdue:
-        lines.append(f"Quá hạn ({len(overdue)}):")
+        lines.append(t.UNIT_OVERDUE_HEAD.format(count=len(overdue)))
         lines += [
-            f"• {v.task_code} {short(v.title)} — quá hạn {late(v.deadline, today)} ngày làm việc"  # type: ignore[arg-type]
+            t.UNIT_OVERDUE_LINE.format(
+                code=v.task_code,
+                title=short(v.title),
+                days=late(v.deadline, today),  # type: ignore[arg-type]
+            )
             for v in overdue
         ]
     soon = [
@@ -47,10 +50,14 @@ def unit_status(
         if v.deadline and v.status != S.DONE and 0 <= (v.deadline - today).days <= 7
     ]
     if soon:
-        lines.append("Sắp đến hạn (7 ngày tới):")
+        lines.append(t.SOON_HEAD)
         lines += [
-            f"• {v.task_code} {short(v.title)} — hạn {v.deadline:%d/%m} "  # type: ignore[union-attr]
-            f"(còn {(v.deadline - today).days} ngày)"  # type: ignore[operator]
+            t.SOON_LINE.format(
+                code=v.task_code,
+                title=short(v.title),
+                due=dates.day_month(v.deadline),  # type: ignore[arg-type]
+                days=(v.deadline - today).days,  # type: ignore[operator]
+            )
             for v in sorted(soon, key=lambda v: v.deadline)  # type: ignore[arg-type, return-value]
         ]
     return "\n".join(lines)
@@ -62,12 +69,12 @@ def rollup(plans: str, views: list[AssignmentView], now: datetime) -> str:
     overdue = sum(v.is_overdue(today) for v in views)
     pct = round(100 * done / len(views)) if views else 0
     lines = [
-        f"Tổng hợp — {plans} (cập nhật {now:%d/%m/%Y %H:%M})",
-        f"Hoàn thành {done}/{len(views)} ({pct}%) · Quá hạn {overdue}",
+        t.ROLLUP_HEAD.format(plans=plans, at=dates.moment(now)),
+        t.ROLLUP_DONE.format(done=done, total=len(views), pct=pct, overdue=overdue),
         counts_line(views),
-        "Theo lĩnh vực:",
-        *_group_lines(views, lambda v: v.area or "Chưa phân lĩnh vực", today),
-        "Theo đơn vị (quá hạn nhiều trước):",
+        t.ROLLUP_BY_AREA,
+        *_group_lines(views, lambda v: v.area or NO_AREA, today),
+        t.ROLLUP_BY_UNIT,
         *_group_lines(views, lambda v: v.unit, today, by_overdue=True),
     ]
     return "\n".join(lines)
@@ -95,7 +102,8 @@ def _group_lines(
     if by_overdue:
         rows.sort(key=lambda r: (-r[3], r[0]))
     return [
-        f"• {name}: {done}/{total} hoàn thành, {late} quá hạn" for name, done, total, late in rows
+        t.ROLLUP_LINE.format(name=name, done=done, total=total, late=late)
+        for name, done, total, late in rows
     ]
 
 
@@ -104,15 +112,18 @@ def overdue_list(
 ) -> str:
     items = sorted((v for v in views if v.is_overdue(today)), key=lambda v: (v.deadline, v.unit))
     if not items:
-        return "Không có nhiệm vụ quá hạn."
+        return t.NO_OVERDUE
     units = len({v.unit for v in items})
     pages = (len(items) + PAGE - 1) // PAGE
     page = min(max(page, 1), pages)
-    lines = [f"Nhiệm vụ quá hạn: {len(items)} ({units} đơn vị)"]
+    lines = [t.OVERDUE_HEAD.format(count=len(items), units=units)]
     for i, v in enumerate(items[(page - 1) * PAGE : page * PAGE], start=(page - 1) * PAGE + 1):
-        unit = f" — {v.unit}" if show_unit else ""
+        unit = t.OVERDUE_UNIT.format(unit=v.unit) if show_unit else ""
         days = late(v.deadline, today)  # type: ignore[arg-type]
-        lines.append(f"{i}. {v.task_code} {short(v.title, 60)}{unit} — quá {days} ngày làm việc")
+        title = short(v.title, 60)
+        lines.append(
+            t.OVERDUE_LINE.format(n=i, code=v.task_code, title=title, unit=unit, days=days)
+        )
     if page < pages:
-        lines.append(f"Trang {page}/{pages}. Gõ /overdue {page + 1} để xem tiếp.")
+        lines.append(t.OVERDUE_MORE.format(page=page, pages=pages, next=page + 1))
     return "\n".join(lines)

@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Button, Outbound
 from bot.conversation.buttons import ButtonSigner
-from bot.texts import STATUS
-from bot.texts import conversation as t
-from bot.texts import reminders_chat as r
+from bot.texts import chat as t
+from bot.texts import dates
+from bot.texts.common import ASSIGNMENT_ROLE, STATUS
 from storage.models import Assignment, OutboxMessage, Person, Task, Unit
 from storage.vocab import ReminderKind
 
@@ -65,28 +65,28 @@ def reminder_text(
     tz: ZoneInfo,
 ) -> str:
     deadline = a.deadline
-    due = deadline.strftime("%d/%m/%Y") if deadline else "—"
+    due = dates.day(deadline)
     if kind == ReminderKind.ESCALATION:
-        head = r.ESCALATION.format(
+        head = t.REMINDER_ESCALATION.format(
             code=task.code, unit=unit.name, days=days_late(deadline, today), due=due
         )  # type: ignore[arg-type]
     elif kind == ReminderKind.MONTHLY_CHECKIN:
-        head = r.CHECKIN.format(code=task.code, month=today.strftime("%m/%Y"))
+        head = t.REMINDER_CHECKIN.format(code=task.code, month=dates.month(today))
     elif deadline is not None and deadline < today:
-        head = r.OVERDUE.format(code=task.code, days=days_late(deadline, today), due=due)
+        head = t.REMINDER_OVERDUE.format(code=task.code, days=days_late(deadline, today), due=due)
     elif deadline == today:
-        head = r.DUE_TODAY.format(code=task.code, due=due)
+        head = t.REMINDER_DUE_TODAY.format(code=task.code, due=due)
     else:
         left = (deadline - today).days if deadline else 0
-        head = r.BEFORE.format(code=task.code, days=left, due=due)
-    role = "chủ trì" if a.role == "lead" else "phối hợp"
+        head = t.REMINDER_BEFORE.format(code=task.code, days=left, due=due)
+    role = ASSIGNMENT_ROLE[a.role]  # type: ignore[index]
     lines = [
         head,
         task.title,
-        f"Đơn vị: {unit.name} ({role})"
-        + (f" · Sản phẩm: {task.expected_output}" if task.expected_output else ""),
+        t.REMINDER_UNIT.format(unit=unit.name, role=role)
+        + (t.REMINDER_OUTPUT.format(output=task.expected_output) if task.expected_output else ""),
     ]
-    lines.append(r.CURRENT.format(status=_current(a, tz)))
+    lines.append(t.REMINDER_CURRENT.format(status=_current(a, tz)))
     return "\n".join(lines)
 
 
@@ -96,9 +96,9 @@ def _current(a: Assignment, tz: ZoneInfo) -> str:
     if a.progress is not None and a.status != "done":
         details.append(f"{a.progress}%")
     if a.status_updated_at is not None:
-        details.append(f"cập nhật {_short(a.status_updated_at, tz)}")
+        details.append(t.REMINDER_UPDATED.format(day=_short(a.status_updated_at, tz)))
     return f"{label} ({', '.join(details)})" if details else label
 
 
 def _short(at: datetime, tz: ZoneInfo) -> str:
-    return at.astimezone(tz).strftime("%d/%m")
+    return dates.day_month(at.astimezone(tz))

@@ -30,7 +30,7 @@ from bot.conversation.buttons import ButtonSigner
 from bot.conversation.present import present
 from bot.delivery.pacing import Pacer
 from bot.delivery.render import render
-from bot.texts import reminders_chat as r
+from bot.texts import chat
 from storage import outbox
 from storage.db import transaction
 from storage.models import Person
@@ -168,7 +168,7 @@ async def _mark_unreachable(session: AsyncSession, person_id: int, now: datetime
     if person is None:
         return
     unit = await unit_name(session, unit_id=person.unit_id)
-    text = r.UNREACHABLE.format(name=person.full_name, unit=unit if unit is not None else "—")
+    text = chat.UNREACHABLE.format(name=person.full_name, unit=unit if unit is not None else "—")
     coordinators = await people_with_role(session, role=PersonRole.COORDINATOR)
     rows = [
         message_row(

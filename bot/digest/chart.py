@@ -12,7 +12,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.digest.text import dmy, short
+from bot.digest.text import short
+from bot.texts import dates
 from bot.texts import digest as t
 from scheduler.digest_figures import Figures, Line
 
@@ -29,7 +30,7 @@ def write_chart(figures: Figures, path: Path) -> Path:
     fig = Figure(figsize=(WIDTH_IN, 1.8 + 0.32 * sum(rows)), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     grid = fig.add_gridspec(2, 1, height_ratios=rows)
-    day = dmy(figures.today)
+    day = dates.day(figures.today)
     fig.suptitle(t.CHART_TITLE.format(plan=figures.plan.number, day=day), fontfamily=FONT)
     _bars(fig.add_subplot(grid[0]), figures.areas, t.CHART_AREAS)
     units_axes = fig.add_subplot(grid[1])

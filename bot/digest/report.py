@@ -24,7 +24,7 @@ from bot.digest.docx_layout import (
     short_rule,
     write,
 )
-from bot.digest.text import dmy
+from bot.texts import dates
 from bot.texts import report as r
 from scheduler.digest_figures import Figures, OverdueItem
 from scheduler.digest_periods import ReportPeriod
@@ -42,7 +42,7 @@ _BODY_PREFIX = re.compile(
 class ReportStyle:
     """Who issues the report; Phòng Nội vụ tracks the plan for its People's Committee (III.1)."""
 
-    issuer: str = "Phòng Nội vụ"
+    issuer: str = r.ISSUER
     code: str = "NV"  # the issuer's sign in the document number: Số: …/BC-NV
     signer_title: str = r.SIGNER_TITLE
     parent: str | None = None  # defaults to the plan's issuing body
@@ -58,7 +58,7 @@ def official_date(day: date) -> dict[str, str]:
 
 def period_phrase(period: ReportPeriod) -> str:
     """ "quý I năm 2023", "6 tháng đầu năm 2023", "năm 2023"."""
-    return r.PERIODS[period.kind].format(roman=r.ROMAN.get(period.number, ""), year=period.year)
+    return dates.period(period.kind, period.number, period.year)
 
 
 def write_report(
@@ -102,7 +102,7 @@ def _plan_words(figures: Figures) -> dict[str, str]:
     title = plan.title[:1].lower() + plan.title[1:]
     return {
         "number": plan.number,
-        "issued": r.ISSUED.format(day=dmy(plan.issued_on)) if plan.issued_on else "",
+        "issued": r.ISSUED.format(day=dates.day(plan.issued_on)) if plan.issued_on else "",
         "body": r.OF_BODY.format(body=plan.issuing_body) if plan.issuing_body else "",
         "about": r.ABOUT.format(title=title) if title else "",
     }
@@ -131,7 +131,7 @@ def _para(doc: Document, text: str) -> None:
 
 def _results(doc: Document, f: Figures, period: ReportPeriod, style: ReportStyle) -> None:
     words = _plan_words(f)
-    span = {"start": dmy(period.start), "end": dmy(period.end)}
+    span = {"start": dates.day(period.start), "end": dates.day(period.end)}
     phrase = period_phrase(period)
     _para(doc, r.INTRO.format(**words, **span, issuer=style.issuer, period=phrase))
     _heading(doc, r.PART_RESULTS)
@@ -149,7 +149,7 @@ def _overall(f: Figures, period: ReportPeriod) -> list[str]:
         tasks=f.tasks,
         total=c.total,
         units=len(f.units),
-        end=dmy(period.end),
+        end=dates.day(period.end),
         done=c.done,
         pct=c.pct_done,
         on_time=c.done_on_time,
@@ -213,7 +213,7 @@ def _unfinished(items: Sequence[OverdueItem]) -> list[str]:
     """One line per task and deadline, naming the units that have not finished it."""
     grouped: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for item in items:
-        grouped[(item.task_code, item.title, dmy(item.deadline))].append(item.unit)
+        grouped[(item.task_code, item.title, dates.day(item.deadline))].append(item.unit)
     return [
         r.UNFINISHED_LINE.format(code=code, title=title, deadline=deadline, units=_units(units))
         for (code, title, deadline), units in grouped.items()

@@ -24,7 +24,8 @@ from bot.digest.service import (
     write_files,
     write_period_report,
 )
-from bot.digest.text import Format, dm, dmy, message
+from bot.digest.text import Format, message
+from bot.texts import dates
 from bot.texts import digest as t
 from scheduler.digest_figures import Figures
 from scheduler.digest_periods import ReportPeriod, periods_due, week_key
@@ -172,10 +173,12 @@ def _rows(made: Made, person_id: int, fmt: Format, now: datetime) -> list[dict[s
         for n, part in enumerate(message(f, fmt), start=1)
     ]
     if made.files.chart:
-        caption = t.CHART_CAPTION.format(plan=plan, first=dm(f.week[0]), last=dmy(f.week[1]))
+        caption = t.CHART_CAPTION.format(
+            plan=plan, first=dates.day_month(f.week[0]), last=dates.day(f.week[1])
+        )
         payloads.append((f"{base}:png", {"text": caption, "file_path": str(made.files.chart)}))
     if made.files.workbook:
-        caption = t.WORKBOOK_CAPTION.format(plan=plan, day=dmy(f.today))
+        caption = t.WORKBOOK_CAPTION.format(plan=plan, day=dates.day(f.today))
         payloads.append((f"{base}:xlsx", {"text": caption, "file_path": str(made.files.workbook)}))
     for period, _figures, path in made.reports:
         caption = t.REPORT_CAPTION.format(period=period_phrase(period), plan=plan)

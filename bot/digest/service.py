@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.digest.chart import write_chart
 from bot.digest.report import ReportStyle, write_report
 from bot.digest.workbook import write_workbook
+from bot.texts.common import NO_AREA
 from scheduler.digest import compute
 from scheduler.digest_figures import Figures
 from scheduler.digest_periods import ND09_CUTOFF_DAY, ReportPeriod, WeeklySchedule
@@ -42,7 +43,7 @@ class DigestKit:
         at: datetime,
         period: ReportPeriod | None = None,
     ) -> Figures:
-        return await compute(
+        figures = await compute(
             session,
             plan=plan,
             at=at,
@@ -50,11 +51,20 @@ class DigestKit:
             working_days=self.working_days,
             period=period,
         )
+        return named(figures)
 
     def period_end(self, period: ReportPeriod) -> datetime:
         """The report's moment: the last instant of its data cut-off day, local time."""
         following = datetime.combine(period.end + timedelta(days=1), time(), tzinfo=self.timezone)
         return following - timedelta(microseconds=1)
+
+
+def named(figures: Figures) -> Figures:
+    """The figures with the row of tasks under no area named as people read it."""
+    areas = tuple(
+        replace(line, name=NO_AREA) if line.key is None else line for line in figures.areas
+    )
+    return replace(figures, areas=areas)
 
 
 def slug(number: str) -> str:

@@ -3,9 +3,9 @@
 import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from bot.channels.base import Capabilities
+from bot.texts import dates
 from bot.texts import digest as t
 from scheduler.digest_figures import Counts, Figures, Line
 
@@ -36,14 +36,6 @@ def utf16_len(text: str) -> int:
 
 def short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def dm(day: date) -> str:
-    return day.strftime("%d/%m")
-
-
-def dmy(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
 
 
 def message(figures: Figures, fmt: Format) -> list[str]:
@@ -98,7 +90,9 @@ def _fit(line: str, limit: int) -> list[str]:
 
 def _opening(f: Figures, esc: Callable[[str], str], bold: Callable[[str], str]) -> list[str]:
     totals = f.totals
-    head = t.HEAD.format(first=dm(f.week[0]), last=dmy(f.week[1]), plan=f.plan.number)
+    head = t.HEAD.format(
+        first=dates.day_month(f.week[0]), last=dates.day(f.week[1]), plan=f.plan.number
+    )
     change = ""
     if f.change is not None:
         change = t.DONE_CHANGE.format(delta=_signed(f.change.done))
@@ -232,12 +226,17 @@ def _attention(f: Figures, esc: Callable[[str], str], bold: Callable[[str], str]
 
 
 def _due(f: Figures, esc: Callable[[str], str], bold: Callable[[str], str]) -> list[str]:
-    head = bold(t.DUE_HEAD.format(first=dm(f.next_week[0]), last=dmy(f.next_week[1])))
+    head = bold(
+        t.DUE_HEAD.format(first=dates.day_month(f.next_week[0]), last=dates.day(f.next_week[1]))
+    )
     if not f.due_next_week:
         return [head, t.NOTHING_DUE]
     rows = [
         t.DUE_LINE.format(
-            code=d.task_code, title=short(d.title, 50), unit=short(d.unit), day=dm(d.deadline)
+            code=d.task_code,
+            title=short(d.title, 50),
+            unit=short(d.unit),
+            day=dates.day_month(d.deadline),
         )
         for d in f.due_next_week[:SHOWN]
     ]

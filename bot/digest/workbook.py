@@ -10,7 +10,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from bot.texts import dates
 from bot.texts import digest as t
+from bot.texts.common import STATUS
 from scheduler.digest_figures import Counts, Figures, Line
 
 DATE_FORMAT = "DD/MM/YYYY"
@@ -86,7 +88,7 @@ def _count_rows(lines: Sequence[Line], *, numbered: bool = False) -> Iterable[tu
 
 def _overdue_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
     for n, o in enumerate(f.overdue, start=1):
-        status = t.STATUS_NAME.get(o.status, o.status)  # type: ignore[call-overload]
+        status = STATUS.get(o.status, o.status)  # type: ignore[call-overload]
         yield (n, o.task_code, o.title, o.area, o.unit, o.deadline, o.days, o.working_days, status)
 
 
@@ -97,24 +99,20 @@ def _blocker_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
 
 def _due_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
     for n, d in enumerate(f.due_next_week, start=1):
-        status = t.STATUS_NAME.get(d.status, d.status)  # type: ignore[call-overload]
+        status = STATUS.get(d.status, d.status)  # type: ignore[call-overload]
         yield (n, d.task_code, d.title, d.unit, d.deadline, status)
 
 
 def _watch_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
     for s in f.silent:
-        last = (
-            t.WATCH_LAST.format(day=s.last_update.strftime("%d/%m/%Y"))
-            if s.last_update
-            else t.WATCH_NEVER
-        )
+        last = t.WATCH_LAST.format(day=dates.day(s.last_update)) if s.last_update else t.WATCH_NEVER
         yield (s.unit, t.WATCH_SILENT, last)
     for u in f.unreachable:
         people = ", ".join(u.people)
         yield (
             u.unit,
             t.WATCH_UNREACHABLE,
-            t.WATCH_SINCE.format(people=people, day=u.since.strftime("%d/%m/%Y")),
+            t.WATCH_SINCE.format(people=people, day=dates.day(u.since)),
         )
     for name in f.no_focal:
         yield (name, t.WATCH_NO_FOCAL, None)

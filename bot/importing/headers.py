@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
-from bot.importing.errors import COLUMN, SHEET_PLACE
 from bot.importing.sources import HEADER_SCAN_ROWS, Sheet
+from bot.texts.import_errors import COLUMN, SHEET_PLACE
 from storage.textnorm import fold_words
 
 Synonyms = dict[str, tuple[str, ...]]  # field -> headers as offices write them, best first

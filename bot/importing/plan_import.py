@@ -4,9 +4,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot import texts
 from bot.importing.directory import UnitDirectory
 from bot.importing.reader import RowError, TaskRow
+from bot.texts import import_errors as words
 from scheduler.deadlines import Deadline, DeadlineError, parse_deadline
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9}
@@ -68,7 +68,7 @@ def check_tasks(
         spec, row_errors = _check_row(row, directory, plan_year)
         code = task_code(row)
         if code is not None and code in seen:
-            message = texts.duplicate_code(code, seen[code])
+            message = words.duplicate_code(code, seen[code])
             row_errors.append(RowError(row.row, _col(row, "code"), message))
         elif code is not None:
             seen[code] = row.row
@@ -88,18 +88,18 @@ def _check_row(
     errors: list[RowError] = []
     code = task_code(row)
     if code is None:
-        errors.append(RowError(row.row, _col(row, "code"), texts.MISSING_CODE))
+        errors.append(RowError(row.row, _col(row, "code"), words.MISSING_CODE))
     lead = directory.resolve(row.lead)
     support = directory.resolve(row.support)
     for field, found in (("lead", lead), ("support", support)):
         if found.unknown:
-            errors.append(RowError(row.row, _col(row, field), texts.unknown_units(found.unknown)))
+            errors.append(RowError(row.row, _col(row, field), words.unknown_units(found.unknown)))
     if not lead.unit_ids and not lead.unknown:
-        errors.append(RowError(row.row, _col(row, "lead"), texts.lead_missing_units()))
+        errors.append(RowError(row.row, _col(row, "lead"), words.lead_missing_units()))
     try:
         deadline = parse_deadline(row.deadline or "", plan_year=plan_year)
     except DeadlineError as exc:
-        message = texts.DEADLINE_ERRORS[exc.code].format(spec=deadline_text(row.deadline))
+        message = words.DEADLINE_ERRORS[exc.code].format(spec=deadline_text(row.deadline))
         errors.append(RowError(row.row, _col(row, "deadline"), message))
     if errors or code is None:
         return None, errors

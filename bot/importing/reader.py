@@ -7,16 +7,7 @@ the file is collected and raised at once as ImportFileError.
 
 from pathlib import Path
 
-from bot.importing.errors import (
-    FILE_EMPTY,
-    MISSING_COLUMNS,
-    NO_HEADER,
-    NO_TASKS,
-    NO_UNITS,
-    ImportFileError,
-    RowError,
-    file_error,
-)
+from bot.importing.errors import ImportFileError, RowError, file_error
 from bot.importing.headers import (
     GROUP_HEADERS,
     GROUP_REQUIRED,
@@ -41,6 +32,7 @@ from bot.importing.sources import (
 from bot.importing.tables import read_groups, read_tasks, read_units
 from bot.importing.workbook import read_xlsx
 from bot.importing.yamlfile import read_yaml_tasks, read_yaml_units
+from bot.texts.import_errors import FILE_EMPTY, MISSING_COLUMNS, NO_HEADER, NO_TASKS, NO_UNITS
 
 __all__ = [
     "MAX_FILE_BYTES",

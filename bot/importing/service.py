@@ -7,7 +7,6 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts
 from bot.importing.directory import load_directory
 from bot.importing.plan_import import PlanInfo, check_tasks
 from bot.importing.plan_writer import PlanReport, apply_plan
@@ -19,6 +18,7 @@ from bot.importing.reader import (
     read_unit_table,
 )
 from bot.importing.unit_register import UnitsReport, import_units
+from bot.texts import import_errors as words
 from storage.db import transaction
 from storage.plans import find_plan
 
@@ -40,7 +40,7 @@ def plan_info(meta: PlanMeta, options: PlanOptions) -> PlanInfo:
     year = options.year or (issued_on.year if issued_on else None)
     problems = [
         text
-        for text, ok in ((texts.NEED_PLAN_NUMBER, number), (texts.NEED_PLAN_YEAR, year))
+        for text, ok in ((words.NEED_PLAN_NUMBER, number), (words.NEED_PLAN_YEAR, year))
         if not ok
     ]
     if problems:
@@ -74,7 +74,7 @@ async def import_plan_file(
     async with transaction(sessions) as session:
         directory = await load_directory(session)
         if not directory.names:
-            raise ImportFileError([RowError(None, None, texts.NO_UNITS_YET)])
+            raise ImportFileError([RowError(None, None, words.NO_UNITS_YET)])
         specs, errors = check_tasks(rows, directory, plan_year=info.year)
         if errors:
             raise ImportFileError(errors)

@@ -14,7 +14,8 @@ from datetime import date, datetime, time
 from itertools import islice
 from pathlib import Path
 
-from bot.importing.errors import (
+from bot.importing.errors import ImportFileError, RowError, file_error
+from bot.texts.import_errors import (
     CSV_BROKEN,
     CSV_ENCODING,
     FILE_EMPTY,
@@ -24,9 +25,6 @@ from bot.importing.errors import (
     OLD_EXCEL,
     TOO_MANY_ROWS,
     UNSUPPORTED_FORMAT,
-    ImportFileError,
-    RowError,
-    file_error,
 )
 
 MAX_FILE_BYTES = 10 * 1024 * 1024

@@ -14,16 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
 
-from bot.importing.errors import (
-    DUPLICATE_GROUP,
-    DUPLICATE_UNIT,
-    REQUIRED_EMPTY,
-    WIDE_MERGE,
-    RowError,
-)
+from bot.importing.errors import RowError
 from bot.importing.headers import TASK_REQUIRED, Header
 from bot.importing.rows import GroupRow, TaskRow, UnitRow, split_names
 from bot.importing.sources import MAX_ROWS, Cell, Merge, Sheet, too_many_rows
+from bot.texts.import_errors import DUPLICATE_GROUP, DUPLICATE_UNIT, REQUIRED_EMPTY, WIDE_MERGE
 from storage.textnorm import fold_words
 
 Cells = dict[str, Cell]  # field -> cell

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
 from bot.importing.reader import GroupRow, ImportFileError, RowError, UnitRow
+from bot.texts import import_errors as words
 from storage.models import Unit, UnitGroup, UnitGroupMember, UnitName
 from storage.textnorm import fold_words
 from storage.vocab import UnitKind
@@ -42,7 +42,7 @@ def check_register(units: list[UnitRow], groups: list[GroupRow]) -> list[RowErro
     owner: dict[str, str] = {}
     for unit in units:
         if parse_kind(unit.kind) is None:
-            errors.append(RowError(unit.row, texts.COL_UNIT_KIND, texts.bad_unit_kind(unit.kind)))
+            errors.append(RowError(unit.row, words.COL_UNIT_KIND, words.bad_unit_kind(unit.kind)))
         for name in (unit.name, *unit.aliases):
             errors.extend(_claim(owner, name, f"unit:{fold_words(unit.name)}", unit.row))
     for group in groups:
@@ -54,7 +54,7 @@ def check_register(units: list[UnitRow], groups: list[GroupRow]) -> list[RowErro
 def _claim(owner: dict[str, str], name: str, target: str, row: int) -> list[RowError]:
     key = fold_words(name)
     if owner.setdefault(key, target) != target:
-        return [RowError(row, None, texts.name_used_twice(name))]
+        return [RowError(row, None, words.name_used_twice(name))]
     return []
 
 
@@ -127,7 +127,7 @@ async def _rewrite_names(
         .all()
     )
     if clash:
-        raise ImportFileError([RowError(None, None, texts.name_used_twice(c.label)) for c in clash])
+        raise ImportFileError([RowError(None, None, words.name_used_twice(c.label)) for c in clash])
     session.add_all(names.values())
     await session.flush()
 

@@ -15,15 +15,9 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.importing.errors import (
-    FORMULA_ERROR,
-    FORMULA_NO_VALUE,
-    LOCKED_XLSX,
-    NOT_XLSX,
-    ImportFileError,
-    file_error,
-)
+from bot.importing.errors import ImportFileError, file_error
 from bot.importing.sources import SHEET_ROW_LIMIT, Merge, Sheet, cell_value, too_many_rows
+from bot.texts.import_errors import FORMULA_ERROR, FORMULA_NO_VALUE, LOCKED_XLSX, NOT_XLSX
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # password-protected .xlsx, or a renamed .xls
 

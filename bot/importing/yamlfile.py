@@ -15,7 +15,10 @@ from types import MappingProxyType
 
 import yaml
 
-from bot.importing.errors import (
+from bot.importing.errors import ImportFileError, RowError, file_error
+from bot.importing.rows import GroupRow, PlanMeta, TaskRow, UnitRow, split_names
+from bot.importing.sources import MAX_ROWS, too_many_rows
+from bot.texts.import_errors import (
     BAD_DATE,
     DUPLICATE_GROUP,
     DUPLICATE_UNIT,
@@ -40,12 +43,7 @@ from bot.importing.errors import (
     YAML_SYNTAX,
     YAML_TOO_DEEP,
     YAML_TOP,
-    ImportFileError,
-    RowError,
-    file_error,
 )
-from bot.importing.rows import GroupRow, PlanMeta, TaskRow, UnitRow, split_names
-from bot.importing.sources import MAX_ROWS, too_many_rows
 from storage.textnorm import fold_words
 
 TASK_KEYS = ("code", "area", "area_code", "title", "lead", "support", "deadline", "output", "note")

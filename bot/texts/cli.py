@@ -1,6 +1,12 @@
-"""What the command line says to the person at the terminal."""
+"""What the command line says to the person at the terminal (`nhacviec ...`)."""
 
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import TYPE_CHECKING
+
+from bot.texts.common import person_role
+from bot.texts.dates import day, month, weekday_day, weekday_moment
+from storage.vocab import ReminderKind
 
 if TYPE_CHECKING:
     from bot.importing.plan_writer import PlanReport
@@ -12,3 +18,180 @@ def plan_imported(report: "PlanReport") -> str:
         f"{report.tasks_updated} cập nhật, {report.tasks_cancelled} hủy bỏ; "
         f"{report.assignments_active} lượt giao việc cho {report.units} đơn vị."
     )
+
+
+CONFIG_ERROR = "Cấu hình chưa đúng / configuration error: {error}"
+NO_PLANS = "Chưa có kế hoạch nào để tổng hợp."
+WROTE = "Đã ghi: {path}"
+BAD_FORMAT = "định dạng {unknown} không có; dùng: {choices}"
+
+IMPORT_FAILED = "Không nhập được tệp {path}: {count} lỗi, chưa ghi gì vào cơ sở dữ liệu."
+PLAN_NOT_FOUND = "Không có kế hoạch số {number!r}."
+UNIT_NOT_FOUND = "Không tìm thấy đơn vị {name!r}. Xem danh sách: nhacviec units list"
+BAD_STATUS = "Trạng thái {value!r} không hợp lệ; dùng một trong: {choices}."
+NO_ASSIGNMENTS = "Không có nhiệm vụ nào phù hợp."
+NO_OVERDUE = "Không có nhiệm vụ quá hạn tại thời điểm {at}."
+NO_UNITS = "Chưa có đơn vị nào."
+
+
+def units_imported(created: int, updated: int, groups: int) -> str:
+    return f"Đã nhập danh sách đơn vị: {created} đơn vị mới, {updated} cập nhật, {groups} nhóm."
+
+
+def overdue_days(days: int) -> str:
+    return f"quá {days} ngày"
+
+
+NO_EXAMPLES = (
+    "Cơ sở dữ liệu còn trống và không thấy kế hoạch ví dụ ở {path}. Hãy chạy từ thư mục dự án, "
+    "chỉ đường dẫn bằng --examples, hoặc nhập kế hoạch trước: nhacviec units import …, "
+    "nhacviec import …"
+)
+EXAMPLE_LOADED = "Cơ sở dữ liệu còn trống: đã nạp kế hoạch ví dụ. {summary}"
+
+
+def console_welcome(role: str, unit: str | None) -> str:
+    who = person_role(role) + (f" của {unit}" if unit else "")
+    return (
+        f"Nhắc việc — kênh dòng lệnh. Anh/chị đang dùng thử với vai trò {who}.\n"
+        "Gõ /help để xem các lệnh, /thoat để thoát. Các nút được đánh số: gõ số để chọn."
+    )
+
+
+UNIT_REQUIRED = 'Vai trò đầu mối cần tên đơn vị, ví dụ --unit "Phòng Tư pháp".'
+BAD_INVITE_DAYS = "Số ngày hiệu lực của mã mời phải từ 1 đến 90."
+
+
+def invite_printed(role: str, unit: str, code: str, expires: str, bot_username: str | None) -> str:
+    lines = [
+        f"Mã mời {role} {unit}".rstrip() + f" (dùng một lần, hết hạn {expires}):",
+        code,
+        f"Trên Telegram: mở bot và gửi /start {code}",
+    ]
+    if bot_username:
+        lines.append(f"Đường dẫn: https://t.me/{bot_username.lstrip('@')}?start={code}")
+    return "\n".join(lines)
+
+
+# `nhacviec assignments`, `nhacviec overdue`, `nhacviec units list`.
+ASSIGNMENT_HEADERS = [
+    "Mã",
+    "Nhiệm vụ",
+    "Lĩnh vực",
+    "Đơn vị",
+    "Vai trò",
+    "Hạn",
+    "Trạng thái",
+    "Quá hạn",
+]
+ASSIGNMENTS_TOTAL = "Tổng: {count} lượt giao việc, {overdue} quá hạn (tính đến {day})."
+OVERDUE_HEADERS = ["STT", "Mã", "Nhiệm vụ", "Đơn vị", "Hạn", "Quá hạn", "Trạng thái"]
+OVERDUE_TITLE = "Nhiệm vụ quá hạn tại {at}: {count} ({units} đơn vị)"
+UNIT_HEADERS = ["Tên đơn vị", "Loại", "Nhóm", "Tên gọi khác"]
+UNITS_TOTAL = "Tổng: {count} đơn vị."
+IMPORT_ERROR_LINE = "  • {error}"
+
+# `nhacviec people`.
+PEOPLE_HEADERS = ["Mã", "Họ tên", "Vai trò", "Đơn vị", "Kênh", "Vắng", "Không gửi được"]
+YES = "có"
+NOBODY = "Chưa có ai đăng ký."
+PEOPLE_UNIT_NOT_FOUND = "Không tìm thấy đơn vị {name!r}."
+NO_SUCH_PERSON = "Không có người mang mã số {id}. Xem danh sách: nhacviec people list"
+MARKED_AWAY = "Đã đánh dấu {name} vắng mặt: lời nhắc của đơn vị chuyển cho đầu mối phó."
+MARKED_BACK = "Đã đánh dấu {name} trở lại làm việc: lời nhắc gửi lại cho {name}."
+
+
+# `nhacviec remind` and `nhacviec simulate`: previews and load simulations.
+K = ReminderKind
+REMINDER_KIND = {
+    K.BEFORE_7D: "Trước hạn 7 ngày",
+    K.BEFORE_3D: "Trước hạn 3 ngày",
+    K.BEFORE_1WD: "Trước hạn 1 ngày làm việc",
+    K.DUE_TODAY: "Đến hạn",
+    K.OVERDUE: "Quá hạn",
+    K.ESCALATION: "Báo Phòng Nội vụ",
+    K.MONTHLY_CHECKIN: "Hỏi tiến độ đầu tháng",
+    K.SNOOZED: "Nhắc lại theo hẹn",
+}
+GAP = {
+    "no_focal": "chưa có đầu mối",
+    "no_deputy": "đầu mối vắng, chưa có cấp phó",
+    "no_coordinator": "chưa có cán bộ Phòng Nội vụ",
+}
+NO_CHANNEL = "chưa kết nối"
+REMINDER_HEADERS = ["Mã", "Đơn vị", "Loại nhắc", "Người nhận", "Kênh", "Hạn nhắc", "Lý do"]
+
+BAD_CONFIG = "Cấu hình nhắc việc chưa đúng / reminder configuration error: {error}"
+AT_NEEDS_DRY_RUN = "--at chỉ dùng cùng --dry-run (xem trước, không ghi gì)."
+BAD_RANGE = "Khoảng ngày không hợp lệ: --from {start} sau --to {end}."
+RANGE_TOO_LONG = "Khoảng mô phỏng tối đa {days} ngày."
+BAD_DATE = "Ngày {value!r} không hợp lệ; dùng dạng 2023-07-01 hoặc 01/07/2023."
+BAD_MOMENT = "Thời điểm {value!r} không hợp lệ; dùng dạng 2023-07-03T08:00 hoặc 2023-07-03."
+OUTSIDE_WINDOW = (
+    "{at}: ngoài giờ gửi ({start}–{end} các ngày làm việc) — không gửi gì lúc này; "
+    "lời nhắc chờ đến khung giờ kế tiếp."
+)
+NOTHING_DUE = "{at}: không có lời nhắc nào cần gửi."
+SIM_NOTHING = "Không có lời nhắc nào trong khoảng {start} – {end}."
+
+
+def preview_title(at: datetime, count: int, units: int) -> str:
+    return f"Xem trước lúc {weekday_moment(at)}: {count} lời nhắc cho {units} đơn vị (chưa ghi gì)."
+
+
+def reason(kind: str, *, deadline: date, slot_day: date, late: int, today: date) -> str:
+    """Why a reminder goes out; `late` is working days past the deadline."""
+    if kind in (K.BEFORE_7D, K.BEFORE_3D, K.BEFORE_1WD):
+        text = f"còn {(deadline - slot_day).days} ngày đến hạn {day(deadline)}"
+    elif kind == K.DUE_TODAY:
+        text = f"hạn {day(deadline)}" + (
+            "" if slot_day == deadline else " (ngày nghỉ, nhắc ngày làm việc trước đó)"
+        )
+    elif kind in (K.OVERDUE, K.ESCALATION):
+        text = f"quá hạn {late} ngày làm việc (hạn {day(deadline)})"
+    elif kind == K.MONTHLY_CHECKIN:
+        text = f"nhiệm vụ thường xuyên, hỏi tiến độ tháng {month(slot_day)}"
+    else:
+        text = "đã hẹn nhắc lại"
+    return text if slot_day >= today else text + " (nhắc bù)"
+
+
+def person(name: str | None, stands_in_for: str | None, gap: str | None) -> str:
+    if name is None:
+        return GAP.get(gap or "", "—")
+    return name if stands_in_for is None else f"{name} (thay {stands_in_for} vắng)"
+
+
+def simulation_title(start: date, end: date, plans: str) -> str:
+    return f"Mô phỏng lời nhắc {day(start)} – {day(end)}, {plans} (không gửi, không ghi)."
+
+
+def simulation_day(on: date, total: int, kinds: Mapping[str, int]) -> str:
+    parts = [f"{REMINDER_KIND.get(k, k)}: {n}" for k, n in kinds.items()]  # type: ignore[call-overload]
+    return f"{weekday_day(on)}: {total} lời nhắc — " + ", ".join(parts)
+
+
+def simulation_units(units: Mapping[str, int], shown: int = 6) -> str:
+    """The busiest units first; the rest as a count, so a line stays readable."""
+    items = list(units.items())
+    text = "    " + " · ".join(f"{name}: {n}" for name, n in items[:shown])
+    return text if len(items) <= shown else text + f" · và {len(items) - shown} đơn vị khác"
+
+
+def simulation_total(total: int, days: int, busiest: date, most: int) -> str:
+    return (
+        f"Tổng: {total} lời nhắc trong {days} ngày làm việc; nhiều nhất {most} vào {day(busiest)}."
+    )
+
+
+def all_plans() -> str:
+    return "mọi kế hoạch"
+
+
+def plan(number: str) -> str:
+    return f"Kế hoạch {number}"
+
+
+def swept(written: int, at: datetime, unreached: int) -> str:
+    text = f"Đã ghi {written} lời nhắc vào hàng đợi gửi lúc {weekday_moment(at)}."
+    return text if not unreached else text + f" {unreached} lời nhắc chưa có người nhận."

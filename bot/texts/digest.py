@@ -1,8 +1,7 @@
-"""The digest's words: the chat message, the chart, the Excel sheets and the written report."""
+"""The digest's words: the chat message, its captions, the chart and the Excel sheets."""
 
-from bot.texts import STATUS
-
-STATUS_NAME = STATUS
+from bot.texts import common as c
+from storage.vocab import AssignmentStatus as S
 
 # The chat message (see CONVERSATIONS.md, "Weekly digest").
 HEAD = "📋 TỔNG HỢP TUẦN {first}–{last} — Kế hoạch {plan}"
@@ -33,7 +32,6 @@ DUE_LINE = "• {code} {title} — {unit} — hạn {day}"
 NOTHING_DUE = "Không có nhiệm vụ đến hạn tuần tới."
 MORE_ROWS = "… và {count} mục khác (xem tệp Excel)."
 MORE_NAMES = "và {count} đơn vị khác"
-PART = "(phần {n}/{of})"
 
 # Captions of the files sent after the message.
 CHART_CAPTION = "Biểu đồ tiến độ — Kế hoạch {plan}, tuần {first}–{last}"
@@ -45,8 +43,8 @@ CHART_TITLE = "Tiến độ Kế hoạch {plan} — đến {day}"
 CHART_AREAS = "Theo lĩnh vực"
 CHART_UNITS = "Theo đơn vị"
 CHART_UNITS_CUT = "Theo đơn vị: {top} cao nhất và {bottom} thấp nhất trong {count} đơn vị"
-CHART_ON_TIME = "Hoàn thành đúng hạn"
-CHART_LATE = "Hoàn thành quá hạn"
+CHART_ON_TIME = c.DONE_ON_TIME
+CHART_LATE = c.DONE_LATE
 CHART_OPEN = "Chưa hoàn thành"
 CHART_AXIS = "Tỉ lệ nhiệm vụ (%)"
 CHART_EMPTY = "Chưa có nhiệm vụ"
@@ -65,24 +63,24 @@ SUMMARY_ROWS = (
     ("at", "Số liệu đến"),
     ("tasks", "Số nhiệm vụ"),
     ("total", "Số lượt giao cho đơn vị"),
-    ("done", "Hoàn thành"),
-    ("done_on_time", "Hoàn thành đúng hạn"),
-    ("done_late", "Hoàn thành quá hạn"),
-    ("in_progress", "Đang thực hiện"),
-    ("not_started", "Chưa thực hiện"),
-    ("blocked", "Vướng mắc"),
-    ("extension_requested", "Xin gia hạn"),
+    ("done", c.STATUS[S.DONE]),
+    ("done_on_time", c.DONE_ON_TIME),
+    ("done_late", c.DONE_LATE),
+    ("in_progress", c.STATUS[S.IN_PROGRESS]),
+    ("not_started", c.STATUS[S.NOT_STARTED]),
+    ("blocked", c.STATUS[S.BLOCKED]),
+    ("extension_requested", c.STATUS[S.EXTENSION_REQUESTED]),
     ("overdue", "Quá hạn (chưa hoàn thành)"),
 )
 COUNT_HEADER = (
     "Tổng số",
-    "Hoàn thành đúng hạn",
-    "Hoàn thành quá hạn",
-    "Đang thực hiện",
-    "Chưa thực hiện",
-    "Vướng mắc",
-    "Xin gia hạn",
-    "Quá hạn",
+    c.DONE_ON_TIME,
+    c.DONE_LATE,
+    c.STATUS[S.IN_PROGRESS],
+    c.STATUS[S.NOT_STARTED],
+    c.STATUS[S.BLOCKED],
+    c.STATUS[S.EXTENSION_REQUESTED],
+    c.OVERDUE,
     "Tỉ lệ hoàn thành (%)",
     "Thay đổi số hoàn thành",
 )
@@ -108,7 +106,3 @@ WATCH_NO_FOCAL = "Chưa có đầu mối"
 WATCH_LAST = "Cập nhật gần nhất {day}"
 WATCH_NEVER = "Chưa có cập nhật"
 WATCH_SINCE = "{people} (từ {day})"
-
-# The conversation.
-DIGEST_NONE = "Chưa có kế hoạch nào để tổng hợp."
-DIGEST_PLAN_UNKNOWN = "Không có kế hoạch số {number!r}."

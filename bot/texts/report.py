@@ -1,5 +1,7 @@
 """The written progress report's words (plan section III.2), as administrative documents read."""
 
+from bot.texts.common import DONE_LATE, DONE_ON_TIME, OVERDUE
+
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 NUMBER = "Số:        /BC-{code}"
@@ -9,12 +11,6 @@ SUBJECT = "Kết quả thực hiện Kế hoạch số {number}{issued}{body}{ab
 ISSUED = " ngày {day}"
 OF_BODY = " của {body}"
 ABOUT = " về {title}"
-PERIODS = {
-    "quarter": "quý {roman} năm {year}",
-    "half": "6 tháng đầu năm {year}",
-    "year": "năm {year}",
-}
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 INTRO = (
     "Thực hiện Kế hoạch số {number}{issued}{body}{about}, {issuer} báo cáo kết quả thực hiện "
@@ -36,10 +32,10 @@ AREA_TABLE_HEADER = (
     "STT",
     "Lĩnh vực",
     "Tổng số",
-    "Hoàn thành đúng hạn",
-    "Hoàn thành quá hạn",
+    DONE_ON_TIME,
+    DONE_LATE,
     "Chưa hoàn thành",
-    "Quá hạn",
+    OVERDUE,
     "Tỉ lệ hoàn thành (%)",
 )
 AREA_TOTAL = "Tổng cộng"
@@ -67,4 +63,5 @@ RECIPIENT_LINES = (
     "- Chủ tịch, các Phó Chủ tịch {parent};",
     "- Lưu: VT, {code}.",
 )
+ISSUER = "Phòng Nội vụ"  # who issues the report unless settings say otherwise
 SIGNER_TITLE = "TRƯỞNG PHÒNG"

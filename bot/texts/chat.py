@@ -1,11 +1,13 @@
-"""What the bot says in chat. Short, polite, readable on a phone (see CONVERSATIONS.md)."""
+"""What the bot says in chat: replies, delivered reminders and notices, the command menu.
+
+Short, polite, readable on a phone (see CONVERSATIONS.md).
+"""
 
 from datetime import date
 
-from bot.texts import STATUS
+from bot.texts.common import STATUS
+from bot.texts.dates import day
 from storage.vocab import AssignmentStatus
-
-STATUS_NAME = STATUS
 
 NOT_REGISTERED = (
     "Anh/chị chưa được đăng ký sử dụng bot này. Vui lòng liên hệ Phòng Nội vụ để nhận mã mời."
@@ -61,28 +63,64 @@ INVITE_USAGE = "Cách dùng: /invite TÊN ĐƠN VỊ [đầu mối|phó|điều 
 UNIT_UNKNOWN = "Không tìm thấy đơn vị {name!r}."
 INVITE_CREATED = "Mã mời {role} {unit} (dùng một lần, hết hạn {expires}):\n{code}\n{link}"
 NO_OPEN_TASKS = "Đơn vị không còn nhiệm vụ nào đang mở."
-NO_OVERDUE = "Không có nhiệm vụ quá hạn."
 NUMBERED_HINT = "Trả lời: {choices}"
 NEXT_TASKS_PAGE = "Gõ /tasks {page} để xem trang sau."
 PICK_BY_NUMBER = "Gõ số thứ tự (1–{last}) để cập nhật nhiệm vụ."
 FREE_TEXT_HINT = '(hoặc nhắn nội dung, ví dụ "đang làm 60%")'
 
+NO_PLANS = "Chưa có kế hoạch nào để tổng hợp."
+PLAN_UNKNOWN = "Không có kế hoạch số {number!r}."
+UNNAMED = "Chưa rõ tên"  # a person who registers without a display name
+PLAN = "Kế hoạch {number}"
+
+# /tasks and a task picked from it.
+TASKS_HEAD = "Nhiệm vụ đang mở của {unit}: {count}"
+TASKS_PAGE_OF = " (trang {page}/{pages})"
+TASK_LINE = "{n}. {code} {title} — hạn {due} — {status}"
+TASK_BUTTON = "{label} {code} · hạn {due}"
+TASK_CARD = "Nhiệm vụ {code} (hạn {due}): {title}\nTrạng thái: {status}"
+
+# /status and /overdue.
+STATUS_ICON = {
+    AssignmentStatus.DONE: "✅",
+    AssignmentStatus.IN_PROGRESS: "🔄",
+    AssignmentStatus.BLOCKED: "⚠️",
+    AssignmentStatus.NOT_STARTED: "⏳",
+    AssignmentStatus.EXTENSION_REQUESTED: "📅",
+}
+COUNT = "{icon} {status}: {count}"
+UNIT_STATUS_HEAD = "{unit} — {plans} (cập nhật {at})"
+UNIT_OVERDUE_HEAD = "Quá hạn ({count}):"
+UNIT_OVERDUE_LINE = "• {code} {title} — quá hạn {days} ngày làm việc"
+SOON_HEAD = "Sắp đến hạn (7 ngày tới):"
+SOON_LINE = "• {code} {title} — hạn {due} (còn {days} ngày)"
+ROLLUP_HEAD = "Tổng hợp — {plans} (cập nhật {at})"
+ROLLUP_DONE = "Hoàn thành {done}/{total} ({pct}%) · Quá hạn {overdue}"
+ROLLUP_BY_AREA = "Theo lĩnh vực:"
+ROLLUP_BY_UNIT = "Theo đơn vị (quá hạn nhiều trước):"
+ROLLUP_LINE = "• {name}: {done}/{total} hoàn thành, {late} quá hạn"
+NO_OVERDUE = "Không có nhiệm vụ quá hạn."
+OVERDUE_HEAD = "Nhiệm vụ quá hạn: {count} ({units} đơn vị)"
+OVERDUE_LINE = "{n}. {code} {title}{unit} — quá {days} ngày làm việc"
+OVERDUE_UNIT = " — {unit}"
+OVERDUE_MORE = "Trang {page}/{pages}. Gõ /overdue {next} để xem tiếp."
+
+# Extension requests and decisions.
+NO_REASON = "(không nêu)"
+EXTENSION_NOTE = {True: "Đồng ý gia hạn đến {day}", False: "Không đồng ý gia hạn đến {day}"}
+VERDICT = {True: "đồng ý", False: "không đồng ý"}
+VERDICT_DETAIL = {True: "đến {day}", False: "(hạn vẫn là {day})"}
+
 BUTTON_LABELS = {
-    "done": "Hoàn thành",
-    "progress": "Đang thực hiện",
-    "blocked": "Vướng mắc",
-    "extend": "Xin gia hạn",
+    "done": STATUS[AssignmentStatus.DONE],
+    "progress": STATUS[AssignmentStatus.IN_PROGRESS],
+    "blocked": STATUS[AssignmentStatus.BLOCKED],
+    "extend": STATUS[AssignmentStatus.EXTENSION_REQUESTED],
     "snooze": "Nhắc lại sau",
     "fix": "Sửa",
     "approve": "Đồng ý",
     "refuse": "Không đồng ý",
     "open": "Cập nhật",
-}
-ROLE_NAMES = {
-    "focal": "đầu mối",
-    "deputy": "đầu mối (phó)",
-    "coordinator": "điều phối (Phòng Nội vụ)",
-    "leader": "lãnh đạo",
 }
 
 HELP_FOCAL = (
@@ -115,7 +153,7 @@ HELP_LEADER = (
 
 
 def welcome(name: str, role: str, unit: str | None, plans: str) -> str:
-    where = f"{ROLE_NAMES[role]} của {unit}" if unit else ROLE_NAMES[role]
+    where = f"{role} của {unit}" if unit else role
     plan_part = f" cho {plans}" if plans else ""
     return (
         f"Chào anh/chị {name}. Anh/chị đã được đăng ký làm {where}{plan_part}. "
@@ -124,19 +162,15 @@ def welcome(name: str, role: str, unit: str | None, plans: str) -> str:
     )
 
 
-def ddmm(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
 def timing(done_on: date, deadline: date | None) -> str:
     if deadline is None:
-        return ddmm(done_on)
+        return day(done_on)
     delta = (deadline - done_on).days
     if delta > 0:
-        return f"{ddmm(done_on)}, trước hạn {delta} ngày"
+        return f"{day(done_on)}, trước hạn {delta} ngày"
     if delta == 0:
-        return f"{ddmm(done_on)}, đúng hạn"
-    return f"{ddmm(done_on)}, quá hạn {-delta} ngày"
+        return f"{day(done_on)}, đúng hạn"
+    return f"{day(done_on)}, quá hạn {-delta} ngày"
 
 
 def recorded(code: str, status: str, progress: int | None, when: str, note: str | None) -> str:
@@ -152,3 +186,34 @@ def recorded(code: str, status: str, progress: int | None, when: str, note: str 
 
 def size_text(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
+
+
+# Reminders as people receive them (rendered from the outbox at send time).
+REMINDER_BEFORE = "⏰ Nhắc hạn nhiệm vụ {code} — còn {days} ngày (hạn {due})"
+REMINDER_DUE_TODAY = "⏰ Hôm nay là hạn nhiệm vụ {code} (hạn {due})"
+REMINDER_OVERDUE = "⚠️ Nhiệm vụ {code} đã quá hạn {days} ngày làm việc (hạn {due})"
+REMINDER_ESCALATION = (
+    "🔺 Nhiệm vụ {code} của {unit} quá hạn {days} ngày làm việc (hạn {due}), chưa hoàn thành."
+)
+REMINDER_CHECKIN = "📋 Cập nhật tiến độ tháng {month}: nhiệm vụ thường xuyên {code}"
+REMINDER_UNIT = "Đơn vị: {unit} ({role})"
+REMINDER_OUTPUT = " · Sản phẩm: {output}"
+REMINDER_CURRENT = "Trạng thái hiện tại: {status}"
+REMINDER_UPDATED = "cập nhật {day}"
+UNREACHABLE = (
+    "Không gửi được tin nhắn cho {name} ({unit}): người nhận đã chặn bot hoặc chưa bấm Bắt đầu."
+)
+
+# The Telegram menu: (command, description) for setMyCommands, beside the text box.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "Bắt đầu, đăng ký bằng mã mời"),
+    ("help", "Hướng dẫn sử dụng"),
+    ("status", "Tình hình thực hiện nhiệm vụ"),
+    ("overdue", "Nhiệm vụ quá hạn"),
+    ("tasks", "Nhiệm vụ đang mở, cập nhật nhanh"),
+    ("update", "Cập nhật nhiệm vụ: /update MÃ nội dung"),
+    ("invite", "Tạo mã mời đăng ký (Phòng Nội vụ)"),
+    ("digest", "Tổng hợp tuần (Phòng Nội vụ, lãnh đạo)"),
+)
+# Shown when the conversation failed on a message, so the person is not left waiting.
+HANDLER_FAILED = "Xin lỗi, bot gặp lỗi khi xử lý yêu cầu. Anh/chị vui lòng thử lại sau ít phút."
