@@ -45,7 +45,9 @@ class UnitDirectory:
 
     def _scan(self, key: str) -> tuple[list[int], list[str]]:
         """Greedy longest match over words; returns matched ids and unmatched words."""
-        words, ids, rest = key.split(), [], []
+        words = key.split()
+        ids: list[int] = []
+        rest: list[str] = []
         i = 0
         while i < len(words):
             for j in range(min(len(words), i + self.longest), i, -1):

@@ -44,7 +44,7 @@ async def apply_plan(
     for spec in tasks:
         task = existing.pop(spec.code, None)
         created += task is None
-        task = _fill_task(task or Task(plan_id=plan.id), spec, areas, now)
+        task = _fill_task(task or _new_task(plan.id, spec), spec, areas, now)
         session.add(task)
         await session.flush()
         assert task.id is not None  # flushed
@@ -96,6 +96,15 @@ async def _assignments_by_task(session: AsyncSession, plan_id: int) -> dict[int,
     for a in await plan_assignments(session, plan_id=plan_id):
         by_task.setdefault(a.task_id, []).append(a)
     return by_task
+
+
+def _new_task(plan_id: int, spec: TaskSpec) -> Task:
+    return Task(
+        plan_id=plan_id,
+        title=spec.title,
+        lead_text=spec.lead_text,
+        deadline_spec=spec.deadline_text,
+    )
 
 
 def _fill_task(task: Task, spec: TaskSpec, areas: dict[str, int], now: datetime) -> Task:
