@@ -125,3 +125,8 @@ async def mark_unreachable(
         return None
     person.unreachable_at = now
     return person
+
+
+async def find_person(session: AsyncSession, *, person_id: int) -> Person | None:
+    """A person by id, active or not."""
+    return await session.get(Person, person_id)

@@ -1,4 +1,5 @@
-"""Plans: finding one by number, counting them, and the ones still in play."""
+"""Plans: finding one by number, counting them, the ones still in play, and a plan's areas,
+tasks and assignments as an import rewrites them."""
 
 from datetime import date
 
@@ -6,7 +7,7 @@ from sqlalchemy import exists, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.models import Assignment, Plan, Task
+from storage.models import Area, Assignment, Plan, Task
 from storage.vocab import AssignmentStatus
 
 
@@ -39,5 +40,25 @@ async def active_plans(session: AsyncSession, *, today: date) -> list[Plan]:
     )
     query = (
         select(Plan).where(or_(col(Plan.year) >= today.year, open_work)).order_by(col(Plan.number))
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def plan_areas(session: AsyncSession, *, plan_id: int) -> list[Area]:
+    """Every area of the plan."""
+    return list((await session.execute(select(Area).where(Area.plan_id == plan_id))).scalars())
+
+
+async def plan_tasks(session: AsyncSession, *, plan_id: int) -> list[Task]:
+    """Every task of the plan, cancelled ones included."""
+    return list((await session.execute(select(Task).where(Task.plan_id == plan_id))).scalars())
+
+
+async def plan_assignments(session: AsyncSession, *, plan_id: int) -> list[Assignment]:
+    """Every assignment of the plan's tasks, cancelled ones included."""
+    query = (
+        select(Assignment)
+        .join(Task, col(Task.id) == Assignment.task_id)
+        .where(Task.plan_id == plan_id)
     )
     return list((await session.execute(query)).scalars())

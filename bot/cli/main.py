@@ -7,6 +7,8 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.cli.args import at_moment, date_arg, moment_arg
 from bot.cli.digest import add_digest_commands
 from bot.cli.people import add_people_commands
@@ -83,8 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    handler: Handler = args.handler
     async with open_app(settings) as app:
-        return await args.handler(app, args)
+        return await handler(app, args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -217,8 +220,10 @@ async def _list_units(app: App, args: argparse.Namespace) -> int:
 async def _tasks(app: App, args: argparse.Namespace) -> int:
     today = app.clock.now().astimezone(app.settings.timezone).date()
     async with app.sessions() as session:
-        filters = await _filters(session, args)
-        views = await list_assignments(session, **filters, status=_status(args.status))
+        plan_id, unit_id = await _filters(session, args)
+        views = await list_assignments(
+            session, plan_id=plan_id, unit_id=unit_id, status=_status(args.status)
+        )
     if args.json:
         out(to_json([assignment_json(v, today) for v in views]))
     else:
@@ -229,8 +234,10 @@ async def _tasks(app: App, args: argparse.Namespace) -> int:
 async def _overdue(app: App, args: argparse.Namespace) -> int:
     at = at_moment(args.at, tz=app.settings.timezone, now=app.clock.now())
     async with app.sessions() as session:
-        filters = await _filters(session, args)
-        views = await list_assignments(session, **filters, overdue_on=at.date())
+        plan_id, unit_id = await _filters(session, args)
+        views = await list_assignments(
+            session, plan_id=plan_id, unit_id=unit_id, overdue_on=at.date()
+        )
     views.sort(key=lambda v: (v.deadline, natural_key(v.task_code), v.unit))
     if args.json:
         out(to_json([assignment_json(v, at.date()) for v in views]))
@@ -239,19 +246,22 @@ async def _overdue(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _filters(session: object, args: argparse.Namespace) -> dict[str, int | None]:
-    filters: dict[str, int | None] = {"plan_id": None, "unit_id": None}
+async def _filters(
+    session: AsyncSession, args: argparse.Namespace
+) -> tuple[int | None, int | None]:
+    """The plan id and unit id that `--plan` and `--unit` name, None where not given."""
+    plan_id = unit_id = None
     if getattr(args, "plan", None):
-        plan = await find_plan(session, number=args.plan)  # type: ignore[arg-type]
+        plan = await find_plan(session, number=args.plan)
         if plan is None:
             raise UsageError(words.PLAN_NOT_FOUND.format(number=args.plan))
-        filters["plan_id"] = plan.id
+        plan_id = plan.id
     if getattr(args, "unit", None):
-        unit = await find_unit(session, name=args.unit)  # type: ignore[arg-type]
+        unit = await find_unit(session, name=args.unit)
         if unit is None:
             raise UsageError(words.UNIT_NOT_FOUND.format(name=args.unit))
-        filters["unit_id"] = unit.id
-    return filters
+        unit_id = unit.id
+    return plan_id, unit_id
 
 
 def _status(value: str | None) -> str | None:

@@ -12,7 +12,7 @@ from bot.texts import cli as words
 from bot.texts.common import person_role
 from storage.db import transaction
 from storage.models import AuditLog, Person
-from storage.people import active_people, channels_of
+from storage.people import active_people, channels_of, find_person
 from storage.units import find_unit
 
 
@@ -92,7 +92,7 @@ def _json(p: Person, unit: str | None, channels: dict[int, list[str]]) -> dict[s
 
 async def _away(app: App, args: argparse.Namespace) -> int:
     async with transaction(app.sessions) as session:
-        person = await session.get(Person, args.person_id)
+        person = await find_person(session, person_id=args.person_id)
         if person is None or not person.active:
             sys.stderr.write(words.NO_SUCH_PERSON.format(id=args.person_id) + "\n")
             return 2

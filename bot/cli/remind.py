@@ -71,16 +71,20 @@ async def _remind(app: App, args: argparse.Namespace) -> int:
         return _err(words.AT_NEEDS_DRY_RUN)
     tz, send_at = app.settings.timezone, rules.config(plan).send_at
     now = at_moment(args.at, tz=tz, now=app.clock.now(), day_time=send_at)
-    plan_args = {"calendar": rules.calendar, "config_for_plan": rules.reminders.for_plan}
+    calendar, config_for_plan = rules.calendar, rules.reminders.for_plan
     if not args.dry_run:
         async with transaction(app.sessions) as session:
-            planned = await plan_reminders(session, now=now, plan=plan, **plan_args)
+            planned = await plan_reminders(
+                session, now=now, plan=plan, calendar=calendar, config_for_plan=config_for_plan
+            )
             written = await write_reminders(session, planned, now=now)
         unreached = sum(p.recipient is None for p in planned)
         _out(words.swept(written, now.astimezone(app.settings.timezone), unreached))
         return 0
     async with app.sessions() as session:  # read only: nothing is added or committed
-        planned = await plan_reminders(session, now=now, plan=plan, **plan_args)
+        planned = await plan_reminders(
+            session, now=now, plan=plan, calendar=calendar, config_for_plan=config_for_plan
+        )
     planned.sort(key=_order)
     if args.json:
         _out(to_json([_json(p, app.settings) for p in planned]))

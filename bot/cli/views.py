@@ -27,8 +27,13 @@ def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
     return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip()
 
 
+def _days_past(deadline: date | None, today: date) -> int:
+    """Days from the deadline to today; 0 without a deadline."""
+    return (today - deadline).days if deadline is not None else 0
+
+
 def status_label(view: AssignmentView) -> str:
-    label = STATUS.get(view.status, view.status)  # type: ignore[call-overload]
+    label = STATUS.get(view.status, view.status)
     return f"{label} ({view.progress}%)" if view.progress is not None else label
 
 
@@ -41,10 +46,10 @@ def assignments_text(views: list[AssignmentView], today: date) -> str:
             v.title,
             v.area or "",
             v.unit,
-            ASSIGNMENT_ROLE.get(v.role, v.role),  # type: ignore[call-overload]
+            ASSIGNMENT_ROLE.get(v.role, v.role),
             dates.day(v.deadline),
             status_label(v),
-            words.overdue_days((today - v.deadline).days) if v.is_overdue(today) else "",  # type: ignore[operator]
+            words.overdue_days(_days_past(v.deadline, today)) if v.is_overdue(today) else "",
         ]
         for v in views
     ]
@@ -65,7 +70,7 @@ def overdue_text(views: list[AssignmentView], today: date, at: datetime) -> str:
             v.title,
             v.unit,
             dates.day(v.deadline),
-            words.overdue_days((today - v.deadline).days),  # type: ignore[operator]
+            words.overdue_days(_days_past(v.deadline, today)),
             status_label(v),
         ]
         for i, v in enumerate(views, start=1)
@@ -89,7 +94,7 @@ def assignment_json(view: AssignmentView, today: date) -> dict[str, Any]:
         "status": view.status,
         "progress": view.progress,
         "overdue": overdue,
-        "days_overdue": (today - view.deadline).days if overdue else 0,  # type: ignore[operator]
+        "days_overdue": _days_past(view.deadline, today) if overdue else 0,
     }
 
 

@@ -4,11 +4,10 @@ thị trấn") into unit ids, through every name and alias of units and groups."
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import UnitGroupMember, UnitName
 from storage.textnorm import fold_words
+from storage.units import all_names, group_members
 
 # Words that join names in a list and mean nothing on their own.
 _JOINERS = frozenset({"va", "cung", "voi"})
@@ -46,7 +45,9 @@ class UnitDirectory:
 
     def _scan(self, key: str) -> tuple[list[int], list[str]]:
         """Greedy longest match over words; returns matched ids and unmatched words."""
-        words, ids, rest = key.split(), [], []
+        words = key.split()
+        ids: list[int] = []
+        rest: list[str] = []
         i = 0
         while i < len(words):
             for j in range(min(len(words), i + self.longest), i, -1):
@@ -64,11 +65,10 @@ class UnitDirectory:
 
 async def load_directory(session: AsyncSession) -> UnitDirectory:
     members: dict[int, list[int]] = {}
-    rows = await session.execute(select(UnitGroupMember.group_id, UnitGroupMember.unit_id))
-    for group_id, unit_id in rows.all():
+    for group_id, unit_id in await group_members(session):
         members.setdefault(group_id, []).append(unit_id)
     directory = UnitDirectory()
-    for name in (await session.execute(select(UnitName))).scalars().all():
+    for name in await all_names(session):
         if name.unit_id is not None:
             directory.add(name.key, (name.unit_id,))
         elif name.group_id is not None:

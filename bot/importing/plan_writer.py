@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.importing.plan_import import PlanInfo, TaskSpec
 from scheduler.deadlines import Occurrence
 from storage.models import Area, Assignment, AuditLog, Plan, Task
+from storage.plans import find_plan, plan_areas, plan_assignments, plan_tasks
 from storage.textnorm import fold_words
 from storage.vocab import AssignmentRole
 
@@ -35,22 +35,23 @@ async def apply_plan(
 ) -> PlanReport:
     """Write the checked plan in the caller's transaction."""
     plan = await _upsert_plan(session, info, now)
-    areas = await _upsert_areas(session, plan, tasks)
-    query = select(Task).where(Task.plan_id == plan.id)
-    existing = {t.code: t for t in (await session.execute(query)).scalars()}
-    current = await _assignments_by_task(session, plan)
+    assert plan.id is not None  # flushed
+    areas = await _upsert_areas(session, plan.id, tasks)
+    existing = {t.code: t for t in await plan_tasks(session, plan_id=plan.id)}
+    current = await _assignments_by_task(session, plan.id)
     created = active = 0
     units: set[int] = set()
     for spec in tasks:
         task = existing.pop(spec.code, None)
         created += task is None
-        task = _fill_task(task or Task(plan_id=plan.id), spec, areas, now)
+        task = _fill_task(task or _new_task(plan.id, spec), spec, areas, now)
         session.add(task)
         await session.flush()
+        assert task.id is not None  # flushed
         wanted = _wanted(spec)
         active += len(wanted)
         units.update(unit_id for unit_id, _ in wanted)
-        _sync(session, task, wanted, current.get(task.id, []), now)
+        _sync(session, task.id, wanted, current.get(task.id, []), now)
     cancelled = _cancel_tasks(session, existing.values(), current, now)
     detail = {"plan": plan.number, "tasks": len(tasks), "created": created, "cancelled": cancelled}
     session.add(AuditLog(at=now, actor=actor, action="plan.import", detail=detail))
@@ -59,8 +60,7 @@ async def apply_plan(
 
 
 async def _upsert_plan(session: AsyncSession, info: PlanInfo, now: datetime) -> Plan:
-    query = select(Plan).where(Plan.number == info.number)
-    plan = (await session.execute(query)).scalar_one_or_none()
+    plan = await find_plan(session, number=info.number)
     if plan is None:
         plan = Plan(number=info.number, title=info.title or info.number, year=info.year)
     plan.year = info.year
@@ -73,27 +73,38 @@ async def _upsert_plan(session: AsyncSession, info: PlanInfo, now: datetime) -> 
     return plan
 
 
-async def _upsert_areas(session: AsyncSession, plan: Plan, tasks: list[TaskSpec]) -> dict[str, int]:
-    query = select(Area).where(Area.plan_id == plan.id)
-    existing = {a.name_key: a for a in (await session.execute(query)).scalars()}
+async def _upsert_areas(
+    session: AsyncSession, plan_id: int, tasks: list[TaskSpec]
+) -> dict[str, int]:
+    existing = {a.name_key: a for a in await plan_areas(session, plan_id=plan_id)}
     first: dict[str, TaskSpec] = {}
     for spec in tasks:
         if spec.area:
             first.setdefault(fold_words(spec.area), spec)
     for position, (key, spec) in enumerate(first.items(), start=1):
-        area = existing.setdefault(key, Area(plan_id=plan.id, name=spec.area, name_key=key))
-        area.name, area.code, area.position = spec.area, spec.area_code, position
+        name = spec.area
+        assert name is not None  # `first` holds only specs with an area
+        area = existing.setdefault(key, Area(plan_id=plan_id, name=name, name_key=key))
+        area.name, area.code, area.position = name, spec.area_code, position
         session.add(area)
     await session.flush()
     return {key: area.id for key, area in existing.items() if area.id is not None}
 
 
-async def _assignments_by_task(session: AsyncSession, plan: Plan) -> dict[int, list[Assignment]]:
-    query = select(Assignment).join(Task, Task.id == Assignment.task_id)
+async def _assignments_by_task(session: AsyncSession, plan_id: int) -> dict[int, list[Assignment]]:
     by_task: dict[int, list[Assignment]] = {}
-    for a in (await session.execute(query.where(Task.plan_id == plan.id))).scalars():
+    for a in await plan_assignments(session, plan_id=plan_id):
         by_task.setdefault(a.task_id, []).append(a)
     return by_task
+
+
+def _new_task(plan_id: int, spec: TaskSpec) -> Task:
+    return Task(
+        plan_id=plan_id,
+        title=spec.title,
+        lead_text=spec.lead_text,
+        deadline_spec=spec.deadline_text,
+    )
 
 
 def _fill_task(task: Task, spec: TaskSpec, areas: dict[str, int], now: datetime) -> Task:
@@ -119,13 +130,13 @@ def _wanted(spec: TaskSpec) -> Wanted:
 
 
 def _sync(
-    session: AsyncSession, task: Task, wanted: Wanted, current: list[Assignment], now: datetime
+    session: AsyncSession, task_id: int, wanted: Wanted, current: list[Assignment], now: datetime
 ) -> None:
     """Update kept assignments in place, add new ones, cancel the ones that left."""
     by_key = {(a.unit_id, a.occurrence_key): a for a in current}
     for key, (role, occurrence) in wanted.items():
         a = by_key.pop(key, None) or Assignment(
-            task_id=task.id, unit_id=key[0], occurrence_key=key[1]
+            task_id=task_id, unit_id=key[0], occurrence_key=key[1]
         )
         a.role, a.period_start, a.cancelled_at = role, occurrence.start, None
         _set_deadline(a, occurrence.due)

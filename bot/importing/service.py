@@ -45,9 +45,10 @@ def plan_info(meta: PlanMeta, options: PlanOptions) -> PlanInfo:
     ]
     if problems:
         raise ImportFileError([RowError(None, None, text) for text in problems])
+    assert year is not None  # a missing year is one of the problems above
     return PlanInfo(
         number=number,
-        year=year,  # type: ignore[arg-type]
+        year=year,
         title=options.title or meta.title,
         issued_on=issued_on,
         issuing_body=options.issuing_body or meta.issuing_body,

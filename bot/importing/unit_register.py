@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.importing.reader import GroupRow, ImportFileError, RowError, UnitRow
 from bot.texts import import_errors as words
 from storage.models import Unit, UnitGroup, UnitGroupMember, UnitName
 from storage.textnorm import fold_words
+from storage.units import all_groups, all_units, drop_members, drop_names, names_with_keys
 from storage.vocab import UnitKind
 
 _KINDS = {
@@ -65,7 +65,7 @@ async def import_units(
     errors = check_register(units, groups)
     if errors:
         raise ImportFileError(errors)
-    existing = {fold_words(u.name): u for u in (await session.execute(select(Unit))).scalars()}
+    existing = {fold_words(u.name): u for u in await all_units(session)}
     created = 0
     unit_ids: dict[str, int] = {}
     for row in units:
@@ -76,11 +76,12 @@ async def import_units(
         unit.name, unit.kind, unit.active = row.name, parse_kind(row.kind) or unit.kind, True
         session.add(unit)
         await session.flush()
-        unit_ids[fold_words(row.name)] = unit.id  # type: ignore[assignment]
+        assert unit.id is not None  # flushed
+        unit_ids[fold_words(row.name)] = unit.id
     saved = await _upsert_groups(session, units, groups)
     await _rewrite_names(session, units, groups, unit_ids, saved)
-    group_ids = {key: group.id for key, group in saved.items()}
-    await _rewrite_members(session, units, unit_ids, group_ids)  # type: ignore[arg-type]
+    group_ids = {key: _saved_id(group.id) for key, group in saved.items()}
+    await _rewrite_members(session, units, unit_ids, group_ids)
     return UnitsReport(created=created, updated=len(units) - created, groups=len(saved))
 
 
@@ -90,7 +91,7 @@ async def _upsert_groups(
     wanted = {fold_words(g.name): g.name for g in groups}
     for unit in units:
         wanted.update({fold_words(g): g for g in unit.groups if fold_words(g) not in wanted})
-    existing = {fold_words(g.name): g for g in (await session.execute(select(UnitGroup))).scalars()}
+    existing = {fold_words(g.name): g for g in await all_groups(session)}
     saved: dict[str, UnitGroup] = {}
     for key, name in wanted.items():
         group = existing.get(key) or UnitGroup(name=name)
@@ -118,14 +119,9 @@ async def _rewrite_names(
         for label in (group.name, *aliases.get(key, ())):
             entry = UnitName(key=fold_words(label), label=label, group_id=group.id)
             names.setdefault(entry.key, entry)
-    group_ids = [group.id for group in saved.values()]
-    await session.execute(delete(UnitName).where(UnitName.unit_id.in_(unit_ids.values())))
-    await session.execute(delete(UnitName).where(UnitName.group_id.in_(group_ids)))
-    clash = (
-        (await session.execute(select(UnitName).where(UnitName.key.in_(names.keys()))))
-        .scalars()
-        .all()
-    )
+    group_ids = [_saved_id(group.id) for group in saved.values()]
+    await drop_names(session, unit_ids=list(unit_ids.values()), group_ids=group_ids)
+    clash = await names_with_keys(session, keys=list(names))
     if clash:
         raise ImportFileError([RowError(None, None, words.name_used_twice(c.label)) for c in clash])
     session.add_all(names.values())
@@ -135,11 +131,15 @@ async def _rewrite_names(
 async def _rewrite_members(
     session: AsyncSession, units: list[UnitRow], unit_ids: dict[str, int], group_ids: dict[str, int]
 ) -> None:
-    await session.execute(
-        delete(UnitGroupMember).where(UnitGroupMember.unit_id.in_(unit_ids.values()))
-    )
+    await drop_members(session, unit_ids=list(unit_ids.values()))
     for unit in units:
         uid = unit_ids[fold_words(unit.name)]
         for gid in {group_ids[fold_words(g)] for g in unit.groups}:
             session.add(UnitGroupMember(group_id=gid, unit_id=uid))
     await session.flush()
+
+
+def _saved_id(row_id: int | None) -> int:
+    """The id of a row already flushed, which always has one."""
+    assert row_id is not None
+    return row_id

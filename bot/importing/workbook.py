@@ -84,13 +84,15 @@ def _read_sheet(ws: Worksheet, extent: Extent) -> tuple[Sheet, Formulas]:
     last_row, last_col = extent
     if not last_row:
         return sheet, formulas
-    for cells in ws.iter_rows(min_row=1, min_col=1, max_row=last_row, max_col=last_col):
-        for cell in cells:
+    # Every row and column from 1 on comes in order, so counting gives each cell's place.
+    rows = ws.iter_rows(min_row=1, min_col=1, max_row=last_row, max_col=last_col)
+    for row, cells in enumerate(rows, start=1):
+        for column, cell in enumerate(cells, start=1):
             if cell.data_type == "f":
-                formulas.append((cell.row, cell.column))
-                sheet.put(cell.row, cell.column - 1, None)
+                formulas.append((row, column))
+                sheet.put(row, column - 1, None)
             elif (value := cell_value(cell.value)) is not None:
-                sheet.put(cell.row, cell.column - 1, value)
+                sheet.put(row, column - 1, value)
     return sheet, formulas
 
 

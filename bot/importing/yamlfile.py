@@ -179,8 +179,9 @@ def _plan(data: object, errors: list[RowError]) -> PlanMeta:
         return PlanMeta()
     plan.check_keys(PLAN_KEYS)
     number, title = plan.text("number", numbers=True), plan.text("title")
-    issued = plan.day("date")
-    if isinstance(issued, str) and (issued := _parse_date(issued)) is None:
+    day = plan.day("date")
+    issued = _parse_date(day) if isinstance(day, str) else day
+    if isinstance(day, str) and issued is None:
         plan.error("date", BAD_DATE)
     return PlanMeta(number, issued, title, plan.text("issuing_body"))
 
@@ -242,13 +243,15 @@ def _task(index: int, item: object, area: Area, errors: list[RowError]) -> TaskR
 
 def _named(top: _Item, key: str, read: Callable, duplicate: str) -> list:
     """Units or groups, each name once (compared folded)."""
-    rows, seen = [], {}
+    rows: list = []
+    seen: dict[str, int] = {}
     for index, item in _listed(top, key):
         if (row := read(index, item, top.errors)) is not None:
             first = seen.setdefault(fold_words(row.name), index)
             if first != index:
                 word = ITEM_UNIT if key == "units" else ITEM_GROUP
                 place = RowError(first, None, "", word).place
+                assert isinstance(item, dict)  # `read` gave a row, so the item is a mapping
                 _Item(item, index, word, top.errors).error("name", duplicate.format(place=place))
             rows.append(row)
     return rows

@@ -2,7 +2,7 @@
 
 from storage.vocab import AssignmentRole, AssignmentStatus, PersonRole, UnitKind
 
-STATUS = {
+STATUS: dict[str, str] = {  # keyed by the stored value (a StrEnum is its str)
     AssignmentStatus.NOT_STARTED: "Chưa thực hiện",
     AssignmentStatus.IN_PROGRESS: "Đang thực hiện",
     AssignmentStatus.DONE: "Hoàn thành",
@@ -18,17 +18,20 @@ DONE_LATE = "Hoàn thành quá hạn"
 NO_AREA = "Chưa phân lĩnh vực"
 
 # What a unit does in a task (the plan's "Đơn vị chủ trì" / "Đơn vị phối hợp").
-ASSIGNMENT_ROLE = {AssignmentRole.LEAD: "chủ trì", AssignmentRole.SUPPORT: "phối hợp"}
+ASSIGNMENT_ROLE: dict[str, str] = {
+    AssignmentRole.LEAD: "chủ trì",
+    AssignmentRole.SUPPORT: "phối hợp",
+}
 
 # Who a registered person is; a deputy is a focal person standing in for the head.
-PERSON_ROLE = {
+PERSON_ROLE: dict[str, str] = {
     PersonRole.FOCAL: "đầu mối",
     PersonRole.COORDINATOR: "điều phối (Phòng Nội vụ)",
     PersonRole.LEADER: "lãnh đạo",
 }
 DEPUTY = "đầu mối (phó)"
 
-UNIT_KIND = {
+UNIT_KIND: dict[str, str] = {
     UnitKind.DEPARTMENT: "Phòng/ban",
     UnitKind.SERVICE_UNIT: "Đơn vị sự nghiệp",
     UnitKind.COMMUNE: "Xã",
@@ -41,4 +44,4 @@ def person_role(role: str, *, deputy: bool = False) -> str:
     """A person's role as people say it; an unknown role shows as it is stored."""
     if deputy:
         return DEPUTY
-    return PERSON_ROLE.get(role, role)  # type: ignore[call-overload]
+    return PERSON_ROLE.get(role, role)
