@@ -2,7 +2,7 @@
 
 from bot.channels.base import Answer, Button, Outbound
 from bot.conversation import extensions
-from bot.conversation.turn import Turn, say
+from bot.conversation.turn import Turn, say, stored_id
 from bot.conversation.understand import Understood
 from bot.texts import conversation as t
 from storage.assignments import assignment_with_task, last_update_by, record_status
@@ -15,7 +15,7 @@ from storage.vocab import PersonRole
 def status_rows(turn: Turn, assignment_id: int) -> tuple[tuple[Button, ...], ...]:
     """The five reminder buttons, signed for the person they are shown to."""
     sign = turn.deps.signer.payload
-    pid = turn.person.id  # type: ignore[union-attr]
+    pid = turn.person_id
 
     def button(action: str) -> Button:
         return Button(t.BUTTON_LABELS[action], sign(action, assignment_id, pid))
@@ -42,9 +42,9 @@ def task_list(
     shown = rows[(page - 1) * TASKS_PAGE : page * TASKS_PAGE]
     for i, (a, task) in enumerate(shown, start=1):
         due = a.deadline.strftime("%d/%m/%Y") if a.deadline else "—"
-        lines.append(f"{i}. {task.code} {task.title} — hạn {due} — {t.STATUS_NAME[a.status]}")
+        lines.append(f"{i}. {task.code} {task.title} — hạn {due} — {t.STATUS_NAME[S(a.status)]}")
         if with_buttons:
-            data = turn.deps.signer.payload("open", a.id, turn.person.id)  # type: ignore[arg-type, union-attr]
+            data = turn.deps.signer.payload("open", stored_id(a), turn.person_id)
             label = f"{t.BUTTON_LABELS['open']} {task.code} · hạn {due[:5]}"
             buttons.append((Button(label, data),))
     if page < pages:
@@ -63,9 +63,7 @@ def may_update(turn: Turn, assignment: Assignment) -> bool:
 
 async def press(turn: Turn, data: str) -> Answer:
     """A button: verified against the person it was shown to, then the unit and role."""
-    person = turn.person
-    assert person is not None
-    pressed = turn.deps.signer.verify(data, person.id)  # type: ignore[arg-type]
+    pressed = turn.deps.signer.verify(data, turn.person_id)
     if pressed is None:
         return Answer(messages=[Outbound(t.STALE_BUTTON)], toast=t.STALE_BUTTON)
     if pressed.action in ("approve", "refuse"):
@@ -96,18 +94,23 @@ async def _act(turn: Turn, action: str, assignment: Assignment, task: Task) -> A
         return await _snooze(turn, assignment, task)
     if action == "fix":
         await_answer(turn, "correction", assignment)
-        return say(t.CHOOSE_STATUS.format(code=task.code), *status_rows(turn, assignment.id)[:1])
+        rows = status_rows(turn, stored_id(assignment))
+        return say(t.CHOOSE_STATUS.format(code=task.code), *rows[:1])
     await_answer(
         turn, "answer", assignment
     )  # the person picked this task: what they type is about it
     return Answer(
-        messages=[Outbound(_describe(assignment, task), buttons=status_rows(turn, assignment.id))]
+        messages=[
+            Outbound(_describe(assignment, task), buttons=status_rows(turn, stored_id(assignment)))
+        ]
     )
 
 
 def _describe(a: Assignment, task: Task) -> str:
     due = a.deadline.strftime("%d/%m/%Y") if a.deadline else "—"
-    return f"Nhiệm vụ {task.code} (hạn {due}): {task.title}\nTrạng thái: {t.STATUS_NAME[a.status]}"
+    return (
+        f"Nhiệm vụ {task.code} (hạn {due}): {task.title}\nTrạng thái: {t.STATUS_NAME[S(a.status)]}"
+    )
 
 
 async def _snooze(turn: Turn, assignment: Assignment, task: Task) -> Answer:
@@ -127,8 +130,7 @@ def example(turn: Turn, assignment: Assignment) -> str:
 
 
 def await_answer(turn: Turn, what: str, assignment: Assignment) -> None:
-    assert assignment.id is not None
-    turn.remember(turn.pending.asking(what, assignment.id, turn.now))
+    turn.remember(turn.pending.asking(what, stored_id(assignment), turn.now))
 
 
 def clear(turn: Turn) -> None:
@@ -137,19 +139,18 @@ def clear(turn: Turn) -> None:
 
 async def apply(turn: Turn, assignment: Assignment, task: Task, said: Understood) -> Answer:
     """Record what the person said; answer with what was understood and a Sửa button."""
-    person = turn.person
-    assert person is not None
+    person_id, assignment_id = turn.person_id, stored_id(assignment)
     corrects = None
-    if turn.pending.correcting == assignment.id:
+    if turn.pending.correcting == assignment_id:
         previous = await last_update_by(
-            turn.session, person_id=person.id, assignment_id=assignment.id
-        )  # type: ignore[arg-type]
+            turn.session, person_id=person_id, assignment_id=assignment_id
+        )
         corrects = previous.id if previous else None
     old_deadline = assignment.deadline
     update = await record_status(
         turn.session,
         assignment=assignment,
-        person_id=person.id,
+        person_id=person_id,
         status=said.status,
         now=turn.now,
         progress=said.progress,
@@ -161,13 +162,14 @@ async def apply(turn: Turn, assignment: Assignment, task: Task, said: Understood
     )
     clear(turn)
     if said.status == S.EXTENSION_REQUESTED:
+        assert said.proposed is not None  # answer_text asks for the date before recording
         await extensions.request(turn, update, task, old_deadline)
-        return say(t.EXTENSION_SENT.format(code=task.code, day=said.proposed.strftime("%d/%m/%Y")))  # type: ignore[union-attr]
-    turn.remember(Pending.evidence(assignment.id))  # type: ignore[arg-type]
+        return say(t.EXTENSION_SENT.format(code=task.code, day=said.proposed.strftime("%d/%m/%Y")))
+    turn.remember(Pending.evidence(assignment_id))
     when = (
         t.timing(turn.local.date(), assignment.deadline)
         if said.status == S.DONE
         else turn.local.strftime("%d/%m/%Y")
     )
-    fix = Button(t.BUTTON_LABELS["fix"], turn.deps.signer.payload("fix", assignment.id, person.id))  # type: ignore[arg-type]
+    fix = Button(t.BUTTON_LABELS["fix"], turn.deps.signer.payload("fix", assignment_id, person_id))
     return say(t.recorded(task.code, said.status, said.progress, when, said.note), (fix,))

@@ -1,7 +1,7 @@
 """Chat renderings of /status, /overdue and /tasks, from the same queries as the CLI."""
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from bot.texts import STATUS
@@ -24,6 +24,11 @@ def short(title: str, limit: int = 70) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
+def _dated(views: Iterable[AssignmentView]) -> list[tuple[AssignmentView, date]]:
+    """The views that have a deadline, each beside it."""
+    return [(v, v.deadline) for v in views if v.deadline is not None]
+
+
 def counts_line(views: list[AssignmentView]) -> str:
     counts = Counter(v.status for v in views)
     return " · ".join(f"{ICONS[s]} {STATUS[s]}: {counts.get(s, 0)}" for s in ICONS)
@@ -34,24 +39,21 @@ def unit_status(
 ) -> str:
     today = now.date()
     lines = [f"{unit} — {plans} (cập nhật {now:%d/%m/%Y %H:%M})", counts_line(views)]
-    overdue = sorted((v for v in views if v.is_overdue(today)), key=lambda v: v.deadline)
+    dated = _dated(views)
+    overdue = sorted(((v, d) for v, d in dated if v.is_overdue(today)), key=lambda vd: vd[1])
     if overdue:
         lines.append(f"Quá hạn ({len(overdue)}):")
         lines += [
-            f"• {v.task_code} {short(v.title)} — quá hạn {late(v.deadline, today)} ngày làm việc"  # type: ignore[arg-type]
-            for v in overdue
+            f"• {v.task_code} {short(v.title)} — quá hạn {late(deadline, today)} ngày làm việc"
+            for v, deadline in overdue
         ]
-    soon = [
-        v
-        for v in views
-        if v.deadline and v.status != S.DONE and 0 <= (v.deadline - today).days <= 7
-    ]
+    soon = [(v, d) for v, d in dated if v.status != S.DONE and 0 <= (d - today).days <= 7]
     if soon:
         lines.append("Sắp đến hạn (7 ngày tới):")
         lines += [
-            f"• {v.task_code} {short(v.title)} — hạn {v.deadline:%d/%m} "  # type: ignore[union-attr]
-            f"(còn {(v.deadline - today).days} ngày)"  # type: ignore[operator]
-            for v in sorted(soon, key=lambda v: v.deadline)  # type: ignore[arg-type, return-value]
+            f"• {v.task_code} {short(v.title)} — hạn {deadline:%d/%m} "
+            f"(còn {(deadline - today).days} ngày)"
+            for v, deadline in sorted(soon, key=lambda vd: vd[1])
         ]
     return "\n".join(lines)
 
@@ -102,16 +104,20 @@ def _group_lines(
 def overdue_list(
     views: list[AssignmentView], today: date, late: DaysLate, *, page: int, show_unit: bool
 ) -> str:
-    items = sorted((v for v in views if v.is_overdue(today)), key=lambda v: (v.deadline, v.unit))
+    items = sorted(
+        ((v, d) for v, d in _dated(views) if v.is_overdue(today)),
+        key=lambda vd: (vd[1], vd[0].unit),
+    )
     if not items:
         return "Không có nhiệm vụ quá hạn."
-    units = len({v.unit for v in items})
+    units = len({v.unit for v, _ in items})
     pages = (len(items) + PAGE - 1) // PAGE
     page = min(max(page, 1), pages)
     lines = [f"Nhiệm vụ quá hạn: {len(items)} ({units} đơn vị)"]
-    for i, v in enumerate(items[(page - 1) * PAGE : page * PAGE], start=(page - 1) * PAGE + 1):
+    shown = items[(page - 1) * PAGE : page * PAGE]
+    for i, (v, deadline) in enumerate(shown, start=(page - 1) * PAGE + 1):
         unit = f" — {v.unit}" if show_unit else ""
-        days = late(v.deadline, today)  # type: ignore[arg-type]
+        days = late(deadline, today)
         lines.append(f"{i}. {v.task_code} {short(v.title, 60)}{unit} — quá {days} ngày làm việc")
     if page < pages:
         lines.append(f"Trang {page}/{pages}. Gõ /overdue {page + 1} để xem tiếp.")
