@@ -30,6 +30,7 @@ from bot.channels.base import (
 from bot.clock import Clock
 from bot.conversation.buttons import ButtonSigner
 from bot.conversation.present import present
+from bot.conversation.turn import stored_id
 from bot.delivery.render import render
 from bot.texts import reminders_chat as r
 from storage import outbox
@@ -89,10 +90,10 @@ class Delivery:
     # Quiet hours: outside the sending window nothing goes out; rows wait for the next one.
     may_send: Callable[[datetime], bool] = lambda _now: True
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
-    pacer: Pacer | None = None
+    pacer: Pacer = field(init=False)  # on the delivery's clock; tests replace it
 
     def __post_init__(self) -> None:
-        self.pacer = self.pacer or Pacer(self.clock)
+        self.pacer = Pacer(self.clock)
 
     async def recover(self) -> int:
         """At start: rows this host claimed before a crash go back to the queue at once."""
@@ -124,13 +125,13 @@ class Delivery:
         if prepared is None:
             return 0
         channel, chat_id, message, choices = prepared
-        await self.pacer.wait_turn(f"{channel.name}:{chat_id}")  # type: ignore[union-attr]
+        await self.pacer.wait_turn(f"{channel.name}:{chat_id}")
         try:
             sent = await channel.send(chat_id, message)
         except ChannelError as exc:
             await self._failed(row_id, exc)
             if isinstance(exc, RetryLater):  # the whole channel must pause, not only this chat
-                await self.pacer.sleep(exc.retry_after)  # type: ignore[union-attr]
+                await self.pacer.sleep(exc.retry_after)
             return 0
         await self._record(row_id, sent.message_id, choices)
         return 1
@@ -206,7 +207,7 @@ async def _mark_unreachable(session: AsyncSession, person_id: int, now: datetime
     rows = [
         message_row(
             key=f"unreachable:{person_id}:{now.date().isoformat()}:{c.id}",
-            person_id=c.id,  # type: ignore[arg-type]
+            person_id=stored_id(c),
             kind=OutboxKind.UNREACHABLE,
             text=text,
             now=now,
