@@ -21,7 +21,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy storage scheduler
+	$(BIN)/mypy storage scheduler bot
 	$(BIN)/python -m pytest
 
 # Benchmarks (not tests): each script in benchmarks/ prints its own timings and memory.

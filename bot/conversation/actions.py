@@ -2,7 +2,7 @@
 
 from bot.channels.base import Answer, Button, Outbound
 from bot.conversation import extensions
-from bot.conversation.turn import Turn, say
+from bot.conversation.turn import Turn, say, stored_id
 from bot.conversation.understand import Understood
 from bot.texts import chat as t
 from bot.texts import dates
@@ -17,7 +17,7 @@ from storage.vocab import PersonRole
 def status_rows(turn: Turn, assignment_id: int) -> tuple[tuple[Button, ...], ...]:
     """The five reminder buttons, signed for the person they are shown to."""
     sign = turn.deps.signer.payload
-    pid = turn.person.id  # type: ignore[union-attr]
+    pid = turn.person_id
 
     def button(action: str) -> Button:
         return Button(t.BUTTON_LABELS[action], sign(action, assignment_id, pid))
@@ -44,12 +44,12 @@ def task_list(
     shown = rows[(page - 1) * TASKS_PAGE : page * TASKS_PAGE]
     for i, (a, task) in enumerate(shown, start=1):
         due = dates.day(a.deadline)
-        status = STATUS[a.status]  # type: ignore[index]
+        status = STATUS[a.status]
         lines.append(
             t.TASK_LINE.format(n=i, code=task.code, title=task.title, due=due, status=status)
         )
         if with_buttons:
-            data = turn.deps.signer.payload("open", a.id, turn.person.id)  # type: ignore[arg-type, union-attr]
+            data = turn.deps.signer.payload("open", stored_id(a), turn.person_id)
             label = t.TASK_BUTTON.format(label=t.BUTTON_LABELS["open"], code=task.code, due=due[:5])
             buttons.append((Button(label, data),))
     if page < pages:
@@ -68,9 +68,7 @@ def may_update(turn: Turn, assignment: Assignment) -> bool:
 
 async def press(turn: Turn, data: str) -> Answer:
     """A button: verified against the person it was shown to, then the unit and role."""
-    person = turn.person
-    assert person is not None
-    pressed = turn.deps.signer.verify(data, person.id)  # type: ignore[arg-type]
+    pressed = turn.deps.signer.verify(data, turn.person_id)
     if pressed is None:
         return Answer(messages=[Outbound(t.STALE_BUTTON)], toast=t.STALE_BUTTON)
     if pressed.action in ("approve", "refuse"):
@@ -101,18 +99,21 @@ async def _act(turn: Turn, action: str, assignment: Assignment, task: Task) -> A
         return await _snooze(turn, assignment, task)
     if action == "fix":
         await_answer(turn, "correction", assignment)
-        return say(t.CHOOSE_STATUS.format(code=task.code), *status_rows(turn, assignment.id)[:1])
+        rows = status_rows(turn, stored_id(assignment))
+        return say(t.CHOOSE_STATUS.format(code=task.code), *rows[:1])
     await_answer(
         turn, "answer", assignment
     )  # the person picked this task: what they type is about it
     return Answer(
-        messages=[Outbound(_describe(assignment, task), buttons=status_rows(turn, assignment.id))]
+        messages=[
+            Outbound(_describe(assignment, task), buttons=status_rows(turn, stored_id(assignment)))
+        ]
     )
 
 
 def _describe(a: Assignment, task: Task) -> str:
     due = dates.day(a.deadline)
-    status = STATUS[a.status]  # type: ignore[index]
+    status = STATUS[a.status]
     return t.TASK_CARD.format(code=task.code, due=due, title=task.title, status=status)
 
 
@@ -130,8 +131,7 @@ def example(turn: Turn, assignment: Assignment) -> str:
 
 
 def await_answer(turn: Turn, what: str, assignment: Assignment) -> None:
-    assert assignment.id is not None
-    turn.remember(turn.pending.asking(what, assignment.id, turn.now))
+    turn.remember(turn.pending.asking(what, stored_id(assignment), turn.now))
 
 
 def clear(turn: Turn) -> None:
@@ -140,19 +140,18 @@ def clear(turn: Turn) -> None:
 
 async def apply(turn: Turn, assignment: Assignment, task: Task, said: Understood) -> Answer:
     """Record what the person said; answer with what was understood and a Sửa button."""
-    person = turn.person
-    assert person is not None
+    person_id, assignment_id = turn.person_id, stored_id(assignment)
     corrects = None
-    if turn.pending.correcting == assignment.id:
+    if turn.pending.correcting == assignment_id:
         previous = await last_update_by(
-            turn.session, person_id=person.id, assignment_id=assignment.id
-        )  # type: ignore[arg-type]
+            turn.session, person_id=person_id, assignment_id=assignment_id
+        )
         corrects = previous.id if previous else None
     old_deadline = assignment.deadline
     update = await record_status(
         turn.session,
         assignment=assignment,
-        person_id=person.id,
+        person_id=person_id,
         status=said.status,
         now=turn.now,
         progress=said.progress,
@@ -164,13 +163,14 @@ async def apply(turn: Turn, assignment: Assignment, task: Task, said: Understood
     )
     clear(turn)
     if said.status == S.EXTENSION_REQUESTED:
+        assert said.proposed is not None  # answer_text asks for the date before recording
         await extensions.request(turn, update, task, old_deadline)
         return say(t.EXTENSION_SENT.format(code=task.code, day=dates.day(said.proposed)))
-    turn.remember(Pending.evidence(assignment.id))  # type: ignore[arg-type]
+    turn.remember(Pending.evidence(assignment_id))
     when = (
         t.timing(turn.local.date(), assignment.deadline)
         if said.status == S.DONE
         else dates.day(turn.local)
     )
-    fix = Button(t.BUTTON_LABELS["fix"], turn.deps.signer.payload("fix", assignment.id, person.id))  # type: ignore[arg-type]
+    fix = Button(t.BUTTON_LABELS["fix"], turn.deps.signer.payload("fix", assignment_id, person_id))
     return say(t.recorded(task.code, said.status, said.progress, when, said.note), (fix,))

@@ -4,7 +4,7 @@ from bot.channels.base import Answer
 from bot.conversation import actions, replies
 from bot.conversation.digest_preview import digest_command
 from bot.conversation.invites import CODE_SHAPE, create_invite, redeem
-from bot.conversation.turn import Turn, say
+from bot.conversation.turn import Turn, say, stored_id
 from bot.conversation.views import overdue_list, rollup, unit_status
 from bot.texts import chat as t
 from bot.texts import dates
@@ -74,21 +74,23 @@ def _forget_question(turn: Turn) -> None:
 
 
 async def _start(turn: Turn, rest: str) -> Answer:
+    person = turn.registered()
     if rest:
-        assert turn.person is not None
-        return say(t.ALREADY_REGISTERED.format(who=turn.person.full_name))
-    return say(t.WELCOME_BACK.format(name=turn.person.full_name))  # type: ignore[union-attr]
+        return say(t.ALREADY_REGISTERED.format(who=person.full_name))
+    return say(t.WELCOME_BACK.format(name=person.full_name))
 
 
 async def _help(turn: Turn, _rest: str) -> Answer:
-    role = turn.person.role  # type: ignore[union-attr]
-    texts = {PersonRole.COORDINATOR: t.HELP_COORDINATOR, PersonRole.LEADER: t.HELP_LEADER}
+    role = turn.registered().role
+    texts: dict[str, str] = {
+        PersonRole.COORDINATOR: t.HELP_COORDINATOR,
+        PersonRole.LEADER: t.HELP_LEADER,
+    }
     return say(texts.get(role, t.HELP_FOCAL))
 
 
 async def _status(turn: Turn, rest: str) -> Answer:
-    person = turn.person
-    assert person is not None
+    person = turn.registered()
     sees_all = person.role in SEES_EVERY_UNIT
     if sees_all and not rest:
         views = await list_assignments(turn.session)
@@ -102,8 +104,7 @@ async def _status(turn: Turn, rest: str) -> Answer:
 
 
 async def _overdue(turn: Turn, rest: str) -> Answer:
-    person = turn.person
-    assert person is not None
+    person = turn.registered()
     sees_all = person.role in SEES_EVERY_UNIT
     today = turn.local.date()
     unit_id = None if sees_all else person.unit_id
@@ -113,8 +114,7 @@ async def _overdue(turn: Turn, rest: str) -> Answer:
 
 
 async def _tasks(turn: Turn, rest: str) -> Answer:
-    person = turn.person
-    assert person is not None
+    person = turn.registered()
     if person.role == PersonRole.LEADER:
         return say(t.NOT_ALLOWED)
     name, _, last = rest.rpartition(" ")
@@ -124,7 +124,7 @@ async def _tasks(turn: Turn, rest: str) -> Answer:
     unit = await _unit_for(turn, name if person.role == PersonRole.COORDINATOR else "")
     if isinstance(unit, Answer):
         return unit
-    rows = await open_assignments(turn.session, unit_id=unit.id)
+    rows = await open_assignments(turn.session, unit_id=stored_id(unit))
     if not rows:
         return say(t.NO_OPEN_TASKS)
     focal = person.role == PersonRole.FOCAL
@@ -142,8 +142,7 @@ async def _update(turn: Turn, rest: str) -> Answer:
 
 
 async def _invite(turn: Turn, rest: str) -> Answer:
-    person = turn.person
-    assert person is not None
+    person = turn.registered()
     if person.role != PersonRole.COORDINATOR:
         return say(t.NOT_ALLOWED)
     role, deputy, unit_name = _invite_args(rest)
@@ -189,7 +188,7 @@ async def _unit_for(turn: Turn, name: str) -> Unit | Answer:
     if name:
         unit = await find_unit(turn.session, name=name)
         return unit if unit is not None else say(t.UNIT_UNKNOWN.format(name=name))
-    unit_id = turn.person.unit_id  # type: ignore[union-attr]
+    unit_id = turn.registered().unit_id
     unit = await turn.session.get(Unit, unit_id) if unit_id else None
     return unit if unit is not None else say(t.NOT_ALLOWED)
 

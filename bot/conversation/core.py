@@ -80,7 +80,7 @@ class Conversation:
             return await download(attachment, MAX_FILE_BYTES)
         except FileTooLarge as exc:
             return say(t.FILE_TOO_BIG.format(size=math.ceil(exc.size / 2**20), limit=20))
-        except Exception as exc:  # noqa: BLE001 — any failed download gets the same answer
+        except Exception as exc:  # any failed download gets the same answer
             log.warning("download of an attachment failed: %s", type(exc).__name__)
             return say(t.DOWNLOAD_FAILED)
 

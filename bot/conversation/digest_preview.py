@@ -18,9 +18,7 @@ PREVIEW_FOLDER = "xem-truoc"  # beside the week's sent files, never over them
 
 async def digest_command(turn: Turn, rest: str) -> Answer:
     """/digest [SỐ KẾ HOẠCH] — coordinators and leaders see the digest now."""
-    person = turn.person
-    assert person is not None
-    if person.role not in SEES_EVERY_UNIT:
+    if turn.registered().role not in SEES_EVERY_UNIT:
         return say(c.NOT_ALLOWED)
     plans = await _plans(turn, rest.strip())
     if isinstance(plans, Answer):

@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.channels.base import Answer
 from bot.conversation.actions import may_update
 from bot.conversation.replies import answer_text
-from bot.conversation.turn import Turn, say
+from bot.conversation.turn import Turn, say, stored_id
 from bot.conversation.understand import understand
 from bot.texts import chat as t
 from storage.assignments import assignment_with_task
@@ -30,7 +30,8 @@ def _safe_name(name: str | None, kind: str, mime: str | None) -> str:
 
 async def save_evidence(turn: Turn, assignment: Assignment, data: bytes) -> Evidence:
     attachment = turn.inbound.attachment
-    assert attachment is not None and turn.person is not None
+    assert attachment is not None  # route() sends only attachments here
+    person_id = turn.person_id
     digest = hashlib.sha256(data).hexdigest()
     name = _safe_name(attachment.file_name, attachment.kind, attachment.mime_type)
     folder = turn.deps.evidence_dir / str(assignment.id)
@@ -41,8 +42,8 @@ async def save_evidence(turn: Turn, assignment: Assignment, data: bytes) -> Evid
         temporary.write_bytes(data)
         temporary.replace(path)  # a crash never leaves half a file under the final name
     record = Evidence(
-        assignment_id=assignment.id,  # type: ignore[arg-type]
-        person_id=turn.person.id,
+        assignment_id=stored_id(assignment),
+        person_id=person_id,
         file_name=name,
         mime_type=attachment.mime_type,
         size=len(data),
@@ -53,9 +54,7 @@ async def save_evidence(turn: Turn, assignment: Assignment, data: bytes) -> Evid
     turn.session.add(record)
     detail = {"assignment_id": assignment.id, "sha256": digest, "size": len(data)}
     turn.session.add(
-        AuditLog(
-            at=turn.now, actor=f"person:{turn.person.id}", action="evidence.save", detail=detail
-        )
+        AuditLog(at=turn.now, actor=f"person:{person_id}", action="evidence.save", detail=detail)
     )
     await turn.session.flush()
     return record
@@ -63,14 +62,13 @@ async def save_evidence(turn: Turn, assignment: Assignment, data: bytes) -> Evid
 
 async def evidence(turn: Turn) -> Answer:
     """A photo or document: stored against the task it replies to (or was just answered)."""
-    person = turn.person
-    assert person is not None and turn.evidence is not None
+    assert turn.evidence is not None  # core fetched the file before the turn began
     target = None
     if turn.inbound.reply_to_message_id:
         target = await assignment_for_message(
             turn.session,
-            person_id=person.id,
-            message_id=turn.inbound.reply_to_message_id,  # type: ignore[arg-type]
+            person_id=turn.person_id,
+            message_id=turn.inbound.reply_to_message_id,
         )
     target = target or turn.pending.evidence_for or turn.pending.assignment
     found = await assignment_with_task(turn.session, assignment_id=target) if target else None

@@ -3,7 +3,7 @@
 from datetime import date
 
 from bot.channels.base import Answer
-from bot.conversation.turn import Turn, say
+from bot.conversation.turn import Turn, existing, say, stored_id
 from bot.texts import chat as t
 from bot.texts import dates
 from storage.assignments import previous_status, record_status, updated_since
@@ -16,20 +16,20 @@ from storage.vocab import OutboxKind, PersonRole
 
 async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None) -> None:
     """Queue a message with Đồng ý / Không đồng ý to every coordinator."""
-    assignment = await turn.session.get(Assignment, update.assignment_id)
-    unit = await turn.session.get(Unit, assignment.unit_id)  # type: ignore[union-attr]
+    assignment = await existing(turn.session, Assignment, update.assignment_id)
+    unit = await existing(turn.session, Unit, assignment.unit_id)
     text = t.EXTENSION_REQUEST.format(
         unit=unit.name,
         code=task.code,
         old=dates.day(old),
-        new=dates.day(update.proposed_deadline),  # type: ignore[union-attr]
+        new=dates.day(update.proposed_deadline),
         reason=update.note or t.NO_REASON,
     )
     coordinators = await people_with_role(turn.session, role=PersonRole.COORDINATOR)
     rows = [
         message_row(
             key=f"extension:{update.id}:{c.id}",
-            person_id=c.id,  # type: ignore[arg-type]
+            person_id=stored_id(c),
             kind=OutboxKind.EXTENSION_REQUEST,
             text=text,
             now=turn.now,
@@ -58,9 +58,10 @@ async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None 
         or not await _still_open(turn, assignment, update_id)
     ):
         return Answer(messages=[], toast=t.EXTENSION_ALREADY)
-    task = await turn.session.get(Task, assignment.task_id)
-    unit = await turn.session.get(Unit, assignment.unit_id)
-    restored = await previous_status(turn.session, assignment_id=assignment.id, before_id=update_id)  # type: ignore[arg-type]
+    task = await existing(turn.session, Task, assignment.task_id)
+    unit = await existing(turn.session, Unit, assignment.unit_id)
+    assignment_id = stored_id(assignment)
+    restored = await previous_status(turn.session, assignment_id=assignment_id, before_id=update_id)
     granted = day or request_row.proposed_deadline
     if approve:
         assignment.deadline = granted
@@ -75,9 +76,9 @@ async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None 
         note=note,
         channel=turn.inbound.channel,
     )
-    await _tell_unit(turn, update_id, assignment, task, approve, granted)  # type: ignore[arg-type]
+    await _tell_unit(turn, update_id, assignment, task, approve, granted)
     template = t.EXTENSION_APPROVED if approve else t.EXTENSION_REFUSED
-    text = template.format(code=task.code, unit=unit.name, day=dates.day(granted))  # type: ignore[union-attr]
+    text = template.format(code=task.code, unit=unit.name, day=dates.day(granted))
     return say(text)
 
 
@@ -99,7 +100,7 @@ async def _tell_unit(
     rows = [
         message_row(
             key=f"extension-decision:{update_id}:{p.id}",
-            person_id=p.id,  # type: ignore[arg-type]
+            person_id=stored_id(p),
             kind=OutboxKind.EXTENSION_DECISION,
             text=text,
             now=turn.now,

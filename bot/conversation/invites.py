@@ -84,6 +84,7 @@ async def redeem(
     )
     session.add(person)
     await session.flush()
+    assert person.id is not None  # the flush gave it one
     session.add(
         ChannelIdentity(person_id=person.id, channel=channel, user_id=user_id, chat_id=chat_id)
     )

@@ -5,7 +5,7 @@ question is forgotten after half an hour or any command.
 """
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from bot.channels.base import Answer
 from bot.conversation import extensions
@@ -17,7 +17,7 @@ from bot.conversation.actions import (
     may_update,
     press,
 )
-from bot.conversation.turn import Turn, say
+from bot.conversation.turn import Turn, say, stored_id
 from bot.conversation.understand import Understood, parse_day, understand
 from bot.texts import chat as t
 from bot.texts import dates
@@ -41,8 +41,8 @@ async def answer_text(turn: Turn, assignment: Assignment, task: Task, text: str)
     if said.status == S.EXTENSION_REQUESTED and said.proposed is None:
         await_answer(turn, "extension", assignment)
         return say(t.ASK_EXTENSION.format(code=task.code, example=example(turn, assignment)))
-    if said.status == S.EXTENSION_REQUESTED:
-        return await _extension_with_date(turn, assignment, task, said.proposed, said.note)  # type: ignore[arg-type]
+    if said.status == S.EXTENSION_REQUESTED and said.proposed is not None:
+        return await _extension_with_date(turn, assignment, task, said.proposed, said.note)
     if said.status == S.BLOCKED and not said.note:
         await_answer(turn, "blocker", assignment)
         return say(t.ASK_BLOCKER.format(code=task.code))
@@ -50,8 +50,8 @@ async def answer_text(turn: Turn, assignment: Assignment, task: Task, text: str)
 
 
 async def _extension_with_date(
-    turn: Turn, a: Assignment, task: Task, day, note: str | None
-) -> Answer:  # noqa: ANN001
+    turn: Turn, a: Assignment, task: Task, day: date, note: str | None
+) -> Answer:
     if a.deadline is not None and day <= a.deadline:
         deadline = dates.day(a.deadline)
         await_answer(turn, "extension", a)
@@ -64,26 +64,26 @@ async def free_text(turn: Turn, text: str) -> Answer:
 
     What the text itself names (a reply, a task code) wins over what the bot last asked.
     """
-    person = turn.person
-    assert person is not None
+    person_id = turn.person_id
     pending = turn.pending
     choices = pending.choices
     if text.isdigit() and 1 <= int(text) <= len(choices):
         return await press(turn, choices[int(text) - 1])
-    fresh = pending.question_fresh(turn.now, PENDING_FOR)
-    awaited = pending.assignment if fresh else None
+    # A fresh question always names what it awaits.
+    question = pending.awaiting if pending.question_fresh(turn.now, PENDING_FOR) else None
+    awaited = pending.assignment if question else None
     granted = await _date_for_a_request(turn, text)
     if granted is not None:
         return granted
     if turn.inbound.reply_to_message_id:
         target = await assignment_for_message(
             turn.session,
-            person_id=person.id,  # type: ignore[arg-type]
+            person_id=person_id,
             message_id=turn.inbound.reply_to_message_id,
         )
         found = await assignment_with_task(turn.session, assignment_id=target) if target else None
-        if found is not None and target == awaited:
-            return await _awaited(turn, pending.awaiting, *found, text)  # type: ignore[arg-type]
+        if found is not None and target == awaited and question:
+            return await _awaited(turn, question, *found, text)
         if found is not None:
             clear(turn)
             return await answer_text(turn, *found, text)
@@ -91,25 +91,18 @@ async def free_text(turn: Turn, text: str) -> Answer:
         clear(turn)
         return await update_by_code(turn, match.group(1), match.group(2))
     found = await assignment_with_task(turn.session, assignment_id=awaited) if awaited else None
-    if found is not None:
-        return await _awaited(turn, pending.awaiting, *found, text)  # type: ignore[arg-type]
+    if found is not None and question:
+        return await _awaited(turn, question, *found, text)
     return say(t.NOT_UNDERSTOOD)
 
 
 async def _date_for_a_request(turn: Turn, text: str) -> Answer | None:
     """A coordinator replies to an extension request with another date: approved to that date."""
     person = turn.person
-    if (
-        person is None
-        or person.role != PersonRole.COORDINATOR
-        or not turn.inbound.reply_to_message_id
-    ):
+    message_id = turn.inbound.reply_to_message_id
+    if person is None or person.role != PersonRole.COORDINATOR or not message_id:
         return None
-    row = await outbox_for_message(
-        turn.session,
-        person_id=person.id,
-        message_id=turn.inbound.reply_to_message_id,  # type: ignore[arg-type]
-    )
+    row = await outbox_for_message(turn.session, person_id=stored_id(person), message_id=message_id)
     if row is None or row.kind != OutboxKind.EXTENSION_REQUEST:
         return None
     day = parse_day(text, year=turn.local.year)
@@ -136,8 +129,7 @@ async def _awaited(turn: Turn, what: str, a: Assignment, task: Task, text: str) 
 
 async def update_by_code(turn: Turn, code: str, words: str, plan: str | None = None) -> Answer:
     """An answer about task `code` of the person's unit; two plans with that code: ask which."""
-    person = turn.person
-    assert person is not None
+    person = turn.registered()
     if person.role != PersonRole.FOCAL or person.unit_id is None:
         return say(t.NOT_ALLOWED)
     found = await find_by_code(turn.session, unit_id=person.unit_id, code=code, plan_number=plan)

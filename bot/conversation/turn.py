@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -55,11 +56,45 @@ class Turn:
         """What the bot is waiting for from this person."""
         return Pending.of(self.person.pending if self.person else None)
 
+    def registered(self) -> Person:
+        """The sender, in a handler that only a registered person reaches (see `route`)."""
+        if self.person is None:
+            raise RuntimeError("this handler is for registered people only")
+        return self.person
+
+    @property
+    def person_id(self) -> int:
+        """The registered sender's id."""
+        return stored_id(self.registered())
+
     def remember(self, pending: Pending) -> None:
-        assert self.person is not None
-        self.person.pending = pending.stored()
-        self.session.add(self.person)
+        person = self.registered()
+        person.pending = pending.stored()
+        self.session.add(person)
 
 
 def say(text: str, *rows: tuple[Button, ...]) -> Answer:
     return Answer(messages=[Outbound(text=text, buttons=rows)])
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+Row = TypeVar("Row")
+
+
+def stored_id(row: _Stored) -> int:
+    """A row's primary key, which it has once it is loaded or flushed."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id: it is not stored yet")
+    return row.id
+
+
+async def existing(session: AsyncSession, model: type[Row], key: Any) -> Row:
+    """The row a foreign key points at, which therefore exists."""
+    row = await session.get(model, key)
+    if row is None:
+        raise LookupError(f"{model.__name__} {key} not found")
+    return row

@@ -75,12 +75,15 @@ def _status(folded: str) -> tuple[S, int, int] | None:
     """The status the text states, and where; an extension or a blocker outranks the rest."""
     stated: list[tuple[S, int, int]] = []
     for match in _STATUS.finditer(folded):
-        status = _PHRASES[int(match.lastgroup[1:])][1]  # type: ignore[index]
+        group = match.lastgroup
+        assert group is not None  # every alternative of _STATUS is a named group, s<index>
+        status = _PHRASES[int(group[1:])][1]
         qualifier = _QUALIFIER.search(folded[: match.start()])
         if qualifier is not None:
-            status = _QUALIFIED.get((qualifier.group(1), status))  # type: ignore[assignment]
-            if status is None:  # "không có vướng mắc", "không cần gia hạn": nothing stated
+            qualified = _QUALIFIED.get((qualifier.group(1), status))
+            if qualified is None:  # "không có vướng mắc", "không cần gia hạn": nothing stated
                 continue
+            status = qualified
         start = qualifier.start() if qualifier is not None else match.start()
         stated.append((status, start, match.end()))
     for wanted in (S.EXTENSION_REQUESTED, S.BLOCKED):

@@ -1,7 +1,7 @@
 """Chat renderings of /status, /overdue and /tasks, from the same queries as the CLI."""
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from bot.texts import chat as t
@@ -19,6 +19,11 @@ def short(title: str, limit: int = 70) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
+def _dated(views: Iterable[AssignmentView]) -> list[tuple[AssignmentView, date]]:
+    """The views that have a deadline, each beside it."""
+    return [(v, v.deadline) for v in views if v.deadline is not None]
+
+
 def counts_line(views: list[AssignmentView]) -> str:
     counts = Counter(v.status for v in views)
     return " · ".join(
@@ -33,32 +38,27 @@ def unit_status(
     today = now.date()
     head = t.UNIT_STATUS_HEAD.format(unit=unit, plans=plans, at=dates.moment(now))
     lines = [head, counts_line(views)]
-    overdue = sorted((v for v in views if v.is_overdue(today)), key=lambda v: v.deadline)
+    dated = _dated(views)
+    overdue = sorted(((v, d) for v, d in dated if v.is_overdue(today)), key=lambda vd: vd[1])
     if overdue:
         lines.append(t.UNIT_OVERDUE_HEAD.format(count=len(overdue)))
         lines += [
             t.UNIT_OVERDUE_LINE.format(
-                code=v.task_code,
-                title=short(v.title),
-                days=late(v.deadline, today),  # type: ignore[arg-type]
+                code=v.task_code, title=short(v.title), days=late(deadline, today)
             )
-            for v in overdue
+            for v, deadline in overdue
         ]
-    soon = [
-        v
-        for v in views
-        if v.deadline and v.status != S.DONE and 0 <= (v.deadline - today).days <= 7
-    ]
+    soon = [(v, d) for v, d in dated if v.status != S.DONE and 0 <= (d - today).days <= 7]
     if soon:
         lines.append(t.SOON_HEAD)
         lines += [
             t.SOON_LINE.format(
                 code=v.task_code,
                 title=short(v.title),
-                due=dates.day_month(v.deadline),  # type: ignore[arg-type]
-                days=(v.deadline - today).days,  # type: ignore[operator]
+                due=dates.day_month(deadline),
+                days=(deadline - today).days,
             )
-            for v in sorted(soon, key=lambda v: v.deadline)  # type: ignore[arg-type, return-value]
+            for v, deadline in sorted(soon, key=lambda vd: vd[1])
         ]
     return "\n".join(lines)
 
@@ -110,16 +110,20 @@ def _group_lines(
 def overdue_list(
     views: list[AssignmentView], today: date, late: DaysLate, *, page: int, show_unit: bool
 ) -> str:
-    items = sorted((v for v in views if v.is_overdue(today)), key=lambda v: (v.deadline, v.unit))
+    items = sorted(
+        ((v, d) for v, d in _dated(views) if v.is_overdue(today)),
+        key=lambda vd: (vd[1], vd[0].unit),
+    )
     if not items:
         return t.NO_OVERDUE
-    units = len({v.unit for v in items})
+    units = len({v.unit for v, _ in items})
     pages = (len(items) + PAGE - 1) // PAGE
     page = min(max(page, 1), pages)
     lines = [t.OVERDUE_HEAD.format(count=len(items), units=units)]
-    for i, v in enumerate(items[(page - 1) * PAGE : page * PAGE], start=(page - 1) * PAGE + 1):
+    shown = items[(page - 1) * PAGE : page * PAGE]
+    for i, (v, deadline) in enumerate(shown, start=(page - 1) * PAGE + 1):
         unit = t.OVERDUE_UNIT.format(unit=v.unit) if show_unit else ""
-        days = late(v.deadline, today)  # type: ignore[arg-type]
+        days = late(deadline, today)
         title = short(v.title, 60)
         lines.append(
             t.OVERDUE_LINE.format(n=i, code=v.task_code, title=title, unit=unit, days=days)

@@ -8,11 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Button, Outbound
 from bot.conversation.buttons import ButtonSigner
+from bot.conversation.turn import existing, stored_id
 from bot.texts import chat as t
 from bot.texts import dates
 from bot.texts.common import ASSIGNMENT_ROLE, STATUS
 from storage.models import Assignment, OutboxMessage, Person, Task, Unit
-from storage.vocab import ReminderKind
+from storage.vocab import AssignmentStatus, ReminderKind
 
 STATUS_ACTIONS = (("done", "progress", "blocked"), ("extend", "snooze"))
 
@@ -23,8 +24,9 @@ def _buttons(
     person: Person,
     signer: ButtonSigner,
 ) -> tuple[tuple[Button, ...], ...]:
+    person_id = stored_id(person)
     return tuple(
-        tuple(Button(t.BUTTON_LABELS[a], signer.payload(a, target, person.id)) for a in row)  # type: ignore[arg-type]
+        tuple(Button(t.BUTTON_LABELS[a], signer.payload(a, target, person_id)) for a in row)
         for row in rows
     )
 
@@ -45,14 +47,16 @@ async def render(
         # A digest row may carry a file (chart, Excel, report) and Telegram HTML.
         file_path, html = payload.get("file_path"), bool(payload.get("html"))
         return Outbound(text=payload["text"], buttons=buttons, file_path=file_path, html=html)
-    assignment = await session.get(Assignment, row.assignment_id)
-    task = await session.get(Task, assignment.task_id)  # type: ignore[union-attr]
-    unit = await session.get(Unit, assignment.unit_id)  # type: ignore[union-attr]
+    # A row without text is a reminder: its assignment, task and unit exist.
+    assignment = await existing(session, Assignment, row.assignment_id)
+    task = await existing(session, Task, assignment.task_id)
+    unit = await existing(session, Unit, assignment.unit_id)
     today = now.astimezone(tz).date()
-    text = reminder_text(row.kind, assignment, task, unit, today, days_late, tz)  # type: ignore[arg-type]
+    text = reminder_text(row.kind, assignment, task, unit, today, days_late, tz)
     if row.kind == ReminderKind.ESCALATION:
         return Outbound(text=text)
-    return Outbound(text=text, buttons=_buttons(STATUS_ACTIONS, assignment.id, person, signer))  # type: ignore[arg-type, union-attr]
+    buttons = _buttons(STATUS_ACTIONS, stored_id(assignment), person, signer)
+    return Outbound(text=text, buttons=buttons)
 
 
 def reminder_text(
@@ -67,9 +71,10 @@ def reminder_text(
     deadline = a.deadline
     due = dates.day(deadline)
     if kind == ReminderKind.ESCALATION:
+        assert deadline is not None  # only an overdue assignment is escalated
         head = t.REMINDER_ESCALATION.format(
             code=task.code, unit=unit.name, days=days_late(deadline, today), due=due
-        )  # type: ignore[arg-type]
+        )
     elif kind == ReminderKind.MONTHLY_CHECKIN:
         head = t.REMINDER_CHECKIN.format(code=task.code, month=dates.month(today))
     elif deadline is not None and deadline < today:
@@ -79,7 +84,7 @@ def reminder_text(
     else:
         left = (deadline - today).days if deadline else 0
         head = t.REMINDER_BEFORE.format(code=task.code, days=left, due=due)
-    role = ASSIGNMENT_ROLE[a.role]  # type: ignore[index]
+    role = ASSIGNMENT_ROLE[a.role]
     lines = [
         head,
         task.title,
@@ -91,7 +96,7 @@ def reminder_text(
 
 
 def _current(a: Assignment, tz: ZoneInfo) -> str:
-    label = STATUS[a.status]  # type: ignore[index]
+    label = STATUS[AssignmentStatus(a.status)]
     details = []
     if a.progress is not None and a.status != "done":
         details.append(f"{a.progress}%")

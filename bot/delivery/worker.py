@@ -28,6 +28,7 @@ from bot.channels.base import (
 from bot.clock import Clock
 from bot.conversation.buttons import ButtonSigner
 from bot.conversation.present import present
+from bot.conversation.turn import stored_id
 from bot.delivery.pacing import Pacer
 from bot.delivery.render import render
 from bot.texts import chat
@@ -55,7 +56,7 @@ class Delivery:
     # Quiet hours: outside the sending window nothing goes out; rows wait for the next one.
     may_send: Callable[[datetime], bool] = lambda _now: True
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
-    pacer: Pacer = field(init=False)
+    pacer: Pacer = field(init=False)  # on the delivery's clock; tests replace it
 
     def __post_init__(self) -> None:
         self.pacer = Pacer(self.clock)
@@ -173,7 +174,7 @@ async def _mark_unreachable(session: AsyncSession, person_id: int, now: datetime
     rows = [
         message_row(
             key=f"unreachable:{person_id}:{now.date().isoformat()}:{c.id}",
-            person_id=c.id,  # type: ignore[arg-type]
+            person_id=stored_id(c),
             kind=OutboxKind.UNREACHABLE,
             text=text,
             now=now,

@@ -74,7 +74,7 @@ def centred(paragraph: Paragraph, *, after: float = 0) -> Paragraph:
 
 def short_rule(paragraph: Paragraph, width: Cm, length_mm: float) -> Paragraph:
     """A centred solid line `length_mm` long: the rule under a body's name or a subject."""
-    side = Mm(max((width.mm - length_mm) / 2, 0))  # type: ignore[attr-defined]
+    side = Mm(max((width.mm - length_mm) / 2, 0))
     paragraph.paragraph_format.left_indent = side
     paragraph.paragraph_format.right_indent = side
     borders = OxmlElement("w:pBdr")

@@ -10,7 +10,7 @@ from pathlib import Path
 from docx import Document as new_document
 from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Emu, Pt
 
 from bot.digest.docx_layout import (
     BODY_PT,
@@ -245,7 +245,7 @@ def _issues(doc: Document, f: Figures) -> None:
 def _signature(doc: Document, parent: str, style: ReportStyle) -> None:
     """ "Nơi nhận" on the left, the signer's title on the right, room to sign below it."""
     table = doc.add_table(rows=1, cols=2)
-    set_widths(table, (LEFT_COL + Cm(1.5), RIGHT_COL - Cm(1.5)))
+    set_widths(table, (Emu(LEFT_COL + Cm(1.5)), Emu(RIGHT_COL - Cm(1.5))))
     left, right = table.rows[0].cells
     write(left.paragraphs[0], r.RECIPIENTS, size=12, bold=True, italic=True)
     for line in r.RECIPIENT_LINES:

@@ -91,8 +91,9 @@ async def _make(
     sessions: Sessions, kit: DigestKit, plan: Plan, week: str, now: datetime
 ) -> Made | None:
     """Figures and files of one plan's digest; None when this week's is stored already."""
+    assert plan.id is not None  # an active plan is a stored one
     async with sessions() as session:
-        if await digest_exists(session, plan_id=plan.id, kind=DigestKind.WEEKLY, period=week):  # type: ignore[arg-type]
+        if await digest_exists(session, plan_id=plan.id, kind=DigestKind.WEEKLY, period=week):
             return None
         figures = await kit.figures(session, plan, now)
         due = await _reports_due(session, kit, plan, figures)
@@ -111,11 +112,12 @@ async def _reports_due(
     session: AsyncSession, kit: DigestKit, plan: Plan, figures: Figures
 ) -> list[ReportPeriod]:
     """Report periods of the plan's year that have ended and have no report yet."""
+    assert plan.id is not None  # an active plan is a stored one
     due = []
     for period in periods_due(figures.today, kit.cutoff_day):
         made = await digest_exists(
             session, plan_id=plan.id, kind=DigestKind.REPORT, period=period.key
-        )  # type: ignore[arg-type]
+        )
         if period.year == plan.year and not made:
             due.append(period)
     return due

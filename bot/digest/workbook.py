@@ -7,6 +7,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -88,8 +89,13 @@ def _count_rows(lines: Sequence[Line], *, numbered: bool = False) -> Iterable[tu
 
 def _overdue_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
     for n, o in enumerate(f.overdue, start=1):
-        status = STATUS.get(o.status, o.status)  # type: ignore[call-overload]
+        status = _status_name(o.status)
         yield (n, o.task_code, o.title, o.area, o.unit, o.deadline, o.days, o.working_days, status)
+
+
+def _status_name(status: str) -> str:
+    """The status as people read it; a value outside the vocabulary as it is stored."""
+    return STATUS.get(status, status)
 
 
 def _blocker_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
@@ -99,7 +105,7 @@ def _blocker_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
 
 def _due_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
     for n, d in enumerate(f.due_next_week, start=1):
-        status = STATUS.get(d.status, d.status)  # type: ignore[call-overload]
+        status = _status_name(d.status)
         yield (n, d.task_code, d.title, d.unit, d.deadline, status)
 
 
@@ -138,7 +144,7 @@ def _table(
         sheet.append([_cell(sheet, value) for value in row])
 
 
-def _header_cell(sheet: Any, text: str) -> WriteOnlyCell:
+def _header_cell(sheet: Any, text: str) -> Cell:
     cell = WriteOnlyCell(sheet, value=text)
     cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
     return cell
@@ -150,7 +156,8 @@ def _cell(sheet: Any, value: Any) -> Any:
         cell.number_format = MOMENT_FORMAT
         return cell
     if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
+        # types-openpyxl leaves date out of WriteOnlyCell's value, which Cell takes as a date.
+        cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
         cell.number_format = DATE_FORMAT
         return cell
     return value

@@ -103,7 +103,7 @@ MARKED_BACK = "Đã đánh dấu {name} trở lại làm việc: lời nhắc g�
 
 # `nhacviec remind` and `nhacviec simulate`: previews and load simulations.
 K = ReminderKind
-REMINDER_KIND = {
+REMINDER_KIND: dict[str, str] = {
     K.BEFORE_7D: "Trước hạn 7 ngày",
     K.BEFORE_3D: "Trước hạn 3 ngày",
     K.BEFORE_1WD: "Trước hạn 1 ngày làm việc",
@@ -167,7 +167,7 @@ def simulation_title(start: date, end: date, plans: str) -> str:
 
 
 def simulation_day(on: date, total: int, kinds: Mapping[str, int]) -> str:
-    parts = [f"{REMINDER_KIND.get(k, k)}: {n}" for k, n in kinds.items()]  # type: ignore[call-overload]
+    parts = [f"{REMINDER_KIND.get(k, k)}: {n}" for k, n in kinds.items()]
     return f"{weekday_day(on)}: {total} lời nhắc — " + ", ".join(parts)
 
 
