@@ -19,8 +19,8 @@ from storage.units import find_unit
 from storage.vocab import PersonRole
 from tests.conftest import EXAMPLES
 
-PHONE = Capabilities(buttons=True, replies=True, max_text=4096, files=True, html=True)  # Telegram
-PLAIN = Capabilities(buttons=False, replies=False, max_text=2000, files=False)
+PHONE = Capabilities(buttons=True, max_text=4096, files=True, html=True)  # Telegram
+PLAIN = Capabilities(buttons=False, max_text=2000, files=False)
 _ids = itertools.count(1000)
 
 

@@ -27,7 +27,7 @@ from storage.models import Area, Assignment, ChannelIdentity, Person, Plan, Task
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
 
-ZALO_CAPS = Capabilities(buttons=False, replies=False, max_text=2000, files=False)
+ZALO_CAPS = Capabilities(buttons=False, max_text=2000, files=False)
 # The running channels' formats, in delivery's order, as the service gives them to the job.
 FORMATS = {"telegram": text_format(TelegramChannel.capabilities), "zalo": text_format(ZALO_CAPS)}
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

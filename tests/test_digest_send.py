@@ -15,7 +15,7 @@ from bot.settings import SettingsError, load_settings
 from storage.models import Digest, OutboxMessage, Person
 from storage.vocab import PersonRole
 from tests.conftest import EXAMPLES
-from tests.conversation_kit import load_example, make_conversation, register, text_of
+from tests.conversation_kit import PLAIN, load_example, make_conversation, register, text_of
 from tests.digest_kit import FORMATS, VN, WEEK1, WEEK2, build, local
 
 
@@ -201,3 +201,18 @@ async def test_the_digest_is_shaped_for_the_channel_delivery_will_use(app: App, 
     # Ninh is on Zalo only, which is not running: nothing is written that nobody could send.
     assert {r.person_id for r in rows} == {minh} and ninh != minh
     assert rows[0].payload["html"] is True
+
+
+async def test_a_channel_without_files_is_told_where_the_files_are(
+    app: App, tmp_path: Path
+) -> None:
+    await load_example(app)
+    convo = make_conversation(app, tmp_path)
+    coordinator = await register(app, convo, "704", None, PersonRole.COORDINATOR)
+    coordinator.caps = PLAIN  # no files, no HTML: the terminal or a plain-text messenger
+    text, chart, workbook = (await coordinator.send("/digest")).messages
+    assert not text.html and text.text.startswith("📋 TỔNG HỢP TUẦN 27/02–03/03/2023")
+    for message, suffix in ((chart, ".png"), (workbook, ".xlsx")):
+        assert message.file_path is None
+        path = message.text.rsplit("\nTệp: ", 1)[1]
+        assert is_file(path, suffix)

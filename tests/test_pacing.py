@@ -9,8 +9,8 @@ from bot.delivery.pacing import Pacer
 from tests.fakes.clock import SharedClock
 
 START = datetime(2023, 6, 1, 2, 0, tzinfo=UTC)
-FAST = Capabilities(buttons=True, replies=True, max_text=4096, files=True, overall_per_second=30)
-SLOW = Capabilities(buttons=False, replies=False, max_text=2000, files=False, overall_per_second=2)
+FAST = Capabilities(buttons=True, max_text=4096, files=True, overall_per_second=30)
+SLOW = Capabilities(buttons=False, max_text=2000, files=False, overall_per_second=2)
 
 
 async def sent_at(

@@ -46,9 +46,8 @@ class Capabilities:
     """What a channel can show, and how fast it may be written to."""
 
     buttons: bool  # inline buttons under a message; without them choices are numbered
-    replies: bool  # a message can answer another (reply-to)
     max_text: int  # characters in one message
-    files: bool  # documents and pictures can be sent
+    files: bool  # documents and pictures can be sent; otherwise the message names the file
     html: bool = False  # text may carry HTML markup (<b>, <i>)
     overall_per_second: float = 30.0  # messages a second to all chats together
     per_chat_per_second: float = 1.0  # messages a second to one private chat

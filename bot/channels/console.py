@@ -20,7 +20,7 @@ QUIT = ("/thoat", "/quit", "/exit")
 
 class ConsoleChannel:
     name = "console"
-    capabilities = Capabilities(buttons=False, replies=False, max_text=100_000, files=False)
+    capabilities = Capabilities(buttons=False, max_text=100_000, files=False)
 
     def __init__(
         self,

@@ -97,9 +97,7 @@ class TelegramChannel:
     """The `Channel` for Telegram: long polling, inline buttons, replies, files."""
 
     name = "telegram"
-    capabilities = Capabilities(
-        buttons=True, replies=True, max_text=MAX_TEXT, files=True, html=True
-    )
+    capabilities = Capabilities(buttons=True, max_text=MAX_TEXT, files=True, html=True)
 
     def __init__(
         self,

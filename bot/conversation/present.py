@@ -8,6 +8,9 @@ from bot.texts import chat as t
 
 def present(message: Outbound, caps: Capabilities) -> tuple[Outbound, list[str]]:
     """The message as this channel shows it, and the button payloads numbered 1..n (if any)."""
+    if message.file_path and not caps.files:  # the file stays where the service wrote it
+        text = t.FILE_AT.format(text=message.text, path=message.file_path)
+        message = replace(message, text=text, file_path=None)
     if caps.buttons or not message.buttons:
         return message, []
     flat = [button for row in message.buttons for button in row]

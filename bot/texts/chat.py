@@ -22,6 +22,7 @@ GROUP_NOT_SET_UP = (
 )
 STICKER = "Bot chưa đọc được nhãn dán. Vui lòng nhắn bằng chữ hoặc gõ /help."
 TOO_LONG = "Tin nhắn quá dài ({length} ký tự, tối đa {limit}). Vui lòng gửi ngắn gọn hơn."
+FILE_AT = "{text}\nTệp: {path}"  # where a channel cannot carry the file itself
 FILE_TOO_BIG = "Tệp quá lớn ({size} MB, tối đa {limit} MB). Vui lòng gửi tệp nhỏ hơn."
 DOWNLOAD_FAILED = "Bot chưa tải được tệp anh/chị gửi. Vui lòng gửi lại sau ít phút."
 SLOW_DOWN = "Anh/chị gửi nhanh quá. Vui lòng chờ khoảng một phút rồi gửi tiếp."
