@@ -12,6 +12,7 @@ import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -114,6 +115,7 @@ def build_delivery(app: App, deps: Deps, channels: Sequence[Channel]) -> Deliver
         clock=app.clock,
         timezone=app.settings.timezone,
         days_late=app.rules.days_late,
+        lease=timedelta(seconds=app.settings.delivery_lease_seconds),
     )
 
 
@@ -181,11 +183,11 @@ async def serve(app: App, channels: Sequence[Channel], stop: asyncio.Event) -> N
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        await delivery.recover()
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
         await jobs.drain()
+        await delivery.release_all()
         for channel in reversed(channels):
             await channel.stop()
 

@@ -41,6 +41,7 @@ class Settings:
     calendar_file: Path | None = None  # extra days off / make-up days, merged with the shipped
     digest_schedule: str = "fri 15:00"  # weekday and local time of the weekly digest
     report_cutoff_day: int = ND09_CUTOFF_DAY  # report periods end on this day (0: month end)
+    delivery_lease_seconds: int = 60  # an unrecorded claim on an outbox row expires after this
 
     def __repr__(self) -> str:
         # Tokens must never reach logs, even through a debug print of the settings.
@@ -78,7 +79,17 @@ def load_settings(
         calendar_file=_optional_file(values, "CALENDAR_FILE"),
         digest_schedule=_schedule(values.get("DIGEST_SCHEDULE") or Settings.digest_schedule),
         report_cutoff_day=_cutoff_day(values.get("REPORT_CUTOFF_DAY")),
+        delivery_lease_seconds=_lease(values.get("DELIVERY_LEASE_SECONDS")),
     )
+
+
+def _lease(value: str | None) -> int:
+    text = (value or "").strip()
+    if not text:
+        return Settings.delivery_lease_seconds
+    if not text.isdigit() or not 5 <= int(text) <= 3600:
+        raise SettingsError(f"DELIVERY_LEASE_SECONDS={text!r} must be seconds from 5 to 3600")
+    return int(text)
 
 
 def _schedule(value: str) -> str:

@@ -80,30 +80,20 @@ async def outbox_for_message(
     return (await session.execute(query)).scalars().first()
 
 
-async def recover_claims(session: AsyncSession, *, worker: str) -> int:
-    """Rows that another process of this host claimed before it crashed go back to the queue."""
-    host = worker.split(":", 1)[0]
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.status) == OutboxStatus.SENDING,
-            col(OutboxMessage.claimed_by).like(f"{host}:%"),
-            col(OutboxMessage.claimed_by) != worker,
-        )
-        .values(status=OutboxStatus.PENDING)
-    )
-    return rowcount(result)
-
-
 async def claim_next(
-    session: AsyncSession, *, worker: str, now: datetime, stale_after: timedelta
+    session: AsyncSession, *, worker: str, now: datetime, lease: timedelta
 ) -> int | None:
-    """Claim the next due row for `worker`; claims older than `stale_after` are retried."""
+    """Claim the next due row for `worker`, leased for `lease`.
+
+    A claim is taken back only when its lease has run out (its owner died or hung), never
+    because of who owns it: a second process on the same host leaves the first one's
+    in-flight rows alone.
+    """
     await session.execute(
         update(OutboxMessage)
         .where(
             col(OutboxMessage.status) == OutboxStatus.SENDING,
-            col(OutboxMessage.claimed_at) < now - stale_after,
+            col(OutboxMessage.claimed_at) < now - lease,
         )
         .values(status=OutboxStatus.PENDING)
     )
@@ -132,6 +122,19 @@ async def claimed_row(session: AsyncSession, *, row_id: int) -> OutboxMessage:
     row = await session.get(OutboxMessage, row_id)
     assert row is not None, f"outbox row {row_id} vanished while claimed"
     return row
+
+
+async def release_claims(session: AsyncSession, *, worker: str) -> int:
+    """Every row `worker` still holds goes back to the queue (it is stopping)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+            col(OutboxMessage.claimed_by) == worker,
+        )
+        .values(status=OutboxStatus.PENDING, claimed_by=None, claimed_at=None)
+    )
+    return rowcount(result)
 
 
 async def release(session: AsyncSession, *, row_id: int) -> None:

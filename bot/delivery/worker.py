@@ -9,6 +9,7 @@ retried); nothing is ever lost.
 
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from storage.units import unit_name
 from storage.vocab import OutboxKind, PersonRole
 
 log = logging.getLogger(__name__)
-STALE_CLAIM = timedelta(minutes=5)
+DEFAULT_LEASE = timedelta(seconds=60)  # far longer than one send (its timeouts included)
 MAX_BACKOFF = timedelta(minutes=10)
 
 
@@ -55,16 +56,17 @@ class Delivery:
     days_late: Callable[[date, date], int]
     # Quiet hours: outside the sending window nothing goes out; rows wait for the next one.
     may_send: Callable[[datetime], bool] = lambda _now: True
-    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    lease: timedelta = DEFAULT_LEASE  # a claim not recorded within this goes back to the queue
+    worker: str = field(default_factory=lambda: worker_identity())
     pacer: Pacer = field(init=False)  # on the delivery's clock; tests replace it
 
     def __post_init__(self) -> None:
         self.pacer = Pacer(self.clock)
 
-    async def recover(self) -> int:
-        """At start: rows this host claimed before a crash go back to the queue at once."""
+    async def release_all(self) -> int:
+        """On the way out: whatever this worker still holds goes back to the queue."""
         async with transaction(self.sessions) as session:
-            return await outbox.recover_claims(session, worker=self.worker)
+            return await outbox.release_claims(session, worker=self.worker)
 
     async def run_once(self, limit: int = 500) -> int:
         """Deliver up to `limit` due rows; returns how many were sent."""
@@ -83,7 +85,7 @@ class Delivery:
     async def _claim(self) -> int | None:
         async with transaction(self.sessions) as session:
             return await outbox.claim_next(
-                session, worker=self.worker, now=self.clock.now(), stale_after=STALE_CLAIM
+                session, worker=self.worker, now=self.clock.now(), lease=self.lease
             )
 
     async def _deliver(self, row_id: int) -> int:
@@ -153,6 +155,11 @@ class Delivery:
     async def _give_up(self, row_id: int, reason: str) -> None:
         async with transaction(self.sessions) as session:
             await outbox.give_up(session, row_id=row_id, reason=reason)
+
+
+def worker_identity() -> str:
+    """Host, process and a random part: a restarted process that reuses a pid is another owner."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def _retry_in(exc: ChannelError, attempts: int) -> timedelta | None:
