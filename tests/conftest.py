@@ -8,6 +8,7 @@ import pytest
 
 from bot.app import App, open_app
 from bot.clock import FixedClock
+from bot.importing import sources, tables, workbook, yamlfile
 from bot.settings import Settings
 from tests.fakes import FakeBotApi, ManualClock
 
@@ -59,3 +60,15 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN", "TIMEZONE"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def row_limit(monkeypatch: pytest.MonkeyPatch) -> int:
+    """The 5,000-row limit lowered to 20 everywhere it is checked (the message still names
+    5.000): the same checks, on files of tens of rows instead of tens of thousands."""
+    limit = 20
+    monkeypatch.setattr(tables, "MAX_ROWS", limit)
+    monkeypatch.setattr(yamlfile, "MAX_ROWS", limit)
+    monkeypatch.setattr(sources, "SHEET_ROW_LIMIT", limit + sources.HEADER_SCAN_ROWS)
+    monkeypatch.setattr(workbook, "SHEET_ROW_LIMIT", limit + sources.HEADER_SCAN_ROWS)
+    return limit

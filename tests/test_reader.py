@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 import yaml
 
+from bot.importing import sources, tables, workbook, yamlfile
 from bot.importing.reader import (
     MAX_FILE_BYTES,
-    MAX_ROWS,
     GroupRow,
     ImportFileError,
     RowError,
@@ -372,11 +372,16 @@ def test_table_without_any_known_header(tmp_path):
 TOO_MANY = "Tệp có quá nhiều dòng: tối đa 5.000 dòng dữ liệu; hãy chia thành nhiều tệp"
 
 
-def test_huge_workbook_is_refused_before_it_is_loaded(tmp_path, monkeypatch):
+def test_the_limit_is_five_thousand_data_rows() -> None:
+    assert sources.MAX_ROWS == tables.MAX_ROWS == yamlfile.MAX_ROWS == 5000
+    assert sources.SHEET_ROW_LIMIT == workbook.SHEET_ROW_LIMIT == 5000 + sources.HEADER_SCAN_ROWS
+
+
+def test_huge_workbook_is_refused_before_it_is_loaded(tmp_path, monkeypatch, row_limit):
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet()
     sheet.append(HEADER)
-    for number in range(1, 20_001):
+    for number in range(1, 4 * row_limit + 1):
         sheet.append([number, f"Việc {number}", "Phòng Nội vụ", None, None, "năm 2023"])
     book.save(tmp_path / "lon.xlsx")
     loads = []
@@ -391,14 +396,16 @@ def test_huge_workbook_is_refused_before_it_is_loaded(tmp_path, monkeypatch):
     assert loads == [True]  # only the streaming read, stopped at the limit
 
 
-def test_data_rows_over_the_limit_are_refused(tmp_path):
-    rows = [["1", "Việc", "Phòng Nội vụ", None, None, "năm 2023"]] * (MAX_ROWS + 1)
+def test_data_rows_over_the_limit_are_refused(tmp_path, row_limit):
+    rows = [["1", "Việc", "Phòng Nội vụ", None, None, "năm 2023"]] * (row_limit + 1)
     assert reasons(task_xlsx(tmp_path, *rows)) == [TOO_MANY]
-    assert read_task_table(task_xlsx(tmp_path, *rows[:MAX_ROWS]))[1][-1].row == MAX_ROWS + 1
+    assert read_task_table(task_xlsx(tmp_path, *rows[:row_limit]))[1][-1].row == row_limit + 1
 
 
-def test_huge_csv_is_refused(tmp_path):
-    rows = [[n, f"Việc {n}", "Phòng Nội vụ", "", "", "năm 2023"] for n in range(1, 20_001)]
+def test_huge_csv_is_refused(tmp_path, row_limit):
+    rows = [
+        [n, f"Việc {n}", "Phòng Nội vụ", "", "", "năm 2023"] for n in range(1, 4 * row_limit + 1)
+    ]
     assert reasons(write_csv(tmp_path / "lon.csv", [HEADER, *rows])) == [TOO_MANY]
 
 
