@@ -3,13 +3,11 @@
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.app import App, open_app
-from bot.clock import FixedClock
 from bot.importing import sources, tables, workbook, yamlfile
 from bot.settings import Settings
 from storage.db import create_engine
@@ -71,12 +69,12 @@ def settings(tmp_path: Path, migrated_db: Path) -> Settings:
 
 
 @pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(datetime(2023, 3, 1, 2, 0, tzinfo=UTC))
+def clock() -> ManualClock:
+    return ManualClock()  # 1 March 2023, 09:00 in Hà Tĩnh
 
 
 @pytest.fixture
-async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[App]:
+async def app(settings: Settings, clock: ManualClock) -> AsyncIterator[App]:
     async with open_app(settings, clock) as opened:
         yield opened
 

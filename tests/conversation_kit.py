@@ -2,14 +2,12 @@
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from bot.app import App
 from bot.channels.base import Answer, Attachment, Capabilities, Inbound
-from bot.clock import FixedClock
 from bot.conversation.buttons import ButtonSigner
 from bot.conversation.core import Conversation
 from bot.conversation.invites import create_invite
@@ -157,7 +155,3 @@ async def deliver_reminder(
                 message_id=message_id,
             )
         )
-
-
-def advance(clock: FixedClock, **delta: float) -> None:
-    clock.move_to(clock.now() + timedelta(**delta))

@@ -13,7 +13,7 @@ from bot.service import build_delivery, build_deps, start_channels
 from storage.db import transaction
 from storage.models import ChannelIdentity, OutboxMessage, Person
 from tests.fakes import Chat, FakeBotApi, User
-from tests.fakes.clock import SharedClock
+from tests.fakes.clock import ManualClock
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Bot:
 
 @asynccontextmanager
 async def running_bot(
-    app: App, clock: SharedClock, *, rate_limits: bool = True
+    app: App, clock: ManualClock, *, rate_limits: bool = True
 ) -> AsyncIterator[Bot]:
     async with FakeBotApi(clock=clock, rate_limits=rate_limits) as api:
         settings = replace(

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.app import App
-from bot.clock import FixedClock
 from scheduler.calendar import WorkCalendar
 from scheduler.jobs import DELIVERY_JOB, SWEEP_JOB, add_delivery_job, build_scheduler, run_sweep
 from scheduler.reminder_config import ReminderConfig, ReminderSettings
@@ -25,6 +24,7 @@ from storage.models import (
     Unit,
 )
 from storage.vocab import PersonRole
+from tests.fakes.clock import ManualClock
 
 CAL = WorkCalendar.load()
 RULES = ReminderSettings(ReminderConfig())
@@ -244,7 +244,7 @@ async def test_the_scheduler_has_fixed_jobs_and_the_sweep_job_reads_the_injected
     app: App,
 ) -> None:
     await build_world(app)
-    clock = FixedClock(at(date(2023, 6, 23), 9))
+    clock = ManualClock(at(date(2023, 6, 23), 9))
     scheduler = build_scheduler(
         app.settings.timezone,
         sessions=app.sessions,
