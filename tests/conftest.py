@@ -1,4 +1,5 @@
-"""Shared fixtures: a real SQLite file per test, a fixed clock, the example files."""
+"""Shared fixtures: a SQLite file per test copied from a migrated template, the test clock,
+the fake Bot API, a lowered row limit. Data is built with tests/factories.py."""
 
 import asyncio
 import shutil
@@ -13,9 +14,6 @@ from bot.settings import Settings
 from storage.db import create_engine
 from storage.migrate import upgrade
 from tests.fakes import FakeBotApi, ManualClock
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from bot.delivery import Delivery, Pacer
 from bot.rules import Rules
 from bot.service import build_delivery, build_deps, start_channels
 from storage.db import transaction
-from storage.models import ChannelIdentity, OutboxMessage, Person
+from tests import factories
 from tests.fakes import Chat, FakeBotApi, User
 from tests.fakes.clock import ManualClock
 
@@ -56,13 +56,8 @@ async def telegram_person(
     """Someone already registered on Telegram (for delivery tests that need many people)."""
     api.add_chat(Chat.private(user))
     async with transaction(app.sessions) as session:
-        person = Person(full_name=user.first_name, role=role, unit_id=unit_id)
-        session.add(person)
-        await session.flush()
-        session.add(
-            ChannelIdentity(
-                person_id=person.id, channel="telegram", user_id=str(user.id), chat_id=str(user.id)
-            )
+        person = await factories.person(
+            session, user.first_name, role, unit_id, channel="telegram", user_id=str(user.id)
         )
     return person.id  # type: ignore[return-value]
 
@@ -71,12 +66,11 @@ async def queue_reminder(
     app: App, *, person_id: int, assignment_id: int, kind: str = "before_7d", key: str = ""
 ) -> None:
     async with transaction(app.sessions) as session:
-        session.add(
-            OutboxMessage(
-                dedupe_key=f"test:{person_id}:{assignment_id}:{kind}:{key}",
-                person_id=person_id,
-                kind=kind,
-                assignment_id=assignment_id,
-                not_before=app.clock.now(),
-            )
+        await factories.outbox(
+            session,
+            dedupe_key=f"test:{person_id}:{assignment_id}:{kind}:{key}",
+            person_id=person_id,
+            kind=kind,
+            assignment_id=assignment_id,
+            not_before=app.clock.now(),
         )

@@ -13,14 +13,11 @@ from bot.conversation.core import Conversation
 from bot.importing.service import PlanOptions, import_plan_file
 from storage.models import Assignment, Evidence, OutboxMessage, StatusUpdate
 from storage.vocab import PersonRole
-from tests.conftest import EXAMPLES
 from tests.conversation_kit import (
     PLAIN,
     assignment_of,
     button,
     deliver_reminder,
-    invite_code,
-    load_example,
     make_conversation,
     register,
     text_of,
@@ -28,6 +25,7 @@ from tests.conversation_kit import (
 from tests.conversation_kit import (
     Person as Phone,
 )
+from tests.factories import EXAMPLES, invite_code, load_example
 from tests.fakes.clock import ManualClock
 
 TP = "Phòng Tư pháp"

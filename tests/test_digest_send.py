@@ -18,9 +18,9 @@ from bot.service import Jobs, build_scheduler
 from bot.settings import SettingsError, load_settings
 from storage.models import Digest, OutboxMessage, Person
 from storage.vocab import PersonRole
-from tests.conftest import EXAMPLES
-from tests.conversation_kit import load_example, make_conversation, register, text_of
+from tests.conversation_kit import make_conversation, register, text_of
 from tests.digest_kit import VN, WEEK1, WEEK2, build, local
+from tests.factories import EXAMPLES, load_example
 
 
 async def outbox(app: App) -> list[OutboxMessage]:

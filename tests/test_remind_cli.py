@@ -13,7 +13,7 @@ from bot.cli import main
 from bot.settings import load_settings
 from storage.db import transaction
 from storage.models import ChannelIdentity, OutboxMessage, Person, Unit
-from tests.conftest import EXAMPLES
+from tests.factories import EXAMPLES
 
 UNITS = str(EXAMPLES / "don-vi-huong-khe.yaml")
 PLAN = str(EXAMPLES / "ke-hoach-32-KH-UBND-2023.yaml")

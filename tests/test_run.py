@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.conftest import EXAMPLES, ROOT
+from tests.factories import EXAMPLES, ROOT
 
 NHACVIEC = Path(sys.executable).with_name("nhacviec")
 

@@ -16,14 +16,12 @@ from scheduler.sweep import plan_reminders, sweep, write_reminders
 from storage.db import create_engine, session_factory, transaction
 from storage.models import (
     Assignment,
-    ChannelIdentity,
     OutboxMessage,
     Person,
-    Plan,
     Task,
-    Unit,
 )
 from storage.vocab import PersonRole
+from tests import factories
 from tests.fakes.clock import ManualClock
 
 CAL = WorkCalendar.load()
@@ -43,57 +41,20 @@ class World:
     coordinators: list[int]
 
 
-async def add(session: Any, row: Any) -> Any:
-    session.add(row)
-    await session.flush()
-    return row
-
-
 async def person(session: Any, name: str, role: str, unit: int | None = None, **kw: Any) -> int:
-    p = await add(session, Person(full_name=name, role=role, unit_id=unit, **kw))
-    await add(
-        session, ChannelIdentity(person_id=p.id, channel="telegram", user_id=name, chat_id=name)
-    )
-    return p.id
+    made = await factories.person(session, name, role, unit, channel="telegram", user_id=name, **kw)
+    return made.id  # type: ignore[return-value]
 
 
 async def build_world(app: App, deadline: date = date(2023, 6, 30)) -> World:
     """One plan, one task due `deadline` for Phòng Tư pháp, its focal and deputy, coordinators."""
     async with transaction(app.sessions) as s:
-        plan = await add(s, Plan(number="9/KH-UBND", title="Thử", year=2023))
-        unit = await add(s, Unit(name="Phòng Tư pháp", kind="department"))
-        other = await add(s, Unit(name="UBND xã Hương Trà", kind="commune"))
-        task = await add(
-            s,
-            Task(
-                plan_id=plan.id,
-                code="2.2",
-                title="Rà soát",
-                lead_text="x",
-                deadline_spec="d",
-                kind="once",
-            ),
-        )
-        a = await add(
-            s,
-            Assignment(
-                task_id=task.id,
-                unit_id=unit.id,
-                role="lead",
-                occurrence_key="once",
-                deadline=deadline,
-            ),
-        )
-        await add(
-            s,
-            Assignment(
-                task_id=task.id,
-                unit_id=other.id,
-                role="support",
-                occurrence_key="once",
-                deadline=deadline,
-            ),
-        )
+        plan = await factories.plan(s)
+        unit = await factories.unit(s, "Phòng Tư pháp", "department")
+        other = await factories.unit(s, "UBND xã Hương Trà", "commune")
+        task = await factories.task(s, plan.id, "2.2")  # type: ignore[arg-type]
+        a = await factories.assignment(s, task.id, unit.id, deadline)  # type: ignore[arg-type]
+        await factories.assignment(s, task.id, other.id, deadline, role="support")  # type: ignore[arg-type]
         focal = await person(s, "Nguyễn Văn A", PersonRole.FOCAL, unit.id)
         deputy = await person(s, "Trần Thị B", PersonRole.FOCAL, unit.id, is_deputy=True)
         coordinators = [

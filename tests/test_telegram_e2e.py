@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from bot.app import App
 from storage.models import Evidence, OutboxMessage, Person, StatusUpdate
 from storage.vocab import PersonRole
-from tests.conversation_kit import assignment_of, invite_code, load_example
+from tests.conversation_kit import assignment_of
+from tests.factories import invite_code, load_example
 from tests.fakes import User
 from tests.fakes.clock import ManualClock
 from tests.telegram_kit import Bot, queue_reminder, running_bot, telegram_person
