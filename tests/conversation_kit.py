@@ -1,34 +1,24 @@
-"""Small factories for driving the conversation as people would (PTB's build_messages style)."""
+"""Driving the conversation as people would (PTB's build_messages style); data comes from
+tests/factories.py."""
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from bot.channels.base import Answer, Attachment, Capabilities, Inbound
-from bot.clock import FixedClock
 from bot.conversation.core import Conversation
-from bot.conversation.invites import create_invite
-from bot.importing.service import PlanOptions, import_plan_file, import_units_file
 from bot.service import App, build_deps
 from storage.db import transaction
-from storage.models import Assignment, OutboxMessage, Task, Unit
-from storage.units import find_unit
+from storage.models import Assignment, Task, Unit
 from storage.vocab import PersonRole
-from tests.conftest import EXAMPLES
+from tests import factories
+from tests.factories import invite_code
 
 PHONE = Capabilities(buttons=True, max_text=4096, files=True, html=True)  # Telegram
 PLAIN = Capabilities(buttons=False, max_text=2000, files=False)
 _ids = itertools.count(1000)
-
-
-async def load_example(app: App) -> None:
-    await import_units_file(app.sessions, EXAMPLES / "don-vi-huong-khe.yaml")
-    await import_plan_file(
-        app.sessions, EXAMPLES / "ke-hoach-32-KH-UBND-2023.yaml", PlanOptions(), now=app.clock.now()
-    )
 
 
 def make_conversation(app: App, tmp_path: Path) -> Conversation:
@@ -97,22 +87,6 @@ def button(answer: Answer, label: str) -> str:
     raise AssertionError(f"no button {label!r} in {answer}")
 
 
-async def invite_code(
-    app: App, unit: str | None, role: PersonRole, *, deputy: bool = False, days: int = 7
-) -> str:
-    async with transaction(app.sessions) as session:
-        found = await find_unit(session, name=unit) if unit else None
-        invite = await create_invite(
-            session,
-            unit_id=found.id if found else None,
-            role=role,
-            is_deputy=deputy,
-            now=app.clock.now(),
-            days=days,
-        )
-    return invite.code
-
-
 async def register(
     app: App, conversation: Conversation, user_id: str, unit: str | None, role: PersonRole
 ) -> Person:
@@ -139,17 +113,12 @@ async def deliver_reminder(
 ) -> None:
     """As if the delivery worker had sent a reminder that the person can reply to."""
     async with transaction(app.sessions) as session:
-        session.add(
-            OutboxMessage(
-                dedupe_key=f"test:{assignment.id}:{message_id}",
-                person_id=person_id,
-                kind="before_3d",
-                assignment_id=assignment.id,
-                status="sent",
-                message_id=message_id,
-            )
+        await factories.outbox(
+            session,
+            dedupe_key=f"test:{assignment.id}:{message_id}",
+            person_id=person_id,  # type: ignore[arg-type]
+            kind="before_3d",
+            assignment_id=assignment.id,
+            status="sent",
+            message_id=message_id,
         )
-
-
-def advance(clock: FixedClock, **delta: float) -> None:
-    clock.move_to(clock.now() + timedelta(**delta))

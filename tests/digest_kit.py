@@ -1,4 +1,5 @@
-"""Small factories for digest tests: one plan, a few units, every status, two Fridays.
+"""The digest tests' data set, made with tests/factories.py: one plan, a few units, every
+status, two Fridays.
 
 The data set (deadlines 2023, statuses as of Friday 30/06 15:00, Asia/Ho_Chi_Minh):
     1.1 (area 1, due 15/06)  Tư pháp done 15/06 23:30 (on time) · Nội vụ done 16/06 00:30
@@ -23,9 +24,10 @@ from bot.digest.text import text_format
 from bot.service import App
 from storage.assignments import record_status
 from storage.db import transaction
-from storage.models import Area, Assignment, ChannelIdentity, Person, Plan, Task, Unit
+from storage.models import Area, Assignment, Plan
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
+from tests import factories
 
 ZALO_CAPS = Capabilities(buttons=False, max_text=2000, files=False)
 # The running channels' formats, in delivery's order, as the service gives them to the job.
@@ -56,34 +58,31 @@ class World:
 
 
 async def add_plan(session: AsyncSession, world: World, number: str = "32/KH-UBND") -> Plan:
-    plan = Plan(
-        number=number,
+    plan = await factories.plan(
+        session,
+        number,
         issued_on=date(2023, 2, 24),
         title="Khắc phục những tồn tại, hạn chế trong công tác cải cách hành chính năm 2022",
         issuing_body="UBND huyện Hương Khê",
-        year=2023,
     )
-    session.add(plan)
-    await session.flush()
     for position, name in enumerate(AREAS):
-        area = Area(
-            plan_id=plan.id,
-            code=str(position + 1),
-            name=name,
-            name_key=name.lower(),
-            position=position,
+        area = await factories.add(
+            session,
+            Area(
+                plan_id=plan.id,
+                code=str(position + 1),
+                name=name,
+                name_key=name.lower(),
+                position=position,
+            ),
         )
-        session.add(area)
-        await session.flush()
         world.areas.append(area.id)  # type: ignore[arg-type]
     world.plan = plan
     return plan
 
 
 async def add_unit(session: AsyncSession, world: World, name: str, kind: str = "commune") -> int:
-    unit = Unit(name=name, kind=kind)
-    session.add(unit)
-    await session.flush()
+    unit = await factories.unit(session, name, kind)
     world.units[name] = unit.id  # type: ignore[assignment]
     return unit.id  # type: ignore[return-value]
 
@@ -99,18 +98,15 @@ async def add_person(
     active: bool = True,
     unreachable_at: datetime | None = None,
 ) -> int:
-    person = Person(
-        full_name=name,
-        role=role,
-        unit_id=world.units[unit] if unit else None,
+    person = await factories.person(
+        session,
+        name,
+        role,
+        world.units[unit] if unit else None,
+        channel=channel,
         active=active,
         unreachable_at=unreachable_at,
     )
-    session.add(person)
-    await session.flush()
-    if channel:
-        pid = str(person.id)
-        session.add(ChannelIdentity(person_id=person.id, channel=channel, user_id=pid, chat_id=pid))
     world.people[name] = person.id  # type: ignore[assignment]
     return person.id  # type: ignore[return-value]
 
@@ -120,31 +116,25 @@ async def add_task(
 ) -> list[Assignment]:
     """A task of the plan in area number `area` (1-based), assigned to `units`."""
     assert world.plan is not None
-    task = Task(
-        plan_id=world.plan.id,  # type: ignore[arg-type]
-        code=code,
+    task = await factories.task(
+        session,
+        world.plan.id,  # type: ignore[arg-type]
+        code,
         title=f"Nhiệm vụ {code} của kế hoạch",
         area_id=world.areas[area - 1],
         lead_text=", ".join(units),
         deadline_spec=due.strftime("%d/%m/%Y"),
-        kind="once",
     )
-    session.add(task)
-    await session.flush()
-    made = []
-    for unit in units:
-        a = Assignment(
-            task_id=task.id,  # type: ignore[arg-type]
-            unit_id=world.units[unit],
-            role="lead",
-            occurrence_key="once",
-            deadline=due,
+    return [
+        await factories.assignment(
+            session,
+            task.id,  # type: ignore[arg-type]
+            world.units[unit],
+            due,
             original_deadline=due,
         )
-        session.add(a)
-        made.append(a)
-    await session.flush()
-    return made
+        for unit in units
+    ]
 
 
 async def say(

@@ -10,9 +10,9 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.worker import Delivery
 from bot.service import App, build_delivery, build_deps, start_channels
 from storage.db import transaction
-from storage.models import ChannelIdentity, OutboxMessage, Person
+from tests import factories
 from tests.fakes import Chat, FakeBotApi, User
-from tests.fakes.clock import SharedClock
+from tests.fakes.clock import ManualClock
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Bot:
 
 @asynccontextmanager
 async def running_bot(
-    app: App, clock: SharedClock, *, rate_limits: bool = True
+    app: App, clock: ManualClock, *, rate_limits: bool = True
 ) -> AsyncIterator[Bot]:
     async with FakeBotApi(clock=clock, rate_limits=rate_limits) as api:
         settings = replace(
@@ -54,13 +54,8 @@ async def telegram_person(
     """Someone already registered on Telegram (for delivery tests that need many people)."""
     api.add_chat(Chat.private(user))
     async with transaction(app.sessions) as session:
-        person = Person(full_name=user.first_name, role=role, unit_id=unit_id)
-        session.add(person)
-        await session.flush()
-        session.add(
-            ChannelIdentity(
-                person_id=person.id, channel="telegram", user_id=str(user.id), chat_id=str(user.id)
-            )
+        person = await factories.person(
+            session, user.first_name, role, unit_id, channel="telegram", user_id=str(user.id)
         )
     return person.id  # type: ignore[return-value]
 
@@ -69,12 +64,11 @@ async def queue_reminder(
     app: App, *, person_id: int, assignment_id: int, kind: str = "before_7d", key: str = ""
 ) -> None:
     async with transaction(app.sessions) as session:
-        session.add(
-            OutboxMessage(
-                dedupe_key=f"test:{person_id}:{assignment_id}:{kind}:{key}",
-                person_id=person_id,
-                kind=kind,
-                assignment_id=assignment_id,
-                not_before=app.clock.now(),
-            )
+        await factories.outbox(
+            session,
+            dedupe_key=f"test:{person_id}:{assignment_id}:{kind}:{key}",
+            person_id=person_id,
+            kind=kind,
+            assignment_id=assignment_id,
+            not_before=app.clock.now(),
         )

@@ -8,21 +8,16 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from bot.clock import FixedClock
 from bot.conversation.core import Conversation
 from bot.importing.service import PlanOptions, import_plan_file
 from bot.service import App
 from storage.models import Assignment, Evidence, OutboxMessage, StatusUpdate
 from storage.vocab import OutboxKind, PersonRole
-from tests.conftest import EXAMPLES
 from tests.conversation_kit import (
     PLAIN,
-    advance,
     assignment_of,
     button,
     deliver_reminder,
-    invite_code,
-    load_example,
     make_conversation,
     register,
     text_of,
@@ -30,6 +25,8 @@ from tests.conversation_kit import (
 from tests.conversation_kit import (
     Person as Phone,
 )
+from tests.factories import EXAMPLES, invite_code, load_example
+from tests.fakes.clock import ManualClock
 
 TP = "Phòng Tư pháp"
 
@@ -67,10 +64,10 @@ async def test_an_invite_registers_once_and_welcomes_by_unit(app: App, convo: Co
 
 
 async def test_an_expired_invite_is_refused(
-    app: App, convo: Conversation, clock: FixedClock
+    app: App, convo: Conversation, clock: ManualClock
 ) -> None:
     code = await invite_code(app, TP, PersonRole.FOCAL, days=1)
-    advance(clock, days=2)
+    clock.advance(days=2)
     assert "đã hết hạn" in text_of(await Phone(convo, "503").send(f"/start {code}"))
 
 
@@ -218,9 +215,9 @@ async def test_status_for_a_focal_person_and_a_coordinator(
 
 
 async def test_overdue_is_scoped_by_role_and_most_overdue_first(
-    app: App, lan: Phone, convo: Conversation, clock: FixedClock
+    app: App, lan: Phone, convo: Conversation, clock: ManualClock
 ) -> None:
-    advance(clock, days=100)  # 9 June 2023: the Q1 deadlines have passed
+    clock.advance(days=100)  # 9 June 2023: the Q1 deadlines have passed
     mine = text_of(await lan.send("/overdue"))
     assert mine.startswith("Nhiệm vụ quá hạn: 3 (1 đơn vị)")
     assert "\n1. 1.7 " in mine and "— Phòng" not in mine
@@ -246,13 +243,15 @@ async def test_odd_input_gets_a_clear_answer(lan: Phone, fields: dict, expected:
     assert expected in text_of(await lan.send(**fields))
 
 
-async def test_more_than_20_messages_a_minute_is_slowed_down(lan: Phone, clock: FixedClock) -> None:
+async def test_more_than_20_messages_a_minute_is_slowed_down(
+    lan: Phone, clock: ManualClock
+) -> None:
     # Registering was the first message of this minute; 19 more are fine.
     answers = [text_of(await lan.send("/help")) for _ in range(21)]
     assert answers[18].startswith("Hướng dẫn")
     assert answers[19] == "Anh/chị gửi nhanh quá. Vui lòng chờ khoảng một phút rồi gửi tiếp."
     assert answers[20] == ""
-    advance(clock, minutes=1)
+    clock.advance(minutes=1)
     assert text_of(await lan.send("/help")).startswith("Hướng dẫn")
 
 
@@ -312,7 +311,7 @@ async def test_a_typed_correction_is_linked_to_the_answer_it_corrects(app: App, 
 
 
 async def test_a_task_code_or_reply_wins_over_an_old_question(
-    app: App, lan: Phone, clock: FixedClock
+    app: App, lan: Phone, clock: ManualClock
 ) -> None:
     tasks = await lan.send("/tasks")
     opened = await lan.press(tasks.messages[0].buttons[0][0].data)  # 1.7, the first open task
@@ -330,11 +329,11 @@ async def test_a_task_code_or_reply_wins_over_an_old_question(
 
 
 async def test_a_question_is_forgotten_after_half_an_hour_or_a_command(
-    app: App, lan: Phone, clock: FixedClock
+    app: App, lan: Phone, clock: ManualClock
 ) -> None:
     opened = await lan.press((await lan.send("/tasks")).messages[0].buttons[0][0].data)
     await lan.press(button(opened, "Vướng mắc"))
-    advance(clock, minutes=31)
+    clock.advance(minutes=31)
     assert "Bot chưa hiểu nội dung" in text_of(await lan.send("chưa có kinh phí"))
     opened = await lan.press((await lan.send("/tasks")).messages[0].buttons[0][0].data)
     await lan.press(button(opened, "Vướng mắc"))

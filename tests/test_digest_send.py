@@ -14,9 +14,9 @@ from bot.service import App, Jobs, build_delivery, build_deps, build_scheduler
 from bot.settings import SettingsError, load_settings
 from storage.models import Digest, OutboxMessage, Person
 from storage.vocab import PersonRole
-from tests.conftest import EXAMPLES
-from tests.conversation_kit import PLAIN, load_example, make_conversation, register, text_of
+from tests.conversation_kit import PLAIN, make_conversation, register, text_of
 from tests.digest_kit import FORMATS, VN, WEEK1, WEEK2, build, local
+from tests.factories import EXAMPLES, load_example
 
 
 async def outbox(app: App) -> list[OutboxMessage]:

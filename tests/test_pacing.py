@@ -6,7 +6,7 @@ import pytest
 
 from bot.channels.base import Capabilities
 from bot.delivery.pacing import Pacer
-from tests.fakes.clock import SharedClock
+from tests.fakes.clock import ManualClock
 
 START = datetime(2023, 6, 1, 2, 0, tzinfo=UTC)
 FAST = Capabilities(buttons=True, max_text=4096, files=True, overall_per_second=30)
@@ -14,7 +14,7 @@ SLOW = Capabilities(buttons=False, max_text=2000, files=False, overall_per_secon
 
 
 async def sent_at(
-    pacer: Pacer, clock: SharedClock, sends: list[tuple[str, str, bool]]
+    pacer: Pacer, clock: ManualClock, sends: list[tuple[str, str, bool]]
 ) -> list[float]:
     moments = []
     for channel, chat, group in sends:
@@ -24,12 +24,12 @@ async def sent_at(
 
 
 @pytest.fixture
-def clock() -> SharedClock:
-    return SharedClock(START)
+def clock() -> ManualClock:
+    return ManualClock(START)
 
 
 async def test_a_private_chat_gets_one_a_second_and_a_group_one_in_three(
-    clock: SharedClock,
+    clock: ManualClock,
 ) -> None:
     pacer = Pacer(clock, sleep=clock.sleep)
     private = await sent_at(pacer, clock, [("fast", "7", False)] * 3)
@@ -38,7 +38,7 @@ async def test_a_private_chat_gets_one_a_second_and_a_group_one_in_three(
     assert group == pytest.approx([2, 5, 8])  # 20 a minute to one group
 
 
-async def test_each_channel_has_its_own_overall_rate(clock: SharedClock) -> None:
+async def test_each_channel_has_its_own_overall_rate(clock: ManualClock) -> None:
     pacer = Pacer(clock, sleep=clock.sleep)
     slow = await sent_at(pacer, clock, [("slow", str(n), False) for n in range(5)])
     assert slow == pytest.approx([0, 0, 1, 1, 2])  # 2 a second, whatever the chat

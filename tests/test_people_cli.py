@@ -10,7 +10,8 @@ from bot.service import open_app
 from bot.settings import load_settings
 from storage.vocab import PersonRole
 from tests.conversation_kit import Person as Phone
-from tests.conversation_kit import invite_code, make_conversation
+from tests.conversation_kit import make_conversation
+from tests.factories import invite_code
 from tests.test_import import PLAN_YAML, UNITS, run
 
 

@@ -1,6 +1,5 @@
 """Reading task appendices and unit registers from real .xlsx, .csv and .yaml files."""
 
-import csv
 import unicodedata
 import zipfile
 from datetime import date
@@ -8,12 +7,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import yaml
 
-from bot.importing import workbook
+from bot.importing import sources, tables, workbook, yamlfile
 from bot.importing.reader import (
     MAX_FILE_BYTES,
-    MAX_ROWS,
     GroupRow,
     ImportFileError,
     RowError,
@@ -21,43 +18,16 @@ from bot.importing.reader import (
     read_task_table,
     read_unit_table,
 )
+from tests.factories import add_sheet, csv_file, xlsx, yaml_file
 
 HEADER = ["STT", "Nhiệm vụ/giải pháp", "Đơn vị chủ trì", "Đơn vị phối hợp", "Sản phẩm", "Thời hạn"]
 
 
-# --- factories ---------------------------------------------------------------------------
-
-
-def xlsx(path: Path, rows: list[list], *, merges: tuple[str, ...] = (), title: str = "Phụ lục"):
-    """A workbook whose first sheet holds `rows` from A1; more sheets via `add_sheet`."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = title
-    for row in rows:
-        sheet.append(row)
-    for cells in merges:
-        sheet.merge_cells(cells)
-    book.save(path)
-    return path
-
-
-def add_sheet(path: Path, title: str, rows: list[list], *, first: bool = False) -> Path:
-    book = openpyxl.load_workbook(path)
-    sheet = book.create_sheet(title, 0 if first else None)
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
+# --- helpers (the files themselves come from tests/factories.py) -------------------------
 
 
 def task_xlsx(tmp_path: Path, *data: list, merges: tuple[str, ...] = ()) -> Path:
     return xlsx(tmp_path / "phu-luc.xlsx", [HEADER, *data], merges=merges)
-
-
-def write_csv(path: Path, rows: list[list], *, delimiter: str = ",", encoding: str = "utf-8"):
-    with path.open("w", newline="", encoding=encoding) as stream:
-        csv.writer(stream, delimiter=delimiter).writerows(rows)
-    return path
 
 
 def cp1258(text: str) -> bytes:
@@ -72,11 +42,6 @@ def cp1258(text: str) -> bytes:
             base = unicodedata.normalize("NFC", parts.replace(tone, ""))
             out += base.encode("cp1258") + tone.encode("cp1258")
     return out
-
-
-def write_yaml(path: Path, data: object) -> Path:
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def errors_of(path: Path, read=read_task_table) -> list[RowError]:
@@ -373,34 +338,41 @@ def test_table_without_any_known_header(tmp_path):
 TOO_MANY = "Tệp có quá nhiều dòng: tối đa 5.000 dòng dữ liệu; hãy chia thành nhiều tệp"
 
 
-def test_huge_workbook_is_refused_before_it_is_loaded(tmp_path, monkeypatch):
+def test_the_limit_is_five_thousand_data_rows() -> None:
+    assert sources.MAX_ROWS == tables.MAX_ROWS == yamlfile.MAX_ROWS == 5000
+    assert sources.SHEET_ROW_LIMIT == workbook.SHEET_ROW_LIMIT == 5000 + sources.HEADER_SCAN_ROWS
+
+
+def test_huge_workbook_is_refused_before_it_is_loaded(tmp_path, monkeypatch, row_limit):
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet()
     sheet.append(HEADER)
-    for number in range(1, 20_001):
+    for number in range(1, 4 * row_limit + 1):
         sheet.append([number, f"Việc {number}", "Phòng Nội vụ", None, None, "năm 2023"])
     book.save(tmp_path / "lon.xlsx")
     loads = []
-    real_load = workbook.load_workbook
+    real_load = openpyxl.load_workbook
 
     def spy(*args, **kwargs):
         loads.append(kwargs.get("read_only", False))
         return real_load(*args, **kwargs)
 
-    monkeypatch.setattr(workbook, "load_workbook", spy)
+    monkeypatch.setattr(openpyxl, "load_workbook", spy)  # the reader imports it when it reads
     assert reasons(tmp_path / "lon.xlsx") == [TOO_MANY]
     assert loads == [True]  # only the streaming read, stopped at the limit
 
 
-def test_data_rows_over_the_limit_are_refused(tmp_path):
-    rows = [["1", "Việc", "Phòng Nội vụ", None, None, "năm 2023"]] * (MAX_ROWS + 1)
+def test_data_rows_over_the_limit_are_refused(tmp_path, row_limit):
+    rows = [["1", "Việc", "Phòng Nội vụ", None, None, "năm 2023"]] * (row_limit + 1)
     assert reasons(task_xlsx(tmp_path, *rows)) == [TOO_MANY]
-    assert read_task_table(task_xlsx(tmp_path, *rows[:MAX_ROWS]))[1][-1].row == MAX_ROWS + 1
+    assert read_task_table(task_xlsx(tmp_path, *rows[:row_limit]))[1][-1].row == row_limit + 1
 
 
-def test_huge_csv_is_refused(tmp_path):
-    rows = [[n, f"Việc {n}", "Phòng Nội vụ", "", "", "năm 2023"] for n in range(1, 20_001)]
-    assert reasons(write_csv(tmp_path / "lon.csv", [HEADER, *rows])) == [TOO_MANY]
+def test_huge_csv_is_refused(tmp_path, row_limit):
+    rows = [
+        [n, f"Việc {n}", "Phòng Nội vụ", "", "", "năm 2023"] for n in range(1, 4 * row_limit + 1)
+    ]
+    assert reasons(csv_file(tmp_path / "lon.csv", [HEADER, *rows])) == [TOO_MANY]
 
 
 # --- csv ---------------------------------------------------------------------------------
@@ -430,7 +402,7 @@ def test_csv_with_semicolons_in_windows_1258(tmp_path):
 def test_csv_utf8_with_bom_and_quoted_commas(tmp_path):
     task = ["1.1", "Việc, có dấu phẩy", "Phòng Nội vụ", "Phòng A, Phòng B", "", "30/6/2023"]
     rows = [HEADER, task]
-    path = write_csv(tmp_path / "phu-luc.csv", rows, encoding="utf-8-sig")
+    path = csv_file(tmp_path / "phu-luc.csv", rows, encoding="utf-8-sig")
     [row] = read_task_table(path)[1]
     assert (row.code, row.title, row.support, row.deadline) == (
         "1.1", "Việc, có dấu phẩy", "Phòng A, Phòng B", "30/6/2023"
@@ -440,7 +412,7 @@ def test_csv_utf8_with_bom_and_quoted_commas(tmp_path):
 
 def test_csv_tab_separated_utf16(tmp_path):
     rows = [HEADER, ["1", "Việc một", "Phòng Nội vụ", "", "", "năm 2023"]]
-    path = write_csv(tmp_path / "phu-luc.csv", rows, delimiter="\t", encoding="utf-16")
+    path = csv_file(tmp_path / "phu-luc.csv", rows, delimiter="\t", encoding="utf-16")
     assert read_task_table(path)[1][0].lead == "Phòng Nội vụ"
 
 
@@ -465,7 +437,7 @@ def test_yaml_flat_tasks_with_the_plan(tmp_path):
         "deadline": date(2023, 3, 31),
         "note": "gấp",
     }
-    path = write_yaml(tmp_path / "kh.yaml", {"plan": PLAN, "tasks": [task]})
+    path = yaml_file(tmp_path / "kh.yaml", {"plan": PLAN, "tasks": [task]})
     meta, [row] = read_task_table(path)
     assert (meta.number, meta.date, meta.issuing_body) == (
         "32/KH-UBND", date(2023, 2, 24), "UBND huyện Hương Khê"
@@ -520,7 +492,7 @@ def test_yaml_wrong_types_unknown_keys_and_missing_values(tmp_path):
         "không phải bảng khóa",
         {"title": "Việc bốn", "lead": []},
     ]
-    path = write_yaml(tmp_path / "kh.yaml", {"plan": {"date": "hôm qua"}, "tasks": tasks})
+    path = yaml_file(tmp_path / "kh.yaml", {"plan": {"date": "hôm qua"}, "tasks": tasks})
     assert reasons(path) == [
         "Khóa plan.date: ngày không hợp lệ (cần dạng 2023-02-24 hoặc 24/02/2023)",
         "Nhiệm vụ thứ 2, khóa owner: khóa không hợp lệ (các khóa hợp lệ: code, area, "
@@ -608,7 +580,7 @@ def test_task_table_is_not_a_units_register(tmp_path):
 
 def test_units_register_csv(tmp_path):
     rows = [["Tên", "Loại đơn vị", "Nhóm"], ["Phòng Nội vụ", "Phòng/ban", "Các phòng, ban, đơn vị"]]
-    path = write_csv(tmp_path / "don-vi.csv", rows, delimiter=";")
+    path = csv_file(tmp_path / "don-vi.csv", rows, delimiter=";")
     units, groups = read_unit_table(path)
     assert units == [UnitRow(2, "Phòng Nội vụ", "Phòng/ban", ("Các phòng, ban, đơn vị",), ())]
     assert groups == []
@@ -646,7 +618,7 @@ def test_units_register_yaml_problems(tmp_path):
         "units": [{"name": "Phòng Nội vụ", "kind": 3}, {"name": "phòng nội vụ"}, {"kind": "Xã"}],
         "groups": [{"name": "Nhóm A", "aliases": "A; B", "members": []}],
     }
-    assert reasons(write_yaml(tmp_path / "don-vi.yaml", data), read_unit_table) == [
+    assert reasons(yaml_file(tmp_path / "don-vi.yaml", data), read_unit_table) == [
         "Đơn vị thứ 1, khóa kind: sai kiểu dữ liệu: cần chuỗi văn bản",
         "Đơn vị thứ 2, khóa name: trùng tên với đơn vị ở đơn vị thứ 1",
         "Đơn vị thứ 3, khóa name: thiếu giá trị bắt buộc",

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from bot.cli import main
 from bot.service import open_app
 from bot.settings import load_settings
 from storage.db import transaction
-from storage.models import ChannelIdentity, OutboxMessage, Person, Unit
-from tests.conftest import EXAMPLES
+from storage.models import OutboxMessage, Unit
+from tests import factories
+from tests.factories import EXAMPLES
 
 UNITS = str(EXAMPLES / "don-vi-huong-khe.yaml")
 PLAN = str(EXAMPLES / "ke-hoach-32-KH-UBND-2023.yaml")
@@ -29,10 +31,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 async def _register(unit_name: str) -> None:
     async with open_app(load_settings(env_file=None)) as app, transaction(app.sessions) as s:
         unit = (await s.execute(select(Unit).where(Unit.name == unit_name))).scalar_one()
-        focal = Person(full_name="Nguyễn Văn A", role="focal", unit_id=unit.id)
-        s.add_all([focal, Person(full_name="Lê C", role="coordinator")])
-        await s.flush()
-        s.add(ChannelIdentity(person_id=focal.id, channel="telegram", user_id="1", chat_id="1"))
+        await factories.person(s, "Nguyễn Văn A", "focal", unit.id, channel="telegram", user_id="1")
+        await factories.person(s, "Lê C", "coordinator")
 
 
 async def _outbox_rows() -> int:
@@ -40,12 +40,27 @@ async def _outbox_rows() -> int:
         return (await s.execute(select(func.count()).select_from(OutboxMessage))).scalar_one()
 
 
+@pytest.fixture(scope="module")
+def planned_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the first `plan` of this module keeps its database for the others to copy."""
+    return tmp_path_factory.mktemp("planned") / "cli.db"
+
+
 @pytest.fixture
-def plan(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+def plan(cli_env: Path, capsys: pytest.CaptureFixture[str], planned_db: Path) -> Path:
+    """The example units and plan imported through the CLI, and one registered focal person.
+
+    The first test of the module does it; the others start from a copy of its database
+    (every CLI run has closed it, so the one file holds everything)."""
+    if planned_db.exists():
+        shutil.copy(planned_db, cli_env / "cli.db")
+        return cli_env
     for argv in (("units", "import", UNITS), ("import", PLAN)):
         code, _, err = run(capsys, *argv)
         assert code == 0, err
     asyncio.run(_register(OFFICE))
+    assert not (cli_env / "cli.db-wal").exists()
+    shutil.copy(cli_env / "cli.db", planned_db)
     return cli_env
 
 

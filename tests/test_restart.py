@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from bot.service import App
 from storage.models import OutboxMessage
-from tests.conftest import ROOT
-from tests.conversation_kit import assignment_of, load_example
+from tests.conversation_kit import assignment_of
+from tests.factories import ROOT, load_example
 from tests.fakes import FakeBotApi, User
 from tests.telegram_kit import queue_reminder, telegram_person
 

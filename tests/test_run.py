@@ -1,35 +1,80 @@
-"""`nhacviec run` as `make run` starts it: a fresh machine, no token, the example plan."""
+"""`nhacviec run` as `make run` starts it: a fresh machine, no token, the example plan.
 
+One test runs the installed `nhacviec` command as a process (the entry point, --help, the
+console on real pipes); the others run the same `main` in this process, which is faster.
+"""
+
+import io
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.conftest import EXAMPLES, ROOT
+import pytest
+
+from bot.cli import main
+from tests.factories import EXAMPLES, ROOT
 
 NHACVIEC = Path(sys.executable).with_name("nhacviec")
 
 
-def run_console(tmp_path: Path, stdin: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run_console(
+    cli_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    stdin: str,
+    *argv: str,
+    **env: str,
+) -> tuple[int, str, str]:
+    """`nhacviec run` in this process, the console reading `stdin`; (code, stdout, stderr).
+
+    The service runs on the real clock; the days around today are declared days off, so no
+    reminder is sent into the console (the worker paces them a second apart, in real time)
+    and the run takes as long at 9:00 as at midnight."""
+    today = datetime.now(UTC).date()
+    days_off = "\n".join(f"  - date: {today + timedelta(days=n)}" for n in (-1, 0, 1))
+    calendar = cli_env / "lich.yaml"
+    calendar.write_text(f"days_off:\n{days_off}\n")
+    monkeypatch.setenv("CALENDAR_FILE", str(calendar))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(list(argv or ("run", "--examples", str(EXAMPLES))))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_the_installed_command_answers_help_and_ends_the_console_at_end_of_input(
+    tmp_path: Path,
+) -> None:
     environment = {
         k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN")
     }
-    environment.update(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'run.db'}", **env)
-    return subprocess.run(
-        [str(NHACVIEC), "run", "--examples", str(EXAMPLES)],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env=environment,
-    )
+    environment["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"
+
+    def nhacviec(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(NHACVIEC), *argv],
+            input="",
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+            env=environment,
+        )
+
+    help_ = nhacviec("--help")
+    assert help_.returncode == 0 and "run" in help_.stdout and "import" in help_.stdout
+    result = nhacviec("run", "--examples", str(EXAMPLES))
+    assert result.returncode == 0 and "Nhắc việc — kênh dòng lệnh" in result.stdout
 
 
-def test_first_run_loads_the_example_plan_and_answers_in_the_console(tmp_path: Path) -> None:
-    first = run_console(tmp_path, "/status\n/tasks\n1\n1\n/thoat\n")
-    assert first.returncode == 0, first.stderr
-    out = first.stdout
+def test_first_run_loads_the_example_plan_and_answers_in_the_console(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_console(cli_env, monkeypatch, capsys, "/status\n/tasks\n1\n1\n/thoat\n")
+    assert code == 0, err
     assert "đã nạp kế hoạch ví dụ" in out
     assert "Kế hoạch 32/KH-UBND: 30 nhiệm vụ mới" in out
     assert "vai trò đầu mối của Phòng Tư pháp" in out
@@ -39,22 +84,26 @@ def test_first_run_loads_the_example_plan_and_answers_in_the_console(tmp_path: P
     # "1" opens the first task, whose buttons become numbered choices; "1" again is Hoàn thành.
     assert "Trả lời: 1 Hoàn thành · 2 Đang thực hiện · 3 Vướng mắc · 4 Xin gia hạn" in out
     assert "Đã ghi nhận: nhiệm vụ 1.7 — Hoàn thành" in out
-    again = run_console(tmp_path, "/status\n")
-    assert again.returncode == 0
-    assert "đã nạp kế hoạch ví dụ" not in again.stdout
-    assert "Hoàn thành: 1" in again.stdout and "Chưa thực hiện: 17" in again.stdout
+    code, again, _ = run_console(cli_env, monkeypatch, capsys, "/status\n")
+    assert code == 0
+    assert "đã nạp kế hoạch ví dụ" not in again
+    assert "Hoàn thành: 1" in again and "Chưa thực hiện: 17" in again
 
 
-def test_end_of_input_ends_the_console_cleanly(tmp_path: Path) -> None:
-    result = run_console(tmp_path, "")
-    assert result.returncode == 0 and "Nhắc việc — kênh dòng lệnh" in result.stdout
+def test_end_of_input_ends_the_console_cleanly(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_console(cli_env, monkeypatch, capsys, "")
+    assert code == 0 and "Nhắc việc — kênh dòng lệnh" in out
 
 
-def test_a_placeholder_token_stops_the_service_with_the_name_to_set(tmp_path: Path) -> None:
-    result = run_console(tmp_path, "", TELEGRAM_BOT_TOKEN="changeme")
-    assert result.returncode == 2
-    assert "TELEGRAM_BOT_TOKEN is still a placeholder" in result.stderr
-    assert "changeme" not in result.stdout
+def test_a_placeholder_token_stops_the_service_with_the_name_to_set(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_console(cli_env, monkeypatch, capsys, "", TELEGRAM_BOT_TOKEN="changeme")
+    assert code == 2
+    assert "TELEGRAM_BOT_TOKEN is still a placeholder" in err
+    assert "changeme" not in out
 
 
 def test_makefile_offers_the_two_commands() -> None:
@@ -64,22 +113,16 @@ def test_makefile_offers_the_two_commands() -> None:
     assert "make run" in readme.split("\n## ")[0] and "make test" in readme.split("\n## ")[0]
 
 
-def test_outside_the_project_the_first_run_says_where_the_examples_are(tmp_path: Path) -> None:
-    environment = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    environment["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"
-    result = subprocess.run(
-        [str(NHACVIEC), "run"],
-        input="",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env=environment,
-    )
-    assert result.returncode == 2
-    assert "không thấy kế hoạch ví dụ" in result.stderr and "Traceback" not in result.stderr
+def test_outside_the_project_the_first_run_says_where_the_examples_are(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_console(cli_env, monkeypatch, capsys, "", "run")
+    assert code == 2
+    assert "không thấy kế hoạch ví dụ" in err and "Traceback" not in err
 
 
-def test_a_bad_log_level_is_named(tmp_path: Path) -> None:
-    result = run_console(tmp_path, "", LOG_LEVEL="verbose")
-    assert result.returncode == 2 and "LOG_LEVEL='verbose' is not a log level" in result.stderr
+def test_a_bad_log_level_is_named(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_console(cli_env, monkeypatch, capsys, "", LOG_LEVEL="verbose")
+    assert code == 2 and "LOG_LEVEL='verbose' is not a log level" in err

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.clock import FixedClock
 from bot.service import App
 from scheduler.calendar import WorkCalendar
 from scheduler.jobs import DELIVERY_JOB, SWEEP_JOB, add_delivery_job, build_scheduler, run_sweep
@@ -17,14 +16,13 @@ from scheduler.sweep import plan_reminders, sweep, write_reminders
 from storage.db import create_engine, session_factory, transaction
 from storage.models import (
     Assignment,
-    ChannelIdentity,
     OutboxMessage,
     Person,
-    Plan,
     Task,
-    Unit,
 )
 from storage.vocab import PersonRole
+from tests import factories
+from tests.fakes.clock import ManualClock
 
 CAL = WorkCalendar.load()
 RULES = ReminderSettings(ReminderConfig())
@@ -43,57 +41,20 @@ class World:
     coordinators: list[int]
 
 
-async def add(session: Any, row: Any) -> Any:
-    session.add(row)
-    await session.flush()
-    return row
-
-
 async def person(session: Any, name: str, role: str, unit: int | None = None, **kw: Any) -> int:
-    p = await add(session, Person(full_name=name, role=role, unit_id=unit, **kw))
-    await add(
-        session, ChannelIdentity(person_id=p.id, channel="telegram", user_id=name, chat_id=name)
-    )
-    return p.id
+    made = await factories.person(session, name, role, unit, channel="telegram", user_id=name, **kw)
+    return made.id  # type: ignore[return-value]
 
 
 async def build_world(app: App, deadline: date = date(2023, 6, 30)) -> World:
     """One plan, one task due `deadline` for Phòng Tư pháp, its focal and deputy, coordinators."""
     async with transaction(app.sessions) as s:
-        plan = await add(s, Plan(number="9/KH-UBND", title="Thử", year=2023))
-        unit = await add(s, Unit(name="Phòng Tư pháp", kind="department"))
-        other = await add(s, Unit(name="UBND xã Hương Trà", kind="commune"))
-        task = await add(
-            s,
-            Task(
-                plan_id=plan.id,
-                code="2.2",
-                title="Rà soát",
-                lead_text="x",
-                deadline_spec="d",
-                kind="once",
-            ),
-        )
-        a = await add(
-            s,
-            Assignment(
-                task_id=task.id,
-                unit_id=unit.id,
-                role="lead",
-                occurrence_key="once",
-                deadline=deadline,
-            ),
-        )
-        await add(
-            s,
-            Assignment(
-                task_id=task.id,
-                unit_id=other.id,
-                role="support",
-                occurrence_key="once",
-                deadline=deadline,
-            ),
-        )
+        plan = await factories.plan(s)
+        unit = await factories.unit(s, "Phòng Tư pháp", "department")
+        other = await factories.unit(s, "UBND xã Hương Trà", "commune")
+        task = await factories.task(s, plan.id, "2.2")  # type: ignore[arg-type]
+        a = await factories.assignment(s, task.id, unit.id, deadline)  # type: ignore[arg-type]
+        await factories.assignment(s, task.id, other.id, deadline, role="support")  # type: ignore[arg-type]
         focal = await person(s, "Nguyễn Văn A", PersonRole.FOCAL, unit.id)
         deputy = await person(s, "Trần Thị B", PersonRole.FOCAL, unit.id, is_deputy=True)
         coordinators = [
@@ -244,7 +205,7 @@ async def test_the_scheduler_has_fixed_jobs_and_the_sweep_job_reads_the_injected
     app: App,
 ) -> None:
     await build_world(app)
-    clock = FixedClock(at(date(2023, 6, 23), 9))
+    clock = ManualClock(at(date(2023, 6, 23), 9))
     scheduler = build_scheduler(
         app.settings.timezone,
         sessions=app.sessions,

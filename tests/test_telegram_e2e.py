@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from bot.service import App
 from storage.models import Evidence, OutboxMessage, Person, StatusUpdate
 from storage.vocab import PersonRole
-from tests.conversation_kit import assignment_of, invite_code, load_example
+from tests.conversation_kit import assignment_of
+from tests.factories import invite_code, load_example
 from tests.fakes import User
-from tests.fakes.clock import SharedClock
+from tests.fakes.clock import ManualClock
 from tests.telegram_kit import Bot, queue_reminder, running_bot, telegram_person
 
 LAN = User(5001, "Lan", "Nguyễn Thị")
@@ -24,12 +25,12 @@ PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
 
 
 @pytest.fixture
-def clock() -> SharedClock:
-    return SharedClock(datetime(2023, 3, 27, 2, 0, tzinfo=UTC))  # Monday 09:00 in Hà Tĩnh
+def clock() -> ManualClock:
+    return ManualClock(datetime(2023, 3, 27, 2, 0, tzinfo=UTC))  # Monday 09:00 in Hà Tĩnh
 
 
 @pytest.fixture
-async def bot(app: App, clock: SharedClock) -> AsyncIterator[Bot]:
+async def bot(app: App, clock: ManualClock) -> AsyncIterator[Bot]:
     await load_example(app)
     async with running_bot(app, clock) as running:
         yield running
@@ -39,7 +40,7 @@ async def said(bot: Bot, user: User, count: int = 1) -> list[str]:
     return [m.text or "" for m in await bot.api.next_messages(user.id, count)]
 
 
-async def lan_asks_hung_for_an_extension(bot: Bot, app: App, clock: SharedClock) -> None:
+async def lan_asks_hung_for_an_extension(bot: Bot, app: App, clock: ManualClock) -> None:
     """Lan (focal, Phòng Tư pháp) and Hùng (Phòng Nội vụ) register; Lan asks to move 2.2."""
     for user, unit, role in (
         (LAN, "Phòng Tư pháp", PersonRole.FOCAL),
@@ -57,7 +58,7 @@ async def count_rows(app: App, model: type) -> int:
 
 
 async def test_a_focal_person_works_a_reminder_from_their_phone(
-    bot: Bot, app: App, clock: SharedClock
+    bot: Bot, app: App, clock: ManualClock
 ) -> None:
     api = bot.api
     code = await invite_code(app, "Phòng Tư pháp", PersonRole.FOCAL)
@@ -129,7 +130,7 @@ async def test_a_focal_person_works_a_reminder_from_their_phone(
 
 
 async def test_replays_forgeries_and_strangers_change_nothing(
-    bot: Bot, app: App, clock: SharedClock
+    bot: Bot, app: App, clock: ManualClock
 ) -> None:
     api = bot.api
     code = await invite_code(app, "Phòng Tư pháp", PersonRole.FOCAL)
@@ -169,7 +170,7 @@ async def test_replays_forgeries_and_strangers_change_nothing(
 
 
 async def test_an_extension_request_reaches_the_coordinator_who_approves(
-    bot: Bot, app: App, clock: SharedClock
+    bot: Bot, app: App, clock: ManualClock
 ) -> None:
     api = bot.api
     await lan_asks_hung_for_an_extension(bot, app, clock)
@@ -213,7 +214,7 @@ async def test_delivery_of_hundreds_within_telegrams_limits(bot: Bot, app: App) 
 
 
 async def test_errors_from_telegram_are_waited_out_or_reported(
-    bot: Bot, app: App, clock: SharedClock
+    bot: Bot, app: App, clock: ManualClock
 ) -> None:
     api = bot.api
     boss = await telegram_person(app, api, HUNG, role="coordinator")
@@ -235,7 +236,7 @@ async def test_errors_from_telegram_are_waited_out_or_reported(
 
 
 async def test_a_coordinator_gets_a_deep_link_invite(
-    bot: Bot, app: App, clock: SharedClock
+    bot: Bot, app: App, clock: ManualClock
 ) -> None:
     bot.api.user_sends(HUNG, None, f"/start {await invite_code(app, None, PersonRole.COORDINATOR)}")
     await said(bot, HUNG)
@@ -252,7 +253,7 @@ async def test_a_coordinator_gets_a_deep_link_invite(
 
 
 async def test_a_429_is_waited_out_and_delivery_goes_on(
-    bot: Bot, app: App, clock: SharedClock
+    bot: Bot, app: App, clock: ManualClock
 ) -> None:
     api = bot.api
     lan = await telegram_person(app, api, LAN)
@@ -276,7 +277,7 @@ async def test_a_429_is_waited_out_and_delivery_goes_on(
     assert sum(r.attempts for r in rows) == len(codes) + api.rejected_429
 
 
-async def test_nothing_goes_out_in_quiet_hours(bot: Bot, app: App, clock: SharedClock) -> None:
+async def test_nothing_goes_out_in_quiet_hours(bot: Bot, app: App, clock: ManualClock) -> None:
     lan = await telegram_person(app, bot.api, LAN)
     target = await assignment_of(app, "2.1", "Phòng Tư pháp")
     clock.move_to(datetime(2023, 3, 31, 11, 0, tzinfo=UTC))  # Friday 18:00 in Hà Tĩnh
@@ -291,7 +292,7 @@ async def test_nothing_goes_out_in_quiet_hours(bot: Bot, app: App, clock: Shared
 
 
 async def test_a_coordinator_grants_another_date_by_replying(
-    bot: Bot, app: App, clock: SharedClock
+    bot: Bot, app: App, clock: ManualClock
 ) -> None:
     api = bot.api
     await lan_asks_hung_for_an_extension(bot, app, clock)

@@ -26,11 +26,12 @@ class ConsoleChannel:
         self,
         user_id: str,
         display_name: str,
-        stdin: TextIO = sys.stdin,
-        stdout: TextIO = sys.stdout,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
     ) -> None:
         self.user_id, self.display_name = user_id, display_name
-        self._in, self._out = stdin, stdout
+        # Looked up when the channel is made, not when this module was imported.
+        self._in, self._out = stdin or sys.stdin, stdout or sys.stdout
         self._task: asyncio.Task[None] | None = None
         self._sent = 0
         self.finished = asyncio.Event()

@@ -7,15 +7,15 @@ names DejaVu Sans, which ships with matplotlib and has the Vietnamese glyphs.
 
 from collections.abc import Sequence
 from pathlib import Path
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from bot.digest.text import short
 from bot.texts import dates
 from bot.texts import digest as t
 from scheduler.digest_figures import Figures, Line
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 FONT = "DejaVu Sans"
 EACH_END = 15  # with many units, the chart shows the top and bottom ones
@@ -25,6 +25,10 @@ WIDTH_IN, DPI = 10.0, 100
 
 def write_chart(figures: Figures, path: Path) -> Path:
     """Draw the chart into `path` (a .png) and return it."""
+    # matplotlib costs half a second to import: only the digest pays it, not every CLI start.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     units, units_title = _pick(figures.units)
     rows = [max(len(figures.areas), 1), max(len(units), 1)]
     fig = Figure(figsize=(WIDTH_IN, 1.8 + 0.32 * sum(rows)), dpi=DPI, layout="constrained")
@@ -55,7 +59,7 @@ def _pick(units: Sequence[Line]) -> tuple[Sequence[Line], str]:
     return [*units[:EACH_END], *units[-EACH_END:]], title
 
 
-def _bars(ax: Axes, lines: Sequence[Line], title: str) -> None:
+def _bars(ax: "Axes", lines: Sequence[Line], title: str) -> None:
     """Stacked bars of on time, late and open, in percent of each line's total."""
     ax.set_title(title, fontfamily=FONT, fontsize=11, loc="left")
     if not lines:

@@ -15,27 +15,30 @@ Not confirmed by a search here, used as offices do: "Nơi nhận:" 12 bold itali
 11 upright; the signer's title 13-14 bold capitals.
 """
 
-from collections.abc import Sequence
+from __future__ import annotations
 
-from docx.document import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Length, Mm, Pt
-from docx.table import Table
-from docx.text.paragraph import Paragraph
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.texts import report as r
+
+if TYPE_CHECKING:  # python-docx is imported when a report is written, not by every CLI start
+    from docx.document import Document
+    from docx.shared import Length
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
 FONT = "Times New Roman"
 BODY_PT = 14
 TEXT_WIDTH_MM = 210 - 30 - 15  # A4 less the left and right margins
-LEFT_COL, RIGHT_COL = Cm(6.5), Cm(10.0)
+LEFT_COL_CM, RIGHT_COL_CM = 6.5, 10.0
 
 
 def set_up_page(doc: Document) -> None:
     """A4, the decree's margins, and Times New Roman as the document's font everywhere."""
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(20), Mm(20)
@@ -59,6 +62,8 @@ def write(
     italic: bool = False,
     underline: bool = False,
 ) -> Paragraph:
+    from docx.shared import Pt
+
     run = paragraph.add_run(text)
     run.font.name, run.font.size = FONT, Pt(size)
     run.bold, run.italic, run.underline = bold, italic, underline
@@ -66,15 +71,22 @@ def write(
 
 
 def centred(paragraph: Paragraph, *, after: float = 0) -> Paragraph:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     paragraph.paragraph_format.space_after = Pt(after)
     paragraph.paragraph_format.first_line_indent = None
     return paragraph
 
 
-def short_rule(paragraph: Paragraph, width: Cm, length_mm: float) -> Paragraph:
+def short_rule(paragraph: Paragraph, width_cm: float, length_mm: float) -> Paragraph:
     """A centred solid line `length_mm` long: the rule under a body's name or a subject."""
-    side = Mm(max((width.mm - length_mm) / 2, 0))
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    side = Mm(max((width_cm * 10 - length_mm) / 2, 0))
     paragraph.paragraph_format.left_indent = side
     paragraph.paragraph_format.right_indent = side
     borders = OxmlElement("w:pBdr")
@@ -90,13 +102,16 @@ def short_rule(paragraph: Paragraph, width: Cm, length_mm: float) -> Paragraph:
 
 def header_block(doc: Document, *, parent: str, issuer: str, code: str, place_date: str) -> None:
     """The two-column head: bodies and number on the left, national motto and date on the right."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.shared import Cm, Pt
+
     table = doc.add_table(rows=2, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = table.cell(0, 0), table.cell(0, 1)
-    set_widths(table, (LEFT_COL, RIGHT_COL))
+    set_widths(table, (Cm(LEFT_COL_CM), Cm(RIGHT_COL_CM)))
     write(centred(left.paragraphs[0]), parent.upper(), size=13)
     write(centred(left.add_paragraph()), issuer.upper(), size=13, bold=True)
-    short_rule(centred(left.add_paragraph()), LEFT_COL, 22)
+    short_rule(centred(left.add_paragraph()), LEFT_COL_CM, 22)
     write(centred(right.paragraphs[0]), r.NATION, size=12.5, bold=True)
     write(centred(right.add_paragraph()), r.MOTTO, size=13, bold=True, underline=True)
     write(centred(table.cell(1, 0).paragraphs[0], after=6), r.NUMBER.format(code=code), size=13)

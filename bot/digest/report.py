@@ -1,21 +1,19 @@
 """The written progress report (.docx) at a quarter's, half-year's and year's end (plan III.2)."""
 
+from __future__ import annotations
+
 import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-
-from docx import Document as new_document
-from docx.document import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, Emu, Pt
+from typing import TYPE_CHECKING
 
 from bot.digest.docx_layout import (
     BODY_PT,
-    LEFT_COL,
-    RIGHT_COL,
+    LEFT_COL_CM,
+    RIGHT_COL_CM,
     TEXT_WIDTH_MM,
     centred,
     header_block,
@@ -29,9 +27,12 @@ from bot.texts import report as r
 from scheduler.digest_figures import Figures, OverdueItem
 from scheduler.digest_periods import ReportPeriod
 
+if TYPE_CHECKING:  # python-docx is imported when a report is written, not by every CLI start
+    from docx.document import Document
+
 UNITS_NAMED = 10
 BLOCKERS_LISTED = 30  # the rest are in the Excel file sent with it
-AREA_COLUMNS = (Cm(1.3), Cm(5.0), *[Cm(1.7)] * 6)  # 16.5 cm: the text width
+AREA_COLUMNS_CM = (1.3, 5.0, *[1.7] * 6)  # 16.5 cm: the text width
 _BODY_PREFIX = re.compile(
     r"^(ubnd|ủy ban nhân dân|uỷ ban nhân dân)\s+(tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn)\s+",
     re.I,
@@ -69,6 +70,8 @@ def write_report(
     dated: date | None = None,
 ) -> Path:
     """Lay the report out per Nghị định 30/2020 and save it to `path` (a .docx), dated `dated`."""
+    from docx import Document as new_document
+
     doc = new_document()
     set_up_page(doc)
     parent = style.parent or figures.plan.issuing_body or ""
@@ -109,13 +112,17 @@ def _plan_words(figures: Figures) -> dict[str, str]:
 
 
 def _title(doc: Document, figures: Figures, period: ReportPeriod) -> None:
+    from docx.shared import Pt
+
     kind = write(centred(doc.add_paragraph()), r.KIND, size=14, bold=True)
     kind.paragraph_format.space_before = Pt(18)
     write(centred(doc.add_paragraph()), subject(figures, period), size=14, bold=True)
-    short_rule(centred(doc.add_paragraph(), after=12), Cm(TEXT_WIDTH_MM / 10), 50)
+    short_rule(centred(doc.add_paragraph(), after=12), TEXT_WIDTH_MM / 10, 50)
 
 
 def _heading(doc: Document, text: str) -> None:
+    from docx.shared import Cm
+
     paragraph = doc.add_paragraph()
     paragraph.paragraph_format.first_line_indent = Cm(1)
     paragraph.paragraph_format.keep_with_next = True
@@ -123,6 +130,9 @@ def _heading(doc: Document, text: str) -> None:
 
 
 def _para(doc: Document, text: str) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
     paragraph = doc.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     paragraph.paragraph_format.first_line_indent = Cm(1)
@@ -167,9 +177,12 @@ def _overall(f: Figures, period: ReportPeriod) -> list[str]:
 
 
 def _area_table(doc: Document, f: Figures) -> None:
+    from docx.shared import Cm, Pt
+
+    area_columns = [Cm(width) for width in AREA_COLUMNS_CM]
     table = doc.add_table(rows=1, cols=len(r.AREA_TABLE_HEADER))
     table.style = "Table Grid"
-    set_widths(table, AREA_COLUMNS)
+    set_widths(table, area_columns)
     for cell, text in zip(table.rows[0].cells, r.AREA_TABLE_HEADER, strict=True):
         write(centred(cell.paragraphs[0]), text, size=11, bold=True)
     rows = [(str(n), a.name, a.counts) for n, a in enumerate(f.areas, start=1)]
@@ -187,7 +200,7 @@ def _area_table(doc: Document, f: Figures) -> None:
         for index, (cell, value) in enumerate(zip(table.add_row().cells, values, strict=True)):
             paragraph = cell.paragraphs[0] if index == 1 else centred(cell.paragraphs[0])
             write(paragraph, str(value), size=11, bold=number == "")
-    set_widths(table, AREA_COLUMNS)  # again, for the rows added after the first
+    set_widths(table, area_columns)  # again, for the rows added after the first
     doc.add_paragraph().paragraph_format.space_after = Pt(0)
 
 
@@ -244,8 +257,10 @@ def _issues(doc: Document, f: Figures) -> None:
 
 def _signature(doc: Document, parent: str, style: ReportStyle) -> None:
     """ "Nơi nhận" on the left, the signer's title on the right, room to sign below it."""
+    from docx.shared import Cm, Pt
+
     table = doc.add_table(rows=1, cols=2)
-    set_widths(table, (Emu(LEFT_COL + Cm(1.5)), Emu(RIGHT_COL - Cm(1.5))))
+    set_widths(table, (Cm(LEFT_COL_CM + 1.5), Cm(RIGHT_COL_CM - 1.5)))
     left, right = table.rows[0].cells
     write(left.paragraphs[0], r.RECIPIENTS, size=12, bold=True, italic=True)
     for line in r.RECIPIENT_LINES:

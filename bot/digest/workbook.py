@@ -3,28 +3,26 @@
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from typing import TYPE_CHECKING, Any
 
 from bot.texts import dates
 from bot.texts import digest as t
 from bot.texts.common import STATUS
 from scheduler.digest_figures import Counts, Figures, Line
 
+if TYPE_CHECKING:  # openpyxl is imported by the functions that write, not by every CLI start
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell
+
 DATE_FORMAT = "DD/MM/YYYY"
 MOMENT_FORMAT = "DD/MM/YYYY HH:MM"
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-WRAP = Alignment(wrap_text=True, vertical="top")
+HEADER_FILL_COLOR = "DDEBF7"
 
 
 def write_workbook(figures: Figures, path: Path) -> Path:
     """Write every figure and list of the digest into `path` (an .xlsx) and return it."""
+    from openpyxl import Workbook
+
     # Write-only mode streams rows to the file: tens of thousands of overdue rows stay cheap.
     book = Workbook(write_only=True)
     summary = [(label, *_summary_values(key, figures)) for key, label in t.SUMMARY_ROWS]
@@ -125,13 +123,15 @@ def _watch_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
 
 
 def _table(
-    book: Workbook,
+    book: "Workbook",
     title: str,
     header: Sequence[str],
     rows: Iterable[tuple[Any, ...]],
     widths: Sequence[int],
 ) -> None:
     """Header row frozen and filterable; dates as real dates shown dd/mm/yyyy."""
+    from openpyxl.utils import get_column_letter
+
     sheet = book.create_sheet(title)
     listed = list(rows)
     # Streamed sheets take their layout before the first row.
@@ -144,13 +144,20 @@ def _table(
         sheet.append([_cell(sheet, value) for value in row])
 
 
-def _header_cell(sheet: Any, text: str) -> Cell:
+def _header_cell(sheet: Any, text: str) -> "Cell":
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     cell = WriteOnlyCell(sheet, value=text)
-    cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
+    cell.font = Font(bold=True)
+    cell.fill = PatternFill("solid", fgColor=HEADER_FILL_COLOR)
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
     return cell
 
 
 def _cell(sheet: Any, value: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
     if isinstance(value, datetime):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = MOMENT_FORMAT

@@ -11,8 +11,6 @@ compete.
 import re
 from dataclasses import dataclass
 
-from openpyxl.utils import get_column_letter
-
 from bot.importing.sources import HEADER_SCAN_ROWS, Sheet
 from bot.texts.import_errors import COLUMN, SHEET_PLACE
 from storage.textnorm import fold_words
@@ -116,6 +114,8 @@ def find_header(sheet: Sheet, synonyms: Synonyms, *, name_sheet: bool = False) -
 
 
 def _match_row(number: int, cells: list, synonyms: Synonyms, where: str) -> Header:
+    from openpyxl.utils import get_column_letter  # openpyxl only when a header is read
+
     texts = {i: " ".join(cell.split()) for i, cell in enumerate(cells) if isinstance(cell, str)}
     scored = sorted(
         (-score, index, name)

@@ -10,14 +10,14 @@ import warnings
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-
-from openpyxl import load_workbook
-from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from bot.importing.errors import ImportFileError, file_error
 from bot.importing.sources import SHEET_ROW_LIMIT, Merge, Sheet, cell_value, too_many_rows
 from bot.texts.import_errors import FORMULA_ERROR, FORMULA_NO_VALUE, LOCKED_XLSX, NOT_XLSX
+
+if TYPE_CHECKING:  # openpyxl is imported when a workbook is read, not by every CLI start
+    from openpyxl.worksheet.worksheet import Worksheet
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # password-protected .xlsx, or a renamed .xls
 
@@ -27,6 +27,8 @@ Formulas = list[tuple[int, int]]  # (row, column), 1-based
 
 def read_xlsx(path: Path) -> list[Sheet]:
     """Every worksheet of the workbook, in order."""
+    from openpyxl import load_workbook
+
     try:
         with _quiet():
             extents = _measure(path)
@@ -54,6 +56,8 @@ def _quiet() -> Iterator[None]:
 
 def _measure(path: Path) -> dict[str, Extent]:
     """The used extent of each sheet, refusing the file once a sheet is too long."""
+    from openpyxl import load_workbook
+
     book = load_workbook(path, read_only=True)
     try:
         return {ws.title: _extent(ws) for ws in book.worksheets}
@@ -61,7 +65,7 @@ def _measure(path: Path) -> dict[str, Extent]:
         book.close()
 
 
-def _extent(ws: Worksheet) -> Extent:
+def _extent(ws: "Worksheet") -> Extent:
     last_row = last_col = filled = 0
     # Closed explicitly: stopping early must not leave the sheet's XML stream open.
     with closing(ws.iter_rows(min_row=1, min_col=1, values_only=True)) as rows:
@@ -75,7 +79,7 @@ def _extent(ws: Worksheet) -> Extent:
     return last_row, last_col
 
 
-def _read_sheet(ws: Worksheet, extent: Extent) -> tuple[Sheet, Formulas]:
+def _read_sheet(ws: "Worksheet", extent: Extent) -> tuple[Sheet, Formulas]:
     sheet = Sheet(title=ws.title, rows={})
     sheet.merges = [
         Merge(r.min_row, r.min_col, r.max_row, r.max_col, r.coord) for r in ws.merged_cells.ranges
@@ -98,6 +102,9 @@ def _read_sheet(ws: Worksheet, extent: Extent) -> tuple[Sheet, Formulas]:
 
 def _use_cached_values(path: Path, read: list[tuple[Sheet, Formulas]]) -> None:
     """Formula cells take the value Excel saved; a program that never computed it saved none."""
+    from openpyxl import load_workbook
+    from openpyxl.cell.cell import ERROR_CODES
+
     book = load_workbook(path, data_only=True)
     for sheet, formulas in read:
         ws = book[sheet.title]

@@ -3,30 +3,11 @@
 The limiter reads time from a clock function so tests can move time by hand.
 """
 
-import asyncio
 import math
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-
-class ManualClock:
-    """A monotonic clock that moves only when told: `clock()`, `advance()`, `await sleep()`."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self._now = start
-
-    def __call__(self) -> float:
-        return self._now
-
-    def advance(self, seconds: float) -> None:
-        self._now += seconds
-
-    async def sleep(self, seconds: float) -> None:
-        """Stands in for asyncio.sleep: time passes at once, other tasks still get a turn."""
-        self.advance(seconds)
-        await asyncio.sleep(0)
 
 
 class _Window:

@@ -1,0 +1,228 @@
+"""The one place tests build data: database rows, the example plan, invites, and files.
+
+Row builders take an open session, add the row, flush it (so its id is set) and return it;
+the kits (conversation_kit, digest_kit, telegram_kit) keep their fixtures and data sets but
+make every row here. File builders write real .xlsx, .csv and .yaml files.
+"""
+
+import csv
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import openpyxl
+import yaml
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
+
+from bot.conversation.invites import create_invite
+from bot.importing.service import PlanOptions, import_plan_file, import_units_file
+from bot.service import App
+from storage.db import transaction
+from storage.models import Assignment, ChannelIdentity, OutboxMessage, Person, Plan, Task, Unit
+from storage.units import find_unit
+from storage.vocab import PersonRole
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+EXAMPLE_UNITS = EXAMPLES / "don-vi-huong-khe.yaml"
+EXAMPLE_PLAN = EXAMPLES / "ke-hoach-32-KH-UBND-2023.yaml"
+EXAMPLE_PLAN_XLSX = EXAMPLES / "ke-hoach-32-KH-UBND-2023.xlsx"
+
+Row = TypeVar("Row")
+
+
+# --- rows ---------------------------------------------------------------------------------
+
+
+async def add(session: AsyncSession, row: Row) -> Row:
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def plan(
+    session: AsyncSession, number: str = "9/KH-UBND", *, title: str = "Thử", **fields: Any
+) -> Plan:
+    return await add(session, Plan(number=number, title=title, year=2023, **fields))
+
+
+async def unit(session: AsyncSession, name: str, kind: str = "commune") -> Unit:
+    return await add(session, Unit(name=name, kind=kind))
+
+
+async def person(
+    session: AsyncSession,
+    name: str,
+    role: str,
+    unit_id: int | None = None,
+    *,
+    channel: str | None = None,
+    user_id: str | None = None,
+    **fields: Any,
+) -> Person:
+    """A person; with `channel`, reachable there as `user_id` (their id by default)."""
+    made = await add(session, Person(full_name=name, role=role, unit_id=unit_id, **fields))
+    if channel:
+        chat = user_id or str(made.id)
+        await add(
+            session,
+            ChannelIdentity(person_id=made.id, channel=channel, user_id=chat, chat_id=chat),
+        )
+    return made
+
+
+async def task(
+    session: AsyncSession,
+    plan_id: int,
+    code: str,
+    *,
+    title: str = "Rà soát",
+    lead_text: str = "x",
+    deadline_spec: str = "d",
+    **fields: Any,
+) -> Task:
+    return await add(
+        session,
+        Task(
+            plan_id=plan_id,
+            code=code,
+            title=title,
+            lead_text=lead_text,
+            deadline_spec=deadline_spec,
+            kind="once",
+            **fields,
+        ),
+    )
+
+
+async def assignment(
+    session: AsyncSession, task_id: int, unit_id: int, deadline: date, **fields: Any
+) -> Assignment:
+    values = {"role": "lead", "occurrence_key": "once", **fields}
+    return await add(
+        session, Assignment(task_id=task_id, unit_id=unit_id, deadline=deadline, **values)
+    )
+
+
+async def outbox(
+    session: AsyncSession,
+    *,
+    dedupe_key: str,
+    person_id: int,
+    assignment_id: int | None,
+    kind: str,
+    **fields: Any,
+) -> OutboxMessage:
+    row = OutboxMessage(
+        dedupe_key=dedupe_key,
+        person_id=person_id,
+        kind=kind,
+        assignment_id=assignment_id,
+        **fields,
+    )
+    return await add(session, row)
+
+
+# --- through the application ---------------------------------------------------------------
+
+
+Rows = list[tuple[str, list[str], list[tuple[Any, ...]]]]  # table, columns, rows
+_imported: dict[datetime, Rows] = {}  # this process's example imports, by the clock's time
+
+
+async def load_example(app: App) -> None:
+    """The example district's units and its plan 32/KH-UBND, imported as the CLI does.
+
+    Importing takes a third of a second and a few dozen tests start with it, so the first
+    import into an empty database at a given clock time keeps the rows it wrote; the next
+    empty database at that time gets the same rows, copied as stored. A database that is
+    not empty is always imported into."""
+    now = app.clock.now()
+    async with app.engine.begin() as connection:
+        empty = await connection.run_sync(_is_empty)
+        if empty and now in _imported:
+            await connection.run_sync(_insert, _imported[now])
+            return
+    await import_units_file(app.sessions, EXAMPLE_UNITS)
+    await import_plan_file(app.sessions, EXAMPLE_PLAN, PlanOptions(), now=now)
+    if empty:
+        async with app.engine.connect() as connection:
+            _imported[now] = await connection.run_sync(_select)
+
+
+def _is_empty(connection: Connection) -> bool:
+    return not any(
+        connection.exec_driver_sql(f'SELECT 1 FROM "{table.name}" LIMIT 1').first()
+        for table in SQLModel.metadata.sorted_tables
+    )
+
+
+def _select(connection: Connection) -> Rows:
+    made: Rows = []
+    for table in SQLModel.metadata.sorted_tables:  # parents before children
+        result = connection.exec_driver_sql(f'SELECT * FROM "{table.name}"')
+        rows = [tuple(row) for row in result]
+        if rows:
+            made.append((table.name, list(result.keys()), rows))
+    return made
+
+
+def _insert(connection: Connection, made: Rows) -> None:
+    for table, columns, rows in made:
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        connection.exec_driver_sql(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+
+
+async def invite_code(
+    app: App, unit: str | None, role: PersonRole, *, deputy: bool = False, days: int = 7
+) -> str:
+    async with transaction(app.sessions) as session:
+        found = await find_unit(session, name=unit) if unit else None
+        invite = await create_invite(
+            session,
+            unit_id=found.id if found else None,
+            role=role,
+            is_deputy=deputy,
+            now=app.clock.now(),
+            days=days,
+        )
+    return invite.code
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+def xlsx(path: Path, rows: list[list], *, merges: tuple[str, ...] = (), title: str = "Phụ lục"):
+    """A workbook whose first sheet holds `rows` from A1; more sheets via `add_sheet`."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    for cells in merges:
+        sheet.merge_cells(cells)
+    book.save(path)
+    return path
+
+
+def add_sheet(path: Path, title: str, rows: list[list], *, first: bool = False) -> Path:
+    book = openpyxl.load_workbook(path)
+    sheet = book.create_sheet(title, 0 if first else None)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def csv_file(path: Path, rows: list[list], *, delimiter: str = ",", encoding: str = "utf-8"):
+    with path.open("w", newline="", encoding=encoding) as stream:
+        csv.writer(stream, delimiter=delimiter).writerows(rows)
+    return path
+
+
+def yaml_file(path: Path, data: object) -> Path:
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
