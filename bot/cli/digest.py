@@ -18,6 +18,7 @@ from bot.digest.service import (
 from bot.digest.text import PLAIN, message
 from bot.service import App
 from bot.texts import cli as words
+from bot.texts.cli import HELP
 from scheduler.digest_periods import latest_ended
 from storage.models import Plan
 from storage.plans import active_plans, find_plan
@@ -27,19 +28,15 @@ DEFAULT_FORMATS = "text,png,xlsx"
 
 def add_digest_commands(sub: Any) -> None:
     """Add `digest` to the `nhacviec` subcommands."""
-    digest = sub.add_parser(
-        "digest", help="lập bản tổng hợp tuần: nội dung, biểu đồ, Excel, báo cáo"
-    )
-    digest.add_argument(
-        "--at", type=moment_arg, help="số liệu tại thời điểm, ví dụ 2023-06-30T15:00"
-    )
-    digest.add_argument("--plan", help="số kế hoạch, ví dụ 32/KH-UBND (mặc định: mọi kế hoạch)")
-    digest.add_argument("--out", type=Path, help="thư mục ghi tệp (mặc định: data/digests/...)")
+    digest = sub.add_parser("digest", help=HELP["digest"])
+    digest.add_argument("--at", type=moment_arg, help=HELP["digest --at"])
+    digest.add_argument("--plan", help=HELP["digest --plan"])
+    digest.add_argument("--out", type=Path, help=HELP["digest --out"])
     digest.add_argument(
         "--format",
         type=_formats,
         default=_formats(DEFAULT_FORMATS),
-        help="text,png,xlsx,docx (docx: báo cáo của kỳ gần nhất đã chốt số liệu)",
+        help=HELP["digest --format"],
     )
     digest.set_defaults(handler=_digest)
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli.views import table, to_json
 from bot.service import App
 from bot.texts import cli as words
+from bot.texts.cli import HELP
 from bot.texts.common import person_role
 from storage.db import transaction
 from storage.models import AuditLog, Person
@@ -17,16 +18,16 @@ from storage.units import find_unit
 
 
 def add_people_commands(sub: Any) -> None:
-    people = sub.add_parser("people", help="người đã đăng ký; đánh dấu vắng mặt").add_subparsers(
-        title="lệnh"
+    people = sub.add_parser("people", help=HELP["people"]).add_subparsers(
+        title=words.COMMANDS_TITLE
     )
-    listing = people.add_parser("list", help="danh sách người đã đăng ký")
-    listing.add_argument("--unit", help="chỉ một đơn vị")
+    listing = people.add_parser("list", help=HELP["people list"])
+    listing.add_argument("--unit", help=HELP["people list --unit"])
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=_list)
-    away = people.add_parser("away", help="đánh dấu vắng: lời nhắc chuyển cho đầu mối phó")
-    away.add_argument("person_id", type=int, help="mã số người (xem: nhacviec people list)")
-    away.add_argument("--back", action="store_true", help="đã trở lại làm việc")
+    away = people.add_parser("away", help=HELP["people away"])
+    away.add_argument("person_id", type=int, help=HELP["people away person_id"])
+    away.add_argument("--back", action="store_true", help=HELP["people away --back"])
     away.set_defaults(handler=_away)
 
 

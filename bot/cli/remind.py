@@ -13,6 +13,7 @@ from bot.service import App
 from bot.settings import Settings
 from bot.texts import cli as words
 from bot.texts import dates
+from bot.texts.cli import HELP
 from scheduler.calendar import WorkCalendar
 from scheduler.policy import AssignmentFacts, Due, in_window, simulate
 from scheduler.rules import Rules
@@ -28,16 +29,18 @@ _WIDTHS = [6, 24, 16, 22, 12, 20, 36]
 
 def add_remind_commands(sub: Any) -> None:
     """Add `remind` and `simulate` to the `nhacviec` subcommands."""
-    remind = sub.add_parser("remind", help="ghi lời nhắc đến hạn vào hàng đợi gửi (--dry-run: xem)")
-    remind.add_argument("--dry-run", action="store_true", help="chỉ xem trước, không ghi gì")
-    remind.add_argument("--at", type=moment_arg, help="lúc xem trước, ví dụ 2023-06-23T08:00")
-    remind.add_argument("--plan", help="số kế hoạch, ví dụ 32/KH-UBND")
+    remind = sub.add_parser("remind", help=HELP["remind"])
+    remind.add_argument("--dry-run", action="store_true", help=HELP["remind --dry-run"])
+    remind.add_argument("--at", type=moment_arg, help=HELP["remind --at"])
+    remind.add_argument("--plan", help=HELP["remind --plan"])
     remind.add_argument("--json", action="store_true")
     remind.set_defaults(handler=_remind)
-    sim = sub.add_parser("simulate", help="mô phỏng số lời nhắc từng ngày làm việc")
-    sim.add_argument("--from", dest="start", type=date_arg, required=True, help="từ ngày")
-    sim.add_argument("--to", dest="end", type=date_arg, required=True, help="đến ngày")
-    sim.add_argument("--plan", help="số kế hoạch")
+    sim = sub.add_parser("simulate", help=HELP["simulate"])
+    sim.add_argument(
+        "--from", dest="start", type=date_arg, required=True, help=HELP["simulate --from"]
+    )
+    sim.add_argument("--to", dest="end", type=date_arg, required=True, help=HELP["simulate --to"])
+    sim.add_argument("--plan", help=HELP["simulate --plan"])
     sim.add_argument("--json", action="store_true")
     sim.set_defaults(handler=_simulate)
 

@@ -12,6 +12,71 @@ if TYPE_CHECKING:
     from bot.importing.plan_writer import PlanReport
 
 
+# `nhacviec --help` and `nhacviec <command> --help`: the parser's description, the title over
+# the commands, and each command's and option's help, keyed "command" and "command option".
+DESCRIPTION = "Nhắc việc: nhắc hạn và theo dõi tiến độ nhiệm vụ kế hoạch."
+COMMANDS_TITLE = "lệnh"
+CHAT_DEFAULT_NAME = "Người dùng dòng lệnh"  # `nhacviec chat --name` when not given
+HELP: dict[str, str] = {
+    # nhacviec run
+    "run": "chạy dịch vụ (không có token: kênh dòng lệnh)",
+    "run --examples": "thư mục ví dụ",
+    # nhacviec chat
+    "chat": "trò chuyện với bot trong cửa sổ dòng lệnh",
+    "chat --unit": "đơn vị của người dùng (bắt buộc với đầu mối)",
+    "chat --name": "họ tên hiển thị",
+    # nhacviec invite
+    "invite": "tạo mã mời đăng ký với bot",
+    "invite unit": "tên đơn vị (bắt buộc với đầu mối)",
+    "invite --deputy": "đầu mối phó của đơn vị",
+    "invite --days": "số ngày hiệu lực (mặc định 7)",
+    "invite --bot-username": "tên bot Telegram, để in đường dẫn mời",
+    # nhacviec import
+    "import": "nhập phụ lục nhiệm vụ (.xlsx, .csv, .yaml)",
+    "import --plan-number": "số kế hoạch, ví dụ 32/KH-UBND",
+    "import --plan-date": "ngày ban hành, ví dụ 2023-02-24",
+    "import --plan-title": "trích yếu kế hoạch",
+    "import --issuing-body": "cơ quan ban hành, ví dụ UBND huyện Hương Khê",
+    "import --year": "năm thực hiện (mặc định: năm ban hành)",
+    # nhacviec units
+    "units": "danh sách đơn vị",
+    "units import": "nhập danh sách đơn vị (.xlsx, .csv, .yaml)",
+    "units list": "xem danh sách đơn vị",
+    # nhacviec tasks
+    "tasks": "xem nhiệm vụ đã giao",
+    "tasks --plan": "số kế hoạch",
+    "tasks --unit": "tên đơn vị (hoặc tên gọi khác)",
+    "tasks --status": "not_started, in_progress, done, blocked, ...",
+    # nhacviec overdue
+    "overdue": "xem nhiệm vụ quá hạn",
+    "overdue --at": "tại thời điểm, ví dụ 2023-07-01T08:00",
+    "overdue --plan": "số kế hoạch",
+    # nhacviec remind
+    "remind": "ghi lời nhắc đến hạn vào hàng đợi gửi (--dry-run: xem)",
+    "remind --dry-run": "chỉ xem trước, không ghi gì",
+    "remind --at": "lúc xem trước, ví dụ 2023-06-23T08:00",
+    "remind --plan": "số kế hoạch, ví dụ 32/KH-UBND",
+    # nhacviec simulate
+    "simulate": "mô phỏng số lời nhắc từng ngày làm việc",
+    "simulate --from": "từ ngày",
+    "simulate --to": "đến ngày",
+    "simulate --plan": "số kế hoạch",
+    # nhacviec people
+    "people": "người đã đăng ký; đánh dấu vắng mặt",
+    "people list": "danh sách người đã đăng ký",
+    "people list --unit": "chỉ một đơn vị",
+    "people away": "đánh dấu vắng: lời nhắc chuyển cho đầu mối phó",
+    "people away person_id": "mã số người (xem: nhacviec people list)",
+    "people away --back": "đã trở lại làm việc",
+    # nhacviec digest
+    "digest": "lập bản tổng hợp tuần: nội dung, biểu đồ, Excel, báo cáo",
+    "digest --at": "số liệu tại thời điểm, ví dụ 2023-06-30T15:00",
+    "digest --plan": "số kế hoạch, ví dụ 32/KH-UBND (mặc định: mọi kế hoạch)",
+    "digest --out": "thư mục ghi tệp (mặc định: data/digests/...)",
+    "digest --format": "text,png,xlsx,docx (docx: báo cáo của kỳ gần nhất đã chốt số liệu)",
+}
+
+
 def plan_imported(report: "PlanReport") -> str:
     return (
         f"Đã nhập Kế hoạch {report.plan_number}: {report.tasks_created} nhiệm vụ mới, "
