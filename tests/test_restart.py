@@ -73,6 +73,13 @@ def delivered(api: FakeBotApi) -> Counter[tuple[int, str]]:
     )
 
 
+def serving(api: FakeBotApi, *, processes: int) -> bool:
+    """The n-th process polls: its channel and signal handlers are in place."""
+    methods = [call.method.lower() for call in api.calls]
+    starts = [i for i, method in enumerate(methods) if method == "deletewebhook"]
+    return len(starts) >= processes and "getupdates" in methods[starts[processes - 1] :]
+
+
 async def until_all_recorded(app: App, total: int, *, within: float) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
@@ -84,16 +91,21 @@ async def until_all_recorded(app: App, total: int, *, within: float) -> None:
         await asyncio.sleep(0.2)  # a real process on the other side: real time passes
 
 
-async def test_a_killed_service_loses_no_reminder(
-    app: App, api: FakeBotApi, tmp_path: Path
-) -> None:
+async def backlog(app: App, api: FakeBotApi) -> int:
+    """Two reminders for each of PEOPLE people, queued; returns how many."""
     await load_example(app)
     people = [await telegram_person(app, api, User(7000 + i, f"Người {i}")) for i in range(PEOPLE)]
     for code in CODES:  # one round over everybody, then the next, as the sweep writes them
         target = await assignment_of(app, code, "Phòng Tư pháp")
         for person_id in people:
             await queue_reminder(app, person_id=person_id, assignment_id=target.id)
-    total = PEOPLE * len(CODES)
+    return PEOPLE * len(CODES)
+
+
+async def test_a_killed_service_loses_no_reminder(
+    app: App, api: FakeBotApi, tmp_path: Path
+) -> None:
+    total = await backlog(app, api)
 
     first = start_service(api, app.settings.database_url, tmp_path)
     try:
@@ -122,3 +134,28 @@ async def test_a_killed_service_loses_no_reminder(
     async with app.sessions() as session:
         statuses = Counter((await session.execute(select(OutboxMessage.status))).scalars().all())
     assert statuses == {"sent": total}
+
+
+async def test_a_second_process_on_the_same_machine_sends_nothing_twice(
+    app: App, api: FakeBotApi, tmp_path: Path
+) -> None:
+    """A restart overlapping the old process, or two systemd units by mistake: the newcomer
+    never takes the running one's rows in flight (only leases that ran out)."""
+    total = await backlog(app, api)
+    first = start_service(api, app.settings.database_url, tmp_path)
+    second = None
+    try:
+        await api.wait_until(lambda: sum(delivered(api).values()) >= 10, within=60)
+        second = start_service(api, app.settings.database_url, tmp_path)
+        await api.wait_until(lambda: serving(api, processes=2), within=60)
+        await api.wait_until(lambda: len(delivered(api)) >= total, within=90)
+        await until_all_recorded(app, total, within=30)
+    finally:
+        for process in (first, second):
+            if process is not None:
+                process.send_signal(signal.SIGTERM)
+        log = (tmp_path / "service.log").read_text
+        assert first.wait(timeout=30) == 0, log()
+        assert second is not None and second.wait(timeout=30) == 0, log()
+    counts = delivered(api)
+    assert len(counts) == total and set(counts.values()) == {1}  # every one, each once
