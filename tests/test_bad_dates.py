@@ -1,0 +1,120 @@
+"""A date far from its plan's year is refused where it enters (import, chat), and a bad date
+that is already stored (written straight into the database) stops nothing else."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main
+from bot.conversation.core import Conversation
+from bot.service import App
+from storage.models import OutboxMessage
+from storage.vocab import OutboxKind, OutboxStatus, PersonRole
+from tests.conversation_kit import Person as Phone
+from tests.conversation_kit import (
+    assignment_of,
+    deliver_reminder,
+    make_conversation,
+    register,
+    text_of,
+)
+from tests.factories import EXAMPLES, load_example, xlsx
+
+UNITS = str(EXAMPLES / "don-vi-huong-khe.yaml")
+TP = "Phòng Tư pháp"
+HEADER = ["STT", "Nhiệm vụ, giải pháp", "Đơn vị chủ trì", "Đơn vị phối hợp", "Thời hạn hoàn thành"]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def units(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    code, _, err = run(capsys, "units", "import", UNITS)
+    assert code == 0, err
+    return cli_env
+
+
+def test_import_refuses_a_deadline_years_away_from_the_plan(
+    units: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = xlsx(
+        tmp_path / "typo.xlsx",
+        [
+            HEADER,
+            ["1", "Đúng hạn", "Phòng Nội vụ", "", "30/6/2023"],
+            ["2", "Gõ nhầm năm", "Phòng Tư pháp", "", "30/6/1023"],
+            ["3", "Quá xa", "Phòng Tư pháp", "", date(2123, 6, 30)],
+            ["4", "Vừa đủ", "Phòng Tư pháp", "", "31/12/2028"],
+        ],
+        title="Sheet",
+    )
+    code, out, err = run(capsys, "import", str(path), "--plan-number", "9/KH", "--year", "2023")
+    assert code == 1 and out == ""
+    assert "2 lỗi, chưa ghi gì" in err
+    assert "Dòng 3, cột Thời hạn hoàn thành" in err and "30/6/1023" in err
+    assert "Dòng 4, cột Thời hạn hoàn thành" in err and "30/06/2123" in err
+    assert "01/01/2018 đến 31/12/2028" in err
+
+
+def test_import_refuses_a_plan_year_the_calendar_does_not_know(
+    units: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = xlsx(tmp_path / "p.xlsx", [HEADER, ["1", "Việc", "Phòng Nội vụ", "", "30/6/1023"]])
+    code, _, err = run(capsys, "import", str(path), "--plan-number", "9/KH", "--year", "1023")
+    assert code == 1
+    assert "Năm của kế hoạch 1023 không hợp lệ" in err
+
+
+@pytest.fixture
+async def convo(app: App, tmp_path: Path) -> Conversation:
+    await load_example(app)
+    return make_conversation(app, tmp_path)
+
+
+async def _requested(app: App, convo: Conversation) -> tuple[Phone, Phone, int]:
+    """Phòng Tư pháp asks to move task 2.2 (due 31/03/2023) to 15/04/2023."""
+    lan = await register(app, convo, "501", TP, PersonRole.FOCAL)
+    boss = await register(app, convo, "700", None, PersonRole.COORDINATOR)
+    target = await assignment_of(app, "2.2", TP)
+    await deliver_reminder(app, target, person_id=1, message_id="m-2")
+    await lan.send("xin gia hạn", reply_to_message_id="m-2")
+    await lan.send("15/04/2023, chờ ý kiến Sở")
+    async with app.sessions() as session:
+        row = (
+            await session.execute(
+                select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.EXTENSION_REQUEST)
+            )
+        ).scalar_one()
+        row.status, row.message_id = OutboxStatus.SENT, "m-req"  # delivered to the coordinator
+        await session.commit()
+    return lan, boss, row.payload["target"]
+
+
+@pytest.mark.parametrize("day", ["1/1/1990", "1/3/2023", "31/3/2023", "1/1/2990"])
+async def test_a_coordinator_cannot_grant_a_date_before_the_deadline_or_years_away(
+    app: App, convo: Conversation, day: str
+) -> None:
+    _lan, boss, _target = await _requested(app, convo)
+    answer = await boss.send(day, reply_to_message_id="m-req")
+    assert text_of(answer).startswith("Chưa gia hạn nhiệm vụ 2.2")
+    assert "cần sau hạn hiện tại (31/03/2023) và không muộn hơn 31/12/2028" in text_of(answer)
+    stored = await assignment_of(app, "2.2", TP)
+    assert stored.deadline == date(2023, 3, 31) and stored.status == "extension_requested"
+    granted = await boss.send("30/4/2023", reply_to_message_id="m-req")  # still open: a good date
+    assert "Đã đồng ý gia hạn nhiệm vụ 2.2 của Phòng Tư pháp đến 30/04/2023." in text_of(granted)
+
+
+@pytest.mark.parametrize("day", ["1/1/1990", "1/1/2990", "1/1/2100"])
+async def test_a_unit_cannot_propose_a_date_years_away(
+    app: App, convo: Conversation, day: str
+) -> None:
+    lan = await register(app, convo, "501", TP, PersonRole.FOCAL)
+    answer = await lan.send(f"/update 2.2 xin gia han den {day}")
+    assert "không muộn hơn 31/12/2028" in text_of(answer)
+    assert (await assignment_of(app, "2.2", TP)).status != "extension_requested"
