@@ -1,7 +1,9 @@
 """A date far from its plan's year is refused where it enters (import, chat), and a bad date
 that is already stored (written straight into the database) stops nothing else."""
 
-from datetime import date
+import asyncio
+import json
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -9,9 +11,13 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.conversation.core import Conversation
-from bot.service import App
+from bot.service import App, open_app
+from bot.settings import load_settings
+from scheduler.jobs import run_sweep
+from storage.db import transaction
 from storage.models import OutboxMessage
 from storage.vocab import OutboxKind, OutboxStatus, PersonRole
+from tests import factories
 from tests.conversation_kit import Person as Phone
 from tests.conversation_kit import (
     assignment_of,
@@ -118,3 +124,91 @@ async def test_a_unit_cannot_propose_a_date_years_away(
     answer = await lan.send(f"/update 2.2 xin gia han den {day}")
     assert "không muộn hơn 31/12/2028" in text_of(answer)
     assert (await assignment_of(app, "2.2", TP)).status != "extension_requested"
+
+
+# A bad date already stored: rows written straight into the database, as import never would.
+BAD, GOOD = date(1023, 6, 30), date(2023, 6, 30)
+FRIDAY_8AM = "2023-06-30T08:00"
+
+
+async def _stored_bad_dates(app: App) -> dict[str, int]:
+    """Plan 1/KH: one task due in 1023. Plan 2/KH: task 1 due 30/06/2023 for Phòng Tư pháp
+    and task 2 due in 1023 for UBND xã Hương Trà. Both units have a focal person."""
+    async with transaction(app.sessions) as s:
+        bad_plan = await factories.plan(s, "1/KH")
+        good_plan = await factories.plan(s, "2/KH")
+        tp = await factories.unit(s, TP, "department")
+        xa = await factories.unit(s, "UBND xã Hương Trà")
+        for unit, user in ((tp, "1"), (xa, "2")):
+            await factories.person(
+                s, f"Đầu mối {user}", "focal", unit.id, channel="telegram", user_id=user
+            )
+        typo = await factories.task(s, bad_plan.id, "1")  # type: ignore[arg-type]
+        good = await factories.task(s, good_plan.id, "1", title="Việc đúng hạn")  # type: ignore[arg-type]
+        late = await factories.task(s, good_plan.id, "2", title="Việc gõ nhầm")  # type: ignore[arg-type]
+        ids = {
+            "typo": await factories.assignment(s, typo.id, tp.id, BAD),  # type: ignore[arg-type]
+            "good": await factories.assignment(s, good.id, tp.id, GOOD),  # type: ignore[arg-type]
+            "late": await factories.assignment(s, late.id, xa.id, BAD),  # type: ignore[arg-type]
+        }
+    return {name: a.id for name, a in ids.items()}  # type: ignore[misc]
+
+
+async def _outbox_assignments(app: App) -> list[int | None]:
+    async with app.sessions() as s:
+        return list((await s.execute(select(OutboxMessage.assignment_id))).scalars())
+
+
+async def test_the_sweep_writes_the_other_reminders_and_logs_the_bad_rows(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = await _stored_bad_dates(app)
+    result = await run_sweep(
+        sessions=app.sessions,
+        now=lambda: app.rules.calendar.instant(GOOD, time(8)),
+        calendar=app.rules.calendar,
+        config_for_plan=app.rules.reminders.for_plan,
+    )
+    assert result.written == 1
+    assert await _outbox_assignments(app) == [ids["good"]]
+    skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(skipped) == 2
+    assert any(f"assignment {ids['typo']} (plan 1/KH, task 1" in m for m in skipped)
+    assert any(f"assignment {ids['late']} (plan 2/KH, task 2" in m for m in skipped)
+    assert all("CalendarError" in m and "1023-06-30" in m for m in skipped)
+
+
+@pytest.fixture
+async def bad_cli_db(cli_env: Path) -> dict[str, int]:
+    async with open_app(load_settings(env_file=None)) as opened:
+        return await _stored_bad_dates(opened)
+
+
+async def test_remind_and_simulate_go_on_past_the_bad_rows(
+    bad_cli_db: dict[str, int], capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    code, out, err = await asyncio.to_thread(
+        run, capsys, "remind", "--dry-run", "--at", FRIDAY_8AM, "--json"
+    )
+    assert code == 0, err
+    assert [(r["plan"], r["task_code"]) for r in json.loads(out)] == [("2/KH", "1")]
+    code, out, err = await asyncio.to_thread(
+        run, capsys, "simulate", "--from", "2023-06-01", "--to", "2023-07-31", "--json"
+    )
+    assert code == 0, err
+    assert sum(day["total"] for day in json.loads(out)) >= 3  # 7 days, 3 days, due, overdue...
+    skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    # remind: each bad row once; simulate: each bad row once for the whole run
+    assert len(skipped) == 4 and all("1023-06-30" in m for m in skipped)
+
+
+async def test_the_digest_of_each_plan_is_made_despite_a_bad_row(
+    bad_cli_db: dict[str, int], capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    code, out, err = await asyncio.to_thread(
+        run, capsys, "digest", "--at", "2023-07-05T15:00", "--format", "text", "--out", "d"
+    )
+    assert code == 0, err
+    assert "1/KH" in out and "2/KH" in out
+    counted = [r.getMessage() for r in caplog.records if "counted Monday-Friday" in r.getMessage()]
+    assert any(f"plan 2/KH, assignment {bad_cli_db['late']}" in m for m in counted)
