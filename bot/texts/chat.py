@@ -59,6 +59,10 @@ EXTENSION_REFUSED = "Đã không đồng ý gia hạn nhiệm vụ {code} của 
 EXTENSION_DECIDED_FOR_UNIT = "Phòng Nội vụ {verdict} gia hạn nhiệm vụ {code} {detail}."
 EXTENSION_ALREADY = "Đề nghị này đã được xử lý."
 SNOOZED = "Bot sẽ nhắc lại nhiệm vụ {code} vào {at}."
+EVIDENCE_NOT_SAVED = (
+    "Chưa lưu được tệp minh chứng vì máy chủ không ghi được tệp (ổ đĩa đầy hoặc chỉ cho đọc). "
+    "Anh/chị vui lòng gửi lại sau hoặc báo Phòng Nội vụ."
+)
 EVIDENCE_SAVED = "Đã lưu minh chứng cho nhiệm vụ {code}: {name} ({size})."
 CHOOSE_STATUS = "Chọn trạng thái đúng cho nhiệm vụ {code}:"
 CODE_NOT_FOUND = "Không tìm thấy nhiệm vụ {code} của đơn vị anh/chị. Gõ /tasks để xem danh sách."
