@@ -2,7 +2,9 @@
 that is already stored (written straight into the database) stops nothing else."""
 
 import asyncio
+import hashlib
 import json
+import stat
 from datetime import date, time
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from bot.service import App, open_app
 from bot.settings import load_settings
 from scheduler.jobs import run_sweep
 from storage.db import transaction
-from storage.models import OutboxMessage
+from storage.models import Evidence, OutboxMessage
 from storage.vocab import OutboxKind, OutboxStatus, PersonRole
 from tests import factories
 from tests.conversation_kit import Person as Phone
@@ -212,3 +214,37 @@ async def test_the_digest_of_each_plan_is_made_despite_a_bad_row(
     assert "1/KH" in out and "2/KH" in out
     counted = [r.getMessage() for r in caplog.records if "counted Monday-Friday" in r.getMessage()]
     assert any(f"plan 2/KH, assignment {bad_cli_db['late']}" in m for m in counted)
+
+
+async def test_evidence_is_owner_only_and_a_full_disk_is_one_polite_line(
+    app: App, convo: Conversation
+) -> None:
+    lan = await register(app, convo, "501", TP, PersonRole.FOCAL)
+    target = await assignment_of(app, "2.1", TP)
+    await deliver_reminder(app, target, person_id=1, message_id="m-3")
+    name = "報告書" * 40 + ".pdf"  # 360 bytes of name: more than a file system allows
+    answer = await lan.send_file(b"%PDF-1.4 a", name, reply_to_message_id="m-3")
+    assert "Đã lưu minh chứng cho nhiệm vụ 2.1" in text_of(answer)
+    async with app.sessions() as session:
+        stored = Path((await session.execute(select(Evidence))).scalar_one().storage_path)
+    assert stored.name.endswith(".pdf") and _mode(stored) == 0o600
+    assert _mode(stored.parent) == 0o700
+    # A real write that fails with ENOSPC: the temporary file points at /dev/full.
+    data = b"%PDF-1.4 b"
+    part = stored.parent / f"{hashlib.sha256(data).hexdigest()[:16]}-full.pdf.part"
+    _point_at_dev_full(part)
+    answer = await lan.send_file(data, "full.pdf", reply_to_message_id="m-3")
+    assert text_of(answer).startswith("Chưa lưu được tệp minh chứng")
+    assert not _exists(stored.parent / part.name.removesuffix(".part"))
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _point_at_dev_full(path: Path) -> None:
+    path.symlink_to("/dev/full")
+
+
+def _exists(path: Path) -> bool:
+    return path.exists()
