@@ -8,14 +8,18 @@ Nothing else builds these: handlers, jobs and commands receive what they need fr
 
 import asyncio
 import logging
+import os
 import signal
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels.base import Answer, Channel, Inbound
@@ -27,7 +31,7 @@ from bot.delivery.worker import Delivery
 from bot.digest.send import DIGEST_CHECK_SECONDS, run_digest_job
 from bot.digest.service import DigestKit
 from bot.digest.text import text_format
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from scheduler import jobs as jobs_module
 from scheduler.digest_periods import WeeklySchedule
 from scheduler.rules import Rules
@@ -57,16 +61,39 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncItera
     """Open the database (upgrading its schema to head), load the rules; close on the way out.
 
     Raises CalendarError or ReminderConfigError (before the database is touched) when the
-    calendar or reminder rules file is malformed.
+    calendar or reminder rules file is malformed, SettingsError when DATA_DIR is no
+    writable folder.
     """
     rules = load_rules(settings)
     digests = build_digest_kit(settings, rules)
+    prepare_data_dir(settings.data_dir)
+    log.info("database %s, data folder %s", database_path(settings), settings.data_dir)
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
         yield App(settings, engine, session_factory(engine), clock or SystemClock(), rules, digests)
     finally:
         await engine.dispose()
+
+
+def database_path(settings: Settings) -> str:
+    """The database file the settings name (the URL without its driver)."""
+    return make_url(settings.database_url).database or settings.database_url
+
+
+def prepare_data_dir(path: Path) -> None:
+    """DATA_DIR exists (created owner-only) and a file can be written in it."""
+    if path.exists() and not path.is_dir():
+        raise SettingsError(f"DATA_DIR={str(path)!r} is not a folder")
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".write-test-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise SettingsError(
+            f"DATA_DIR={str(path)!r} is not a writable folder: {exc.strerror}"
+        ) from exc
 
 
 def load_rules(settings: Settings) -> Rules:

@@ -1,5 +1,10 @@
 """One typed settings object, read once from the environment and `.env`.
 
+Relative paths (the default `data/nhacviec.db` and `data/`, `.env`) are read against the
+project's home, not the current folder, so a command run from elsewhere opens the same
+database: NHACVIEC_HOME when set, else the source checkout this package runs from (the folder
+with pyproject.toml), else the current folder.
+
 Errors:
     SettingsError — a setting is missing, malformed or still a placeholder; the message
     names the variable to set (English, for the operator's log).
@@ -12,10 +17,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 from scheduler.digest_periods import ND09_CUTOFF_DAY, ScheduleError, WeeklySchedule
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/nhacviec.db"
+HOME_VARIABLE = "NHACVIEC_HOME"
+_URL_HINT = "write it as sqlite+aiosqlite:///data/nhacviec.db (or an absolute path after ///)"
 _PLACEHOLDERS = re.compile(
     r"^(|changeme|change-me|change_me|your[-_ ].*|<.*>|x+|\.\.\.|todo|token|secret|placeholder)$",
     re.IGNORECASE,
@@ -61,14 +70,16 @@ def load_settings(
     env: dict[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Settings:
     """Merge `.env` (lower priority) with the environment and validate."""
+    environment = dict(os.environ if env is None else env)
+    home = project_home(environment)
     values: dict[str, str] = {}
-    if env_file is not None and env_file.is_file():
-        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    values.update(os.environ if env is None else env)
+    if env_file is not None and (env_path := home / env_file.expanduser()).is_file():
+        values.update({k: v for k, v in dotenv_values(env_path).items() if v is not None})
+    values.update(environment)
     return Settings(
-        database_url=values.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        database_url=database_url(values.get("DATABASE_URL") or DEFAULT_DATABASE_URL, home),
         timezone=_timezone(values.get("TIMEZONE") or "Asia/Ho_Chi_Minh"),
-        data_dir=Path(values.get("DATA_DIR") or "data"),
+        data_dir=home / Path(values.get("DATA_DIR") or "data").expanduser(),
         telegram_bot_token=_secret(values, "TELEGRAM_BOT_TOKEN", _TELEGRAM_TOKEN),
         telegram_api_base_url=values.get("TELEGRAM_API_BASE_URL") or Settings.telegram_api_base_url,
         telegram_file_base_url=values.get("TELEGRAM_FILE_BASE_URL")
@@ -81,6 +92,50 @@ def load_settings(
         report_cutoff_day=_cutoff_day(values.get("REPORT_CUTOFF_DAY")),
         delivery_lease_seconds=_lease(values.get("DELIVERY_LEASE_SECONDS")),
     )
+
+
+def project_home(environment: dict[str, str]) -> Path:
+    """Where relative paths are read from (see the module's docstring)."""
+    if given := environment.get(HOME_VARIABLE, "").strip():
+        home = Path(given).expanduser()
+        if not home.is_dir():
+            raise SettingsError(f"{HOME_VARIABLE}={given!r} is not a folder")
+        return home.resolve()
+    checkout = Path(__file__).resolve().parent.parent
+    return checkout if (checkout / "pyproject.toml").is_file() else Path.cwd()
+
+
+def database_url(value: str, home: Path) -> str:
+    """The URL with a SQLite file path made absolute against `home`.
+
+    `sqlite:///x.db` (what SQLAlchemy guides show) is taken as `sqlite+aiosqlite:///x.db`:
+    both name the same file, and aiosqlite is the driver the service runs on, so refusing the
+    plain form would only make the operator type it again. A URL with no file (`sqlite://`,
+    `:memory:`) is refused: everything would vanish when the process ends."""
+    try:
+        url = make_url(value.strip())
+    except (ArgumentError, ValueError) as exc:
+        raise SettingsError(f"DATABASE_URL={value!r} is not a database URL; {_URL_HINT}") from exc
+    backend = url.get_backend_name()
+    if backend != "sqlite":
+        raise SettingsError(
+            f"DATABASE_URL: {backend} is not supported yet, only SQLite; {_URL_HINT}"
+        )
+    if url.get_driver_name() not in ("pysqlite", "aiosqlite"):
+        raise SettingsError(
+            f"DATABASE_URL: the driver {url.get_driver_name()} is not supported; {_URL_HINT}"
+        )
+    if not url.database or url.database == ":memory:" or url.query.get("mode") == "memory":
+        raise SettingsError(
+            f"DATABASE_URL={value!r} names no database file (an in-memory database loses "
+            f"everything when the service stops); {_URL_HINT}"
+        )
+    path = home / Path(url.database).expanduser()
+    return _render(url.set(drivername="sqlite+aiosqlite", database=str(path)))
+
+
+def _render(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
 
 
 def _lease(value: str | None) -> int:

@@ -6,8 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from scheduler.calendar import FIRST_YEAR, LAST_YEAR
 from storage.textnorm import fold
 from storage.vocab import TaskKind
+
+# A plan's deadlines (and their extensions) fall within this many years of the plan's own
+# year: `30/6/1023` is a typo, and the working-day calendar would refuse it anyway.
+YEARS_AROUND_PLAN = 5
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,21 @@ _LIST_SEP = re.compile(r"\s*(?:[,;]|\bva\b)\s*")
 _REPORT_ITEM = re.compile(r"^((?:(?:bao cao|dinh ky|hang)\s+)*)(6 thang|quy|thang|nam)$")
 _REPORT_MONTHS = {"thang": 1, "quy": 3, "6 thang": 6, "nam": 12}
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+def plausible_days(plan_year: int) -> tuple[date, date]:
+    """The first and last day a deadline of a plan of `plan_year` may fall on.
+
+    The window is the plan's year give or take YEARS_AROUND_PLAN, inside the years the
+    calendar knows; a plan year outside them leaves an empty window (first > last)."""
+    first = max(plan_year - YEARS_AROUND_PLAN, FIRST_YEAR)
+    last = min(plan_year + YEARS_AROUND_PLAN, LAST_YEAR)
+    return date(first, 1, 1), date(last, 12, 31)
+
+
+def is_plausible(day: date, *, plan_year: int) -> bool:
+    first, last = plausible_days(plan_year)
+    return first <= day <= last
 
 
 def _invalid(detail: str) -> DeadlineError:

@@ -12,6 +12,7 @@ Definitions (each assignment — one unit's share of a task — counts once):
     due next week  not done, deadline Monday to Sunday of the following week
 """
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -37,14 +38,19 @@ from storage.digests import previous_digest
 from storage.models import Plan
 from storage.vocab import DigestKind
 
+log = logging.getLogger(__name__)
 WorkingDays = Callable[[date, date], int]  # working days in (start, end]
 SILENCE = timedelta(days=14)
 
 
 def weekdays_between(start: date, end: date) -> int:
-    """Monday-Friday days in (start, end]: the fallback when no holiday calendar is given."""
-    days = (end - start).days
-    return sum(1 for i in range(1, days + 1) if (start + timedelta(days=i)).weekday() < 5)
+    """Monday-Friday days in (start, end]: the fallback when no holiday calendar is given,
+    or when it cannot answer for a date; negative when end is before start."""
+    if end < start:
+        return -weekdays_between(end, start)
+    weeks, rest = divmod((end - start).days, 7)
+    extra = sum(1 for i in range(1, rest + 1) if (start + timedelta(days=i)).weekday() < 5)
+    return weeks * 5 + extra
 
 
 async def compute(
@@ -86,7 +92,7 @@ async def compute(
         areas=await _areas(session, plan.id, cells, stored_counts(before, "areas")),
         units=_ranked(units),
         done_in=await _done_in(session, state, period, offset),
-        **await _lists(session, state, at, tz, working_days, open_units),
+        **await _lists(session, state, at, tz, working_days, plan.number, open_units),
     )
 
 
@@ -104,6 +110,7 @@ async def _lists(
     at: datetime,
     tz: ZoneInfo,
     working_days: WorkingDays,
+    plan: str,
     open_units: dict[int | None, str],
 ) -> dict[str, Any]:
     """The digest's row lists: overdue, blockers, units to watch, what is due next week."""
@@ -111,7 +118,9 @@ async def _lists(
     first, last = next_week(today)
     people = await q.focal_people(session)
     return {
-        "overdue": _overdue(await q.overdue_rows(session, state, today=today), today, working_days),
+        "overdue": _overdue(
+            await q.overdue_rows(session, state, today=today), today, working_days, plan
+        ),
         "blockers": _blockers(await q.blocker_rows(session, state, at=at), tz),
         "silent": _silent(open_units, people, await q.last_answers(session, at=at), at, tz),
         "unreachable": _unreachable(open_units, people, at, tz),
@@ -184,7 +193,25 @@ def _ranked(units: list[Line]) -> tuple[Line, ...]:
     )
 
 
-def _overdue(rows: list[Any], today: date, working_days: WorkingDays) -> tuple[OverdueItem, ...]:
+def _days_late(working_days: WorkingDays, deadline: date, today: date, where: str) -> int:
+    """`working_days`, but a date it cannot answer for is logged and counted Monday-Friday:
+    one row's bad deadline must not stop the plan's digest."""
+    try:
+        return working_days(deadline, today)
+    except Exception as exc:  # e.g. CalendarError: a deadline outside the calendar's years
+        log.warning(
+            "%s: working days late from deadline %s counted Monday-Friday: %s: %s",
+            where,
+            deadline,
+            type(exc).__name__,
+            exc,
+        )
+        return weekdays_between(deadline, today)
+
+
+def _overdue(
+    rows: list[Any], today: date, working_days: WorkingDays, plan: str
+) -> tuple[OverdueItem, ...]:
     return tuple(
         OverdueItem(
             code,
@@ -193,10 +220,10 @@ def _overdue(rows: list[Any], today: date, working_days: WorkingDays) -> tuple[O
             unit,
             deadline,
             (today - deadline).days,
-            working_days(deadline, today),
+            _days_late(working_days, deadline, today, f"plan {plan}, assignment {id_}"),
             status,
         )
-        for code, title, area, unit, deadline, status, _id in rows
+        for code, title, area, unit, deadline, status, id_ in rows
     )
 
 

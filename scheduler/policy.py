@@ -6,8 +6,13 @@ An assignment has two tracks: the unit's (before the deadline, on it, overdue, m
 check-ins, snoozed) and the coordinators' (one escalation, which must not be lost behind an
 overdue reminder). At `now` each track offers only its latest slot not after `now`: after
 downtime that is the one reminder to catch up with, and the missed ones are superseded for good.
+
+A date the rules cannot work with (one outside the calendar's years, written straight into
+the database) costs only its own assignment: `latest_slots` hands the error to `skipped` and
+goes on with the others.
 """
 
+import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,6 +24,7 @@ from scheduler.reminder_config import ReminderConfig
 from storage.vocab import AssignmentStatus, ReminderKind, TaskKind
 
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 
 K = ReminderKind
 SlotKey = tuple[int, str, datetime]  # (assignment id, kind, slot)
@@ -53,6 +59,20 @@ class AssignmentFacts:
         return not closed and self.deadline is not None
 
 
+Skipped = Callable[[AssignmentFacts, Exception], None]
+
+
+def log_skipped(facts: AssignmentFacts, error: Exception) -> None:
+    """The default for `skipped`: one warning naming the assignment."""
+    log.warning(
+        "assignment %d (deadline %s) skipped: %s", facts.id, facts.deadline, _describe(error)
+    )
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
 @dataclass(frozen=True)
 class Due:
     assignment_id: int
@@ -79,9 +99,10 @@ def due_reminders(
     calendar: WorkCalendar,
     config: ReminderConfig,
     now: datetime,
+    skipped: Skipped = log_skipped,
 ) -> list[Due]:
     """The reminders to write at `now`: each track's latest slot, unless already written."""
-    latest = latest_slots(assignments, calendar=calendar, config=config, now=now)
+    latest = latest_slots(assignments, calendar=calendar, config=config, now=now, skipped=skipped)
     return [due for due in latest if due.key not in written]
 
 
@@ -91,8 +112,11 @@ def latest_slots(
     calendar: WorkCalendar,
     config: ReminderConfig,
     now: datetime,
+    skipped: Skipped = log_skipped,
 ) -> list[Due]:
-    """Each open assignment's latest slot per track at `now`, written or not."""
+    """Each open assignment's latest slot per track at `now`, written or not.
+
+    An assignment whose dates the rules cannot work with goes to `skipped`, not up the stack."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if not in_window(now, calendar, config):
@@ -100,8 +124,14 @@ def latest_slots(
     rules = _Rules(calendar, config, now)
     found: list[Due] = []
     for facts in assignments:
-        if facts.is_open:
-            found.extend(d for d in (rules.unit_track(facts), rules.escalation(facts)) if d)
+        if not facts.is_open:
+            continue
+        try:
+            tracks = (rules.unit_track(facts), rules.escalation(facts))
+        except Exception as exc:  # one assignment's error must not stop the others
+            skipped(facts, exc)
+            continue
+        found.extend(d for d in tracks if d)
     return found
 
 
@@ -117,8 +147,17 @@ def simulate(
     calendar: WorkCalendar,
     start: date,
     end: date,
+    skipped: Skipped = log_skipped,
 ) -> list[tuple[datetime, list[Due]]]:
-    """Run the policy on a virtual clock at each working day's send times, nobody answering."""
+    """Run the policy on a virtual clock at each working day's send times, nobody answering.
+
+    An assignment skipped once is left out of the rest of the run (reported once)."""
+    left_out: set[int] = set()
+
+    def skip(facts: AssignmentFacts, error: Exception) -> None:
+        left_out.add(facts.id)
+        skipped(facts, error)
+
     written: set[SlotKey] = set()
     times = sorted({config.send_at for config, _ in groups})
     runs = []
@@ -131,7 +170,14 @@ def simulate(
             due = [
                 d
                 for config, facts in groups
-                for d in due_reminders(facts, written, calendar=calendar, config=config, now=now)
+                for d in due_reminders(
+                    [f for f in facts if f.id not in left_out],
+                    written,
+                    calendar=calendar,
+                    config=config,
+                    now=now,
+                    skipped=skip,
+                )
             ]
             written.update(d.key for d in due)  # a simulated send counts as written
             if due:

@@ -4,8 +4,13 @@ It loads the open assignments near their deadline, asks the policy what is due, 
 receives each reminder and inserts outbox rows keyed by
 `remind:{assignment}:{kind}:{slot}:{person}` with ON CONFLICT DO NOTHING, so a second run, or
 a run on another machine at the same moment, adds nothing.
+
+One assignment whose dates the rules cannot work with (a deadline outside the calendar's
+years, written before import checked them) is logged and left out; one plan that fails is
+logged and left out: the other plans' reminders are written all the same.
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +29,7 @@ from storage.models import Assignment, OutboxMessage, Plan, Task, Unit
 from storage.outbox import enqueue
 from storage.vocab import AssignmentStatus, OutboxStatus, ReminderKind, TaskKind
 
+log = logging.getLogger(__name__)
 ConfigForPlan = Callable[[str], ReminderConfig]
 # An ongoing task's last check-in stays catchable for a month after its period ends.
 _ONGOING_TAIL = timedelta(days=45)
@@ -39,6 +45,23 @@ class Target:
     task_code: str
     unit_id: int
     unit: str
+
+
+SkippedTarget = Callable[[Target, Exception], None]
+
+
+def log_skipped(target: Target, error: Exception) -> None:
+    """The default for a skipped assignment: one warning saying which, and why."""
+    log.warning(
+        "assignment %d (plan %s, task %s, unit %s, deadline %s) skipped: %s: %s",
+        target.facts.id,
+        target.plan,
+        target.task_code,
+        target.unit,
+        target.facts.deadline,
+        type(error).__name__,
+        error,
+    )
 
 
 @dataclass(frozen=True)
@@ -82,6 +105,7 @@ async def plan_reminders(
     calendar: WorkCalendar,
     config_for_plan: ConfigForPlan,
     plan: str | None = None,
+    skipped: SkippedTarget = log_skipped,
 ) -> list[Planned]:
     """What the sweep would write at `now`, and the units it cannot reach; writes nothing."""
     numbers = (await session.execute(select(col(Plan.number)))).scalars().all()
@@ -96,13 +120,34 @@ async def plan_reminders(
     candidates = [
         due
         for number, group in by_plan.items()
-        for due in latest_slots(
-            [t.facts for t in group], calendar=calendar, config=live[number], now=now
-        )
+        for due in _plan_slots(number, group, calendar, live[number], now, skipped)
     ]
     written = await written_slots(session, candidates)
     due = [d for d in candidates if d.key not in written]
     return await _address(session, due, {t.facts.id: t for t in targets})
+
+
+def _plan_slots(
+    number: str,
+    group: list[Target],
+    calendar: WorkCalendar,
+    config: ReminderConfig,
+    now: datetime,
+    skipped: SkippedTarget,
+) -> list[Due]:
+    """One plan's latest slots; its failure is logged and costs only this plan."""
+    by_id = {t.facts.id: t for t in group}
+    try:
+        return latest_slots(
+            [t.facts for t in group],
+            calendar=calendar,
+            config=config,
+            now=now,
+            skipped=lambda facts, error: skipped(by_id[facts.id], error),
+        )
+    except Exception:  # a plan's failure must not hold back the other plans' reminders
+        log.exception("plan %s left out of the reminders at %s", number, now.isoformat())
+        return []
 
 
 async def load_targets(

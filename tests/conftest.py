@@ -81,6 +81,7 @@ async def app(settings: Settings, clock: ManualClock) -> AsyncIterator[App]:
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_db: Path) -> Path:
     """Run the CLI in-process against a fresh SQLite file, as an operator would."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NHACVIEC_HOME", str(tmp_path))  # relative paths: here, not the checkout
     monkeypatch.setenv("DATABASE_URL", fresh_db(migrated_db, tmp_path / "cli.db"))
     for name in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN", "TIMEZONE"):
         monkeypatch.delenv(name, raising=False)

@@ -52,6 +52,7 @@ def test_the_installed_command_answers_help_and_ends_the_console_at_end_of_input
         k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN")
     }
     environment["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"
+    environment["NHACVIEC_HOME"] = str(tmp_path)
 
     def nhacviec(*argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

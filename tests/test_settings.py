@@ -10,9 +10,11 @@ from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
 
 
-def test_defaults_need_nothing_set() -> None:
-    settings = load_settings(env={}, env_file=None)
-    assert settings.database_url == DEFAULT_DATABASE_URL
+def test_defaults_need_nothing_set(tmp_path: Path) -> None:
+    settings = load_settings(env={"NHACVIEC_HOME": str(tmp_path)}, env_file=None)
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path}/data/nhacviec.db"
+    assert DEFAULT_DATABASE_URL.endswith("///data/nhacviec.db")
+    assert settings.data_dir == tmp_path / "data"
     assert settings.timezone == ZoneInfo("Asia/Ho_Chi_Minh")
     assert settings.telegram_bot_token is None
     assert not settings.has_channel_token
@@ -22,7 +24,8 @@ def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("DATABASE_URL=sqlite+aiosqlite:///x.db\nTIMEZONE=Asia/Bangkok\n")
     settings = load_settings(env={"TIMEZONE": "UTC"}, env_file=env_file)
-    assert settings.database_url == "sqlite+aiosqlite:///x.db"
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.database_url.endswith("/x.db")
     assert settings.timezone == ZoneInfo("UTC")
 
 

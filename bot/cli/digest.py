@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import logging
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from scheduler.digest_periods import latest_ended
 from storage.models import Plan
 from storage.plans import active_plans, find_plan
 
+log = logging.getLogger(__name__)
 DEFAULT_FORMATS = "text,png,xlsx"
 
 
@@ -67,10 +69,15 @@ async def _digest(app: App, args: argparse.Namespace) -> int:
     if not plans:
         sys.stderr.write(words.NO_PLANS + "\n")
         return 1
+    failed = 0
     for plan in plans:
         out = args.out / slug(plan.number) if args.out and len(plans) > 1 else args.out
-        await _one(app, kit, plan, at, args.format, out)
-    return 0
+        try:
+            await _one(app, kit, plan, at, args.format, out)
+        except Exception:  # one plan's failure must not hold back the others' digests
+            log.exception("digest of plan %s failed", plan.number)
+            failed += 1
+    return 1 if failed else 0
 
 
 async def _one(

@@ -2,13 +2,16 @@
 
 import argparse
 import asyncio
+import errno
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.base import ChannelError
 from bot.cli.args import at_moment, date_arg, moment_arg
 from bot.cli.digest import add_digest_commands
 from bot.cli.people import add_people_commands
@@ -25,7 +28,7 @@ from bot.cli.views import (
 from bot.conversation.invites import create_invite
 from bot.importing.reader import ImportFileError
 from bot.importing.service import PlanOptions, import_plan_file, import_units_file
-from bot.service import App, open_app
+from bot.service import App, database_path, open_app
 from bot.settings import Settings, SettingsError, load_settings
 from bot.texts import cli as words
 from bot.texts import dates
@@ -40,6 +43,7 @@ from storage.textnorm import fold_words
 from storage.units import find_unit, list_units
 from storage.vocab import AssignmentStatus, PersonRole
 
+log = logging.getLogger(__name__)
 Handler = Callable[[App, argparse.Namespace], Awaitable[int]]
 
 
@@ -81,8 +85,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CalendarError, ReminderConfigError) as exc:
         err(words.BAD_CONFIG.format(error=exc))
         return 2
+    except SettingsError as exc:  # DATA_DIR, or a token the Bot API refuses at start
+        err(words.CONFIG_ERROR.format(error=exc))
+        return 2
+    except (OSError, DBAPIError, ChannelError) as exc:
+        log.debug("the command stopped", exc_info=True)
+        err(_outside_problem(exc, database_path(settings)))
+        return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _outside_problem(exc: BaseException, database: str) -> str:
+    """One line for a fault of the disk, the database or the Bot API (no traceback)."""
+    if isinstance(exc, ChannelError):
+        return words.BOT_API_UNREACHABLE.format(error=exc)
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return words.DISK_FULL.format(path=exc.filename or database)
+        if exc.errno == errno.EROFS:
+            return words.DB_READ_ONLY.format(path=exc.filename or database)
+        return words.DISK_ERROR.format(path=exc.filename or database, error=exc.strerror or exc)
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else repr(exc)
+    if "readonly" in reason or "read-only" in reason:
+        return words.DB_READ_ONLY.format(path=database)
+    if "is full" in reason:
+        return words.DISK_FULL.format(path=database)
+    return words.DB_FAILED.format(path=database, error=reason)
 
 
 async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:

@@ -17,7 +17,14 @@ from bot.texts.cli import HELP
 from scheduler.calendar import WorkCalendar
 from scheduler.policy import AssignmentFacts, Due, in_window, simulate
 from scheduler.rules import Rules
-from scheduler.sweep import Planned, Target, load_targets, plan_reminders, write_reminders
+from scheduler.sweep import (
+    Planned,
+    Target,
+    load_targets,
+    log_skipped,
+    plan_reminders,
+    write_reminders,
+)
 from storage.assignments import natural_key
 from storage.db import transaction
 from storage.plans import find_plan
@@ -166,13 +173,15 @@ async def _simulate(app: App, args: argparse.Namespace) -> int:
     groups: dict[str, list[AssignmentFacts]] = defaultdict(list)
     for target in targets:
         groups[target.plan].append(target.facts)
+    by_id = {t.facts.id: t for t in targets}
     runs = simulate(
         [(rules.reminders.for_plan(n), facts) for n, facts in groups.items()],
         calendar=rules.calendar,
         start=args.start,
         end=args.end,
+        skipped=lambda facts, error: log_skipped(by_id[facts.id], error),
     )
-    days = _per_day(runs, {t.facts.id: t for t in targets}, app.settings)
+    days = _per_day(runs, by_id, app.settings)
     if args.json:
         _out(to_json(days))
     else:

@@ -4,6 +4,7 @@ from bot.channels.base import Answer, Button, Outbound
 from bot.conversation import extensions
 from bot.conversation.turn import Turn, say, stored_id
 from bot.conversation.understand import Understood
+from bot.conversation.views import short
 from bot.texts import chat as t
 from bot.texts import dates
 from bot.texts.common import STATUS
@@ -46,7 +47,7 @@ def task_list(
         due = dates.day(a.deadline)
         status = STATUS[a.status]
         lines.append(
-            t.TASK_LINE.format(n=i, code=task.code, title=task.title, due=due, status=status)
+            t.TASK_LINE.format(n=i, code=task.code, title=short(task.title), due=due, status=status)
         )
         if with_buttons:
             data = turn.deps.signer.payload("open", stored_id(a), turn.person_id)

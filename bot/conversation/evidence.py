@@ -1,6 +1,8 @@
 """Evidence files: stored on disk by content hash, recorded with size, hash and sender."""
 
 import hashlib
+import logging
+import os
 import re
 from pathlib import Path
 
@@ -14,18 +16,47 @@ from storage.assignments import assignment_with_task
 from storage.models import Assignment, AuditLog, Evidence
 from storage.outbox import assignment_for_message
 
+log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^\w.\-]+")
+# File systems allow 255 bytes per name (not characters: one CJK character is 3 bytes in
+# UTF-8); the hash prefix (17 bytes) and ".part" (5) need the rest.
+NAME_BYTES = 200
+_EXTENSION_BYTES = 16
 
 
 def _safe_name(name: str | None, kind: str, mime: str | None) -> str:
     if name:
         cleaned = _UNSAFE.sub("_", Path(name).name).strip("._")
         if cleaned:
-            return cleaned[:100]
+            return _fit(cleaned, NAME_BYTES)
     extension = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
     return ("anh" if kind == "photo" else "tep") + extension.get(
         mime or "", ".jpg" if kind == "photo" else ""
     )
+
+
+def _fit(name: str, limit: int) -> str:
+    """`name` cut to at most `limit` UTF-8 bytes, its extension kept, no character split."""
+    if len(name.encode()) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    suffix = f".{extension}" if dot and stem and len(extension.encode()) < _EXTENSION_BYTES else ""
+    stem = name[: len(name) - len(suffix)]
+    room = limit - len(suffix.encode())
+    return stem.encode()[:room].decode(errors="ignore").rstrip("._") + suffix
+
+
+def _write_owner_only(temporary: Path, data: bytes) -> None:
+    """Write to `temporary` (0600), then move it to its name without the .part: a crash never
+    leaves half a file under the final name."""
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
+    temporary.replace(temporary.with_name(temporary.name.removesuffix(".part")))
 
 
 async def save_evidence(turn: Turn, assignment: Assignment, data: bytes) -> Evidence:
@@ -35,12 +66,11 @@ async def save_evidence(turn: Turn, assignment: Assignment, data: bytes) -> Evid
     digest = hashlib.sha256(data).hexdigest()
     name = _safe_name(attachment.file_name, attachment.kind, attachment.mime_type)
     folder = turn.deps.evidence_dir / str(assignment.id)
-    folder.mkdir(parents=True, exist_ok=True)
+    turn.deps.evidence_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
     path = folder / f"{digest[:16]}-{name}"
     if not path.exists():
-        temporary = path.with_suffix(path.suffix + ".part")
-        temporary.write_bytes(data)
-        temporary.replace(path)  # a crash never leaves half a file under the final name
+        _write_owner_only(path.with_name(path.name + ".part"), data)
     record = Evidence(
         assignment_id=stored_id(assignment),
         person_id=person_id,
@@ -76,7 +106,11 @@ async def evidence(turn: Turn) -> Answer:
         return say(t.NEED_TARGET)
     if not may_update(turn, found[0]):
         return say(t.NOT_ALLOWED)
-    saved = await save_evidence(turn, found[0], turn.evidence)
+    try:
+        saved = await save_evidence(turn, found[0], turn.evidence)
+    except OSError as exc:  # a full or read-only disk: say so, keep nothing half-written
+        log.error("evidence for assignment %s not saved: %s", found[0].id, exc)
+        return say(t.EVIDENCE_NOT_SAVED)
     answer = say(
         t.EVIDENCE_SAVED.format(
             code=found[1].code, name=saved.file_name, size=t.size_text(saved.size)

@@ -6,12 +6,24 @@ from bot.channels.base import Answer
 from bot.conversation.turn import Turn, existing, say, stored_id
 from bot.texts import chat as t
 from bot.texts import dates
+from scheduler.deadlines import plausible_days
 from storage.assignments import previous_status, record_status, updated_since
-from storage.models import Assignment, StatusUpdate, Task, Unit
+from storage.models import Assignment, Plan, StatusUpdate, Task, Unit
 from storage.outbox import enqueue, message_row
 from storage.people import focal_people, people_with_role
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import OutboxKind, PersonRole
+
+
+async def latest_day(turn: Turn, task: Task) -> date:
+    """The last day an extension of `task` may reach: a few years past its plan's year."""
+    plan = await existing(turn.session, Plan, task.plan_id)
+    return plausible_days(plan.year)[1]
+
+
+def acceptable(day: date, *, deadline: date | None, last: date) -> bool:
+    """An extension moves the deadline later, and not years away (1/1/1990, 1/1/2990)."""
+    return (deadline is None or day > deadline) and day <= last
 
 
 async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None) -> None:
@@ -63,6 +75,16 @@ async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None 
     assignment_id = stored_id(assignment)
     restored = await previous_status(turn.session, assignment_id=assignment_id, before_id=update_id)
     granted = day or request_row.proposed_deadline
+    last = await latest_day(turn, task)
+    if approve and granted and not acceptable(granted, deadline=assignment.deadline, last=last):
+        return say(
+            t.BAD_GRANT_DATE.format(
+                code=task.code,
+                day=dates.day(granted),
+                deadline=dates.day(assignment.deadline),
+                last=dates.day(last),
+            )
+        )
     if approve:
         assignment.deadline = granted
     note = t.EXTENSION_NOTE[approve].format(day=dates.day(granted))

@@ -52,10 +52,13 @@ async def answer_text(turn: Turn, assignment: Assignment, task: Task, text: str)
 async def _extension_with_date(
     turn: Turn, a: Assignment, task: Task, day: date, note: str | None
 ) -> Answer:
-    if a.deadline is not None and day <= a.deadline:
-        deadline = dates.day(a.deadline)
+    last = await extensions.latest_day(turn, task)
+    if not extensions.acceptable(day, deadline=a.deadline, last=last):
+        deadline, until = dates.day(a.deadline), dates.day(last)
         await_answer(turn, "extension", a)
-        return say(t.BAD_EXTENSION_DATE.format(deadline=deadline, example=example(turn, a)))
+        return say(
+            t.BAD_EXTENSION_DATE.format(deadline=deadline, last=until, example=example(turn, a))
+        )
     return await apply(turn, a, task, Understood(S.EXTENSION_REQUESTED, a.progress, note, day))
 
 

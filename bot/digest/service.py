@@ -1,5 +1,6 @@
 """Making a digest: which plans, their figures, and the files, written where the service keeps them."""
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,7 @@ from storage.models import Plan
 
 FORMATS = ("text", "png", "xlsx", "docx")
 _UNSAFE = re.compile(r"[^0-9A-Za-z]+")
+SLUG_BYTES = 80
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,16 @@ def named(figures: Figures) -> Figures:
 
 
 def slug(number: str) -> str:
-    """A plan number as a folder or file name: 32/KH-UBND → 32-KH-UBND."""
-    return _UNSAFE.sub("-", number).strip("-") or "ke-hoach"
+    """A plan number as a folder or file name: 32/KH-UBND → 32-KH-UBND.
+
+    At most SLUG_BYTES bytes (ASCII), so "tong-hop-<slug>-2023-06-23.xlsx" stays well inside
+    the 255 bytes a file name may have; a longer number keeps its start and a hash of the
+    whole, so two long numbers still get two folders."""
+    cleaned = _UNSAFE.sub("-", number).strip("-") or "ke-hoach"
+    if len(cleaned) <= SLUG_BYTES:
+        return cleaned
+    tail = hashlib.sha256(number.encode()).hexdigest()[:8]
+    return f"{cleaned[: SLUG_BYTES - len(tail) - 1].rstrip('-')}-{tail}"
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ from datetime import date
 
 from bot.importing.directory import UnitDirectory
 from bot.importing.reader import RowError, TaskRow
+from bot.texts import dates
 from bot.texts import import_errors as words
-from scheduler.deadlines import Deadline, DeadlineError, parse_deadline
+from scheduler.deadlines import Deadline, DeadlineError, parse_deadline, plausible_days
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9}
 _WHOLE_NUMBER = re.compile(r"^\d+$")
@@ -96,12 +97,10 @@ def _check_row(
             errors.append(RowError(row.row, _col(row, field), words.unknown_units(found.unknown)))
     if not lead.unit_ids and not lead.unknown:
         errors.append(RowError(row.row, _col(row, "lead"), words.lead_missing_units()))
-    try:
-        deadline = parse_deadline(row.deadline or "", plan_year=plan_year)
-    except DeadlineError as exc:
-        message = words.DEADLINE_ERRORS[exc.code].format(spec=deadline_text(row.deadline))
+    deadline, message = _deadline(row, plan_year)
+    if message is not None:
         errors.append(RowError(row.row, _col(row, "deadline"), message))
-    if errors or code is None:
+    if errors or code is None or deadline is None:
         return None, errors
     spec = TaskSpec(
         row=row.row,
@@ -119,3 +118,16 @@ def _check_row(
         note=row.note,
     )
     return spec, []
+
+
+def _deadline(row: TaskRow, plan_year: int) -> tuple[Deadline | None, str | None]:
+    """The row's deadline, or why it is refused: unreadable, or too far from the plan's year."""
+    spec = deadline_text(row.deadline)
+    try:
+        deadline = parse_deadline(row.deadline or "", plan_year=plan_year)
+    except DeadlineError as exc:
+        return None, words.DEADLINE_ERRORS[exc.code].format(spec=spec)
+    first, last = plausible_days(plan_year)
+    if all(first <= o.due <= last for o in deadline.occurrences):
+        return deadline, None
+    return None, words.deadline_out_of_range(spec, plan_year, dates.day(first), dates.day(last))

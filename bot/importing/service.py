@@ -19,6 +19,7 @@ from bot.importing.reader import (
 )
 from bot.importing.unit_register import UnitsReport, import_units
 from bot.texts import import_errors as words
+from scheduler.calendar import FIRST_YEAR, LAST_YEAR
 from storage.db import transaction
 from storage.plans import find_plan
 
@@ -43,6 +44,8 @@ def plan_info(meta: PlanMeta, options: PlanOptions) -> PlanInfo:
         for text, ok in ((words.NEED_PLAN_NUMBER, number), (words.NEED_PLAN_YEAR, year))
         if not ok
     ]
+    if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+        problems.append(words.plan_year_out_of_range(year, FIRST_YEAR, LAST_YEAR))
     if problems:
         raise ImportFileError([RowError(None, None, text) for text in problems])
     assert year is not None  # a missing year is one of the problems above

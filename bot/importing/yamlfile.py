@@ -52,7 +52,22 @@ PLAN_KEYS = ("number", "date", "title", "issuing_body")
 UNIT_KEYS = ("name", "kind", "groups", "aliases")
 GROUP_KEYS = ("name", "aliases")
 _TASK_COLUMNS = MappingProxyType({key: key for key in TASK_KEYS})
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+    """The safe loader, except that an impossible date stays text (see `_timestamp`)."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    # PyYAML raises ValueError for an unquoted 2023-02-31; as text, the row check names it.
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 
 

@@ -40,7 +40,14 @@ NEED_TARGET = (
 ASK_BLOCKER = "Anh/chị vui lòng nhắn ngắn gọn nội dung vướng mắc của nhiệm vụ {code}."
 ASK_EXTENSION = "Anh/chị đề xuất gia hạn nhiệm vụ {code} đến ngày nào? (ví dụ {example})"
 ASK_PROGRESS = "Anh/chị nhắn thêm tỉ lệ hoàn thành nếu có (ví dụ 60%)."
-BAD_EXTENSION_DATE = "Ngày đề xuất cần sau hạn hiện tại ({deadline}). Ví dụ: {example}"
+BAD_EXTENSION_DATE = (
+    "Ngày đề xuất cần sau hạn hiện tại ({deadline}) và không muộn hơn {last}. Ví dụ: {example}"
+)
+BAD_GRANT_DATE = (
+    "Chưa gia hạn nhiệm vụ {code} đến {day}: ngày gia hạn cần sau hạn hiện tại ({deadline}) "
+    "và không muộn hơn {last}. Trả lời tin đề nghị bằng một ngày khác, hoặc bấm Đồng ý / "
+    "Không đồng ý."
+)
 NO_DATE = "Bot chưa đọc được ngày. Vui lòng nhắn theo dạng ngày/tháng/năm, ví dụ {example}."
 EXTENSION_SENT = "Đã gửi đề nghị gia hạn nhiệm vụ {code} đến {day} tới Phòng Nội vụ."
 EXTENSION_REQUEST = (
@@ -52,6 +59,10 @@ EXTENSION_REFUSED = "Đã không đồng ý gia hạn nhiệm vụ {code} của 
 EXTENSION_DECIDED_FOR_UNIT = "Phòng Nội vụ {verdict} gia hạn nhiệm vụ {code} {detail}."
 EXTENSION_ALREADY = "Đề nghị này đã được xử lý."
 SNOOZED = "Bot sẽ nhắc lại nhiệm vụ {code} vào {at}."
+EVIDENCE_NOT_SAVED = (
+    "Chưa lưu được tệp minh chứng vì máy chủ không ghi được tệp (ổ đĩa đầy hoặc chỉ cho đọc). "
+    "Anh/chị vui lòng gửi lại sau hoặc báo Phòng Nội vụ."
+)
 EVIDENCE_SAVED = "Đã lưu minh chứng cho nhiệm vụ {code}: {name} ({size})."
 CHOOSE_STATUS = "Chọn trạng thái đúng cho nhiệm vụ {code}:"
 CODE_NOT_FOUND = "Không tìm thấy nhiệm vụ {code} của đơn vị anh/chị. Gõ /tasks để xem danh sách."

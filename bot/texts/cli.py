@@ -86,6 +86,19 @@ def plan_imported(report: "PlanReport") -> str:
 
 
 CONFIG_ERROR = "Cấu hình chưa đúng / configuration error: {error}"
+DB_READ_ONLY = (
+    "Không ghi được vào cơ sở dữ liệu {path}: tệp hoặc ổ đĩa chỉ cho phép đọc. "
+    "Kiểm tra quyền ghi rồi chạy lại."
+)
+DISK_FULL = (
+    "Không ghi được vào cơ sở dữ liệu {path}: ổ đĩa đã đầy. Hãy giải phóng chỗ trống rồi chạy lại."
+)
+DB_FAILED = "Lỗi cơ sở dữ liệu {path}: {error}"
+DISK_ERROR = "Lỗi đọc/ghi tệp {path}: {error}"
+BOT_API_UNREACHABLE = (
+    "Không kết nối được Telegram Bot API ({error}). Kiểm tra mạng, TELEGRAM_API_BASE_URL "
+    "rồi chạy lại."
+)
 NO_PLANS = "Chưa có kế hoạch nào để tổng hợp."
 WROTE = "Đã ghi: {path}"
 BAD_FORMAT = "định dạng {unknown} không có; dùng: {choices}"

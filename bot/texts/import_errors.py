@@ -83,6 +83,17 @@ def unknown_units(names: tuple[str, ...]) -> str:
     return f"không có trong danh sách đơn vị: {listed} (thêm tên gọi khác vào danh sách đơn vị)"
 
 
+def deadline_out_of_range(spec: str, year: int, first: str, last: str) -> str:
+    return (
+        f"thời hạn {spec!r} quá xa năm của kế hoạch ({year}): chỉ nhận từ {first} đến {last}; "
+        "kiểm tra lại năm (ví dụ 30/6/1023 thay vì 30/6/2023)"
+    )
+
+
+def plan_year_out_of_range(year: int, first: int, last: int) -> str:
+    return f"Năm của kế hoạch {year} không hợp lệ: chỉ nhận từ {first} đến {last}."
+
+
 def duplicate_code(code: str, first_row: int) -> str:
     return f"mã nhiệm vụ {code!r} trùng với dòng {first_row}"
 
