@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.importing import sources, tables, workbook, yamlfile
 from bot.service import App, open_app
@@ -14,6 +15,11 @@ from bot.settings import Settings
 from storage.db import create_engine
 from storage.migrate import upgrade
 from tests.fakes import FakeBotApi, ManualClock
+
+# Speed is measured by the benchmarks, not by tests: on a loaded 2-core CI machine one
+# example may take longer than Hypothesis's 200 ms default, which says nothing about the code.
+hypothesis_settings.register_profile("project", deadline=None)
+hypothesis_settings.load_profile("project")
 
 
 @pytest.fixture(autouse=True)
