@@ -16,6 +16,7 @@ from types import MappingProxyType
 import yaml
 
 from bot.importing.errors import ImportFileError, RowError, file_error
+from bot.importing.limits import check_yaml_size
 from bot.importing.rows import GroupRow, PlanMeta, TaskRow, UnitRow, split_names
 from bot.importing.sources import MAX_ROWS, too_many_rows
 from bot.texts.import_errors import (
@@ -149,6 +150,7 @@ def _load(path: Path) -> object:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise file_error(YAML_ENCODING) from None
+    check_yaml_size(text, _Loader)
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

@@ -22,6 +22,26 @@ YAML_ENCODING = "Tệp YAML phải dùng bảng mã UTF-8"
 YAML_SYNTAX = "Lỗi cú pháp YAML: {problem}"  # the parser's own words, in English
 YAML_TOO_DEEP = "lồng nhau quá sâu"
 YAML_TOP = "Tệp YAML phải là một bảng khóa có {keys}"
+ARCHIVE_TOO_BIG = (
+    "Tệp Excel khi giải nén quá lớn ({size} MB, tối đa {limit} MB): tệp có thể bị hỏng hoặc "
+    "chứa nhiều dữ liệu thừa; hãy chép bảng sang một tệp mới rồi lưu lại"
+)
+ARCHIVE_RATIO = (
+    "Tệp Excel nén bất thường (giải nén lớn gấp {ratio} lần, tối đa {limit} lần): tệp có thể "
+    "bị hỏng hoặc bị làm giả; hãy chép bảng sang một tệp mới rồi lưu lại"
+)
+SHEET_TOO_WIDE = (
+    "Trang tính “{sheet}” có ô ở {cell}, ngoài vùng được đọc (tối đa {rows} dòng, {columns} "
+    "cột, kể cả ô trống có định dạng): hãy xóa các dòng, cột thừa rồi lưu lại"
+)
+SHEET_ROWS_FROM = "dòng {row} trở đi"  # where SHEET_TOO_WIDE's cell is, when it is rows
+TOO_MANY_CELLS = (
+    "Tệp Excel có quá nhiều ô (tối đa {limit}, kể cả ô trống có định dạng): "
+    "hãy xóa các dòng, cột thừa rồi lưu lại"
+)
+YAML_TOO_BIG = (
+    "Tệp YAML quá lớn: hơn {limit} giá trị (tính cả các giá trị lặp lại qua bí danh & và *)"
+)
 
 # Problems with one row or one cell.
 REQUIRED_EMPTY = "ô bắt buộc nhưng đang để trống"
@@ -36,6 +56,7 @@ WRONG_TYPE = "sai kiểu dữ liệu: cần {expected}"
 NOT_A_MAPPING = "mỗi mục phải là một bảng khóa: giá trị"
 NOT_A_LIST = "cần một danh sách"
 BAD_DATE = "ngày không hợp lệ (cần dạng 2023-02-24 hoặc 24/02/2023)"
+CELL_TOO_LONG = "ô dài {length} ký tự, quá giới hạn {limit} ký tự của Excel"
 
 # Where a problem is: "Dòng 7, cột Thời hạn hoàn thành (cột F): ..." in a table,
 ROW = "Dòng"
