@@ -121,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     units = sub.add_parser("units", help="danh sách đơn vị").add_subparsers(title="lệnh")
     uimp = units.add_parser("import", help="nhập danh sách đơn vị (.xlsx, .csv, .yaml)")
     uimp.add_argument("file", type=Path)
+    uimp.add_argument(
+        "--replace",
+        action="store_true",
+        help="bỏ cả tên gọi khác, nhóm mà nhiệm vụ đang giao còn dựa vào",
+    )
     uimp.set_defaults(handler=_import_units)
     ulist = units.add_parser("list", help="xem danh sách đơn vị")
     ulist.add_argument("--json", action="store_true")
@@ -196,10 +201,10 @@ async def _import_plan(app: App, args: argparse.Namespace) -> int:
 
 async def _import_units(app: App, args: argparse.Namespace) -> int:
     try:
-        report = await import_units_file(app.sessions, args.file)
+        report = await import_units_file(app.sessions, args.file, replace=args.replace)
     except ImportFileError as exc:
         return _refused(args.file, exc)
-    out(words.units_imported(report.created, report.updated, report.groups))
+    out(words.units_imported(report))
     return 0
 
 

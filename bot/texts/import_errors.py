@@ -1,5 +1,11 @@
 """Why a plan or units file is refused, row by row and column by column (CLI and chat)."""
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.assignments import LiveAssignment
+
 # Whole-file problems.
 UNSUPPORTED_FORMAT = "Định dạng tệp không được hỗ trợ: chỉ nhận .xlsx, .csv, .yaml/.yml"
 OLD_EXCEL = "Tệp Excel cũ (.xls) không được hỗ trợ: hãy mở tệp và lưu lại dưới dạng .xlsx"
@@ -89,6 +95,35 @@ NEED_PLAN_YEAR = (
     "Chưa biết năm của kế hoạch: thêm --plan-date (ví dụ --plan-date 2023-02-24) hoặc --year."
 )
 NO_UNITS_YET = "Chưa có danh sách đơn vị. Hãy nhập trước: nhacviec units import TỆP_ĐƠN_VỊ"
+
+
+def orphaned_work(orphaned: "Sequence[LiveAssignment]") -> list[str]:
+    """Why a units register is refused: one line per unit losing open work, then what to do."""
+    lines = [
+        f"{unit}: {len(tasks)} nhiệm vụ đang giao ({listed_tasks(tasks)}) chỉ giao cho đơn vị "
+        "qua tên gọi khác hoặc nhóm mà tệp bỏ đi; nhập lại kế hoạch sẽ hủy các lượt giao này"
+        for unit, tasks in by_unit(orphaned).items()
+    ]
+    return [*lines, KEEP_OR_REPLACE]
+
+
+KEEP_OR_REPLACE = (
+    "Hãy ghi lại các tên gọi khác và nhóm của đơn vị vào tệp (danh sách đơn vị phải đầy đủ), "
+    "hoặc nếu thật sự muốn bỏ: nhacviec units import TỆP --replace"
+)
+
+
+def by_unit(orphaned: "Sequence[LiveAssignment]") -> dict[str, list[str]]:
+    """Unit -> "plan: task" labels, in order."""
+    grouped: dict[str, list[str]] = {}
+    for a in orphaned:
+        grouped.setdefault(a.unit, []).append(f"{a.plan_number}: {a.task_code}")
+    return grouped
+
+
+def listed_tasks(tasks: "Sequence[str]", most: int = 10) -> str:
+    shown = ", ".join(tasks[:most])
+    return shown + (f" và {len(tasks) - most} nhiệm vụ khác" if len(tasks) > most else "")
 
 
 def bad_unit_kind(raw: str | None) -> str:
