@@ -30,6 +30,7 @@ from bot.texts.import_errors import (
     TOO_MANY_ROWS,
     UNSUPPORTED_FORMAT,
 )
+from storage.textnorm import clean_text
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000  # data rows
@@ -129,7 +130,7 @@ def cell_value(value: object) -> Cell:
         return str(int(value))
     if isinstance(value, time):
         return value.strftime("%H:%M")
-    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").strip()
+    text = clean_text(str(value)).strip()
     return text or None
 
 

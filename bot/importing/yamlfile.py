@@ -6,7 +6,6 @@ under their area (`areas: [{code, name, tasks}]`), or both.
 """
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -45,7 +44,7 @@ from bot.texts.import_errors import (
     YAML_TOO_DEEP,
     YAML_TOP,
 )
-from storage.textnorm import fold_words
+from storage.textnorm import clean_text, fold_words
 
 TASK_KEYS = ("code", "area", "area_code", "title", "lead", "support", "deadline", "output", "note")
 AREA_KEYS = ("code", "name", "tasks")
@@ -289,7 +288,7 @@ def _mapping(
 def _clean(value: str | None) -> str | None:
     if value is None:
         return None
-    return unicodedata.normalize("NFC", value).strip() or None
+    return clean_text(value).strip() or None
 
 
 def _parse_date(text: str) -> date | None:
