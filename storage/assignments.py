@@ -213,3 +213,35 @@ async def updated_since(session: AsyncSession, *, assignment_id: int, update_id:
         StatusUpdate.assignment_id == assignment_id, col(StatusUpdate.id) > update_id
     )
     return (await session.execute(query)).first() is not None
+
+
+@dataclass(frozen=True)
+class LiveAssignment:
+    """A unit's place in an open task, with the texts that named it there."""
+
+    unit_id: int
+    unit: str
+    plan_number: str
+    task_code: str
+    lead_text: str
+    support_text: str | None
+
+
+async def live_assignments(session: AsyncSession) -> list[LiveAssignment]:
+    """Each (unit, task) of an open assignment, once: what a units register must keep naming."""
+    query = (
+        sa_select(
+            col(Assignment.unit_id),
+            col(Unit.name),
+            col(Plan.number),
+            col(Task.code),
+            col(Task.lead_text),
+            col(Task.support_text),
+        )
+        .distinct()
+        .join(Task, col(Task.id) == Assignment.task_id)
+        .join(Plan, col(Plan.id) == Task.plan_id)
+        .join(Unit, col(Unit.id) == Assignment.unit_id)
+        .where(col(Assignment.cancelled_at).is_(None), col(Task.cancelled_at).is_(None))
+    )
+    return [LiveAssignment(*row) for row in (await session.execute(query)).all()]

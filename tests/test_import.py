@@ -184,7 +184,7 @@ def test_reimport_updates_in_place_keeps_history_and_cancels_removed(
 
     code, out, err = run(capsys, "import", str(_edit_plan(tmp_path, change)))
     assert code == 0, err
-    assert "0 nhiệm vụ mới, 29 cập nhật, 1 hủy bỏ" in out
+    assert "0 nhiệm vụ mới, 29 cập nhật, 1 hủy bỏ (8.3);" in out
     after = tasks_json(capsys)
     assert "8.3" not in {r["task_code"] for r in after}
     assert len(after) == len(before) - sum(r["task_code"] == "8.3" for r in before)
@@ -312,3 +312,69 @@ def test_reimporting_a_spreadsheet_uses_the_stored_plans_year(
     code, out, err = run(capsys, "import", str(PLAN_XLSX), "--plan-number", "32/KH-UBND")
     assert code == 0, err
     assert "0 nhiệm vụ mới, 30 cập nhật" in out
+
+
+# --- a partial units register (issue 11, item 6) ------------------------------------------
+
+
+def _tu_phap_only(tmp_path: Path) -> str:
+    path = tmp_path / "mot-don-vi.csv"
+    path.write_text("Tên đơn vị,Loại\nPhòng Tư pháp,Phòng/ban\n", encoding="utf-8")
+    return str(path)
+
+
+def _assigned(capsys: pytest.CaptureFixture[str], unit: str) -> int:
+    return sum(r["unit"] == unit for r in tasks_json(capsys))
+
+
+def test_a_partial_register_that_would_cancel_work_is_refused_and_says_why(
+    units: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run(capsys, "import", str(PLAN_YAML))
+    assigned = _assigned(capsys, "Phòng Tư pháp")
+    code, out, err = run(capsys, "units", "import", _tu_phap_only(tmp_path))
+    assert code == 1 and out == ""
+    assert "chưa ghi gì" in err
+    assert "Phòng Tư pháp: " in err and "nhiệm vụ đang giao (32/KH-UBND: " in err
+    assert "nhập lại kế hoạch sẽ hủy các lượt giao này" in err
+    assert "nhacviec units import TỆP --replace" in err
+    # Nothing was written: the aliases and groups are still there, the work still assigned.
+    code, out, _ = run(capsys, "units", "list", "--json")
+    listed = {u["name"]: u for u in json.loads(out)}
+    assert "Phòng Tư pháp huyện" in listed["Phòng Tư pháp"]["aliases"]
+    assert "Các phòng, ban, đơn vị" in listed["Phòng Tư pháp"]["groups"]
+    code, out, _ = run(capsys, "import", str(PLAN_YAML))
+    assert "0 hủy bỏ" in out and "lượt giao việc (" not in out
+    assert _assigned(capsys, "Phòng Tư pháp") == assigned
+
+
+def test_replace_drops_them_says_what_and_the_plan_reimport_names_each_cancellation(
+    units: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run(capsys, "import", str(PLAN_YAML))
+    assigned = _assigned(capsys, "Phòng Tư pháp")
+    code, out, err = run(capsys, "units", "import", _tu_phap_only(tmp_path), "--replace")
+    assert code == 0, err
+    assert "0 đơn vị mới, 1 cập nhật" in out
+    assert (
+        "Đã bỏ 2 tên gọi khác không còn trong tệp: "
+        "Phòng Tư pháp: “Phòng Tư pháp huyện”; Phòng Tư pháp: “TP”." in out
+    )
+    assert "Phòng Tư pháp khỏi nhóm “Các phòng, ban, đơn vị”" in out
+    assert "sẽ bị hủy khi nhập lại kế hoạch (--replace)" in out
+    code, out, err = run(capsys, "import", str(PLAN_YAML))
+    assert code == 0, err
+    left = _assigned(capsys, "Phòng Tư pháp")
+    assert left < assigned
+    # Every cancelled assignment is counted and named: the open ones before minus those left.
+    assert f"Đã hủy {assigned - left} lượt giao việc (" in out
+    assert "nhiệm vụ của 1 đơn vị):\n- Phòng Tư pháp: 32/KH-UBND" not in out
+    assert "\n- Phòng Tư pháp: " in out
+
+
+def test_reimporting_the_full_register_removes_nothing_and_says_nothing_more(
+    units: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", str(PLAN_YAML))
+    code, out, _ = run(capsys, "units", "import", UNITS)
+    assert code == 0 and out.strip().count("\n") == 0 and "0 đơn vị mới, 34 cập nhật" in out

@@ -149,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     units = sub.add_parser("units", help=HELP["units"]).add_subparsers(title=words.COMMANDS_TITLE)
     uimp = units.add_parser("import", help=HELP["units import"])
     uimp.add_argument("file", type=Path)
+    uimp.add_argument(
+        "--replace",
+        action="store_true",
+        help="bỏ cả tên gọi khác, nhóm mà nhiệm vụ đang giao còn dựa vào",
+    )
     uimp.set_defaults(handler=_import_units)
     ulist = units.add_parser("list", help=HELP["units list"])
     ulist.add_argument("--json", action="store_true")
@@ -224,10 +229,10 @@ async def _import_plan(app: App, args: argparse.Namespace) -> int:
 
 async def _import_units(app: App, args: argparse.Namespace) -> int:
     try:
-        report = await import_units_file(app.sessions, args.file)
+        report = await import_units_file(app.sessions, args.file, replace=args.replace)
     except ImportFileError as exc:
         return _refused(args.file, exc)
-    out(words.units_imported(report.created, report.updated, report.groups))
+    out(words.units_imported(report))
     return 0
 
 

@@ -8,6 +8,7 @@ nothing and an answered update is never lost.
 import logging
 import math
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,7 @@ from bot.texts import chat as t
 from storage.db import transaction
 from storage.inbound import claim_update
 from storage.people import identity_of
+from storage.textnorm import clean_text
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 4096
@@ -35,6 +37,9 @@ class Conversation:
     async def handle(self, inbound: Inbound, caps: Capabilities, download: Download) -> Answer:
         """Answer one inbound; the same update twice is answered once."""
         now = self.deps.clock.now()
+        # Text from people is made safe once, here: no control or zero-width characters.
+        text, name = inbound.text and clean_text(inbound.text), clean_text(inbound.display_name)
+        inbound = replace(inbound, text=text, display_name=name)
         early = self._refuse_early(inbound, caps, now)
         if early is not None:
             return early

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.texts import report as r
+from storage.textnorm import clean_text
 
 if TYPE_CHECKING:  # python-docx is imported when a report is written, not by every CLI start
     from docx.document import Document
@@ -64,7 +65,7 @@ def write(
 ) -> Paragraph:
     from docx.shared import Pt
 
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(clean_text(text))  # a control character would break the file
     run.font.name, run.font.size = FONT, Pt(size)
     run.bold, run.italic, run.underline = bold, italic, underline
     return paragraph

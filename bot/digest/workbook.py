@@ -9,6 +9,7 @@ from bot.texts import dates
 from bot.texts import digest as t
 from bot.texts.common import STATUS
 from scheduler.digest_figures import Counts, Figures, Line
+from storage.textnorm import clean_text
 
 if TYPE_CHECKING:  # openpyxl is imported by the functions that write, not by every CLI start
     from openpyxl import Workbook
@@ -144,11 +145,13 @@ def _table(
         sheet.append([_cell(sheet, value) for value in row])
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t")
+
+
 def _header_cell(sheet: Any, text: str) -> "Cell":
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    cell = WriteOnlyCell(sheet, value=text)
+    cell = _text_cell(sheet, text)
     cell.font = Font(bold=True)
     cell.fill = PatternFill("solid", fgColor=HEADER_FILL_COLOR)
     cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -167,4 +170,24 @@ def _cell(sheet: Any, value: Any) -> Any:
         cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
         cell.number_format = DATE_FORMAT
         return cell
+    if isinstance(value, str):
+        return _text_cell(sheet, value)
     return value
+
+
+def _text_cell(sheet: Any, text: str) -> "Cell":
+    """Text, never a formula, whoever wrote it (titles, unit names, notes come from people).
+
+    Stored as a string cell, which no spreadsheet evaluates; and when it looks like a formula
+    (=, +, -, @, tab), also with the quote-prefix style, Excel's and LibreOffice's own mark of
+    "typed as text": editing the cell then keeps it text instead of turning it into a live
+    formula. The text itself is kept as written: a visible apostrophe would change it.
+    """
+    from openpyxl.cell import WriteOnlyCell
+
+    text = clean_text(text)
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    if text.startswith(FORMULA_START):
+        cell.quotePrefix = True
+    return cell

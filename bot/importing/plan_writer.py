@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.importing.plan_import import PlanInfo, TaskSpec
 from scheduler.deadlines import Occurrence
+from storage.assignments import natural_key
 from storage.models import Area, Assignment, AuditLog, Plan, Task
 from storage.plans import find_plan, plan_areas, plan_assignments, plan_tasks
 from storage.textnorm import fold_words
+from storage.units import all_units
 from storage.vocab import AssignmentRole
 
 Wanted = dict[tuple[int, str], tuple[AssignmentRole, Occurrence]]
@@ -28,6 +30,9 @@ class PlanReport:
     tasks_cancelled: int
     assignments_active: int
     units: int
+    cancelled_codes: tuple[str, ...] = ()  # tasks that left the file
+    cancelled_work: tuple[tuple[str, str], ...] = ()  # (unit, task code) of each cancellation
+    assignments_cancelled: int = 0  # one per unit, task and period
 
 
 async def apply_plan(
@@ -41,6 +46,7 @@ async def apply_plan(
     current = await _assignments_by_task(session, plan.id)
     created = active = 0
     units: set[int] = set()
+    dropped: list[Assignment] = []
     for spec in tasks:
         task = existing.pop(spec.code, None)
         created += task is None
@@ -51,12 +57,40 @@ async def apply_plan(
         wanted = _wanted(spec)
         active += len(wanted)
         units.update(unit_id for unit_id, _ in wanted)
-        _sync(session, task.id, wanted, current.get(task.id, []), now)
-    cancelled = _cancel_tasks(session, existing.values(), current, now)
-    detail = {"plan": plan.number, "tasks": len(tasks), "created": created, "cancelled": cancelled}
+        dropped += _sync(session, task.id, wanted, current.get(task.id, []), now)
+    gone = _cancel_tasks(session, existing.values(), current, now)
+    dropped += [a for task in gone for a in current.get(task.id or 0, []) if a.cancelled_at == now]
+    work = await _named(session, plan.id, dropped)
+    detail = {
+        "plan": plan.number,
+        "tasks": len(tasks),
+        "created": created,
+        "cancelled": len(gone),
+        "assignments_cancelled": len(dropped),
+    }
     session.add(AuditLog(at=now, actor=actor, action="plan.import", detail=detail))
     await session.flush()
-    return PlanReport(plan.number, created, len(tasks) - created, cancelled, active, len(units))
+    codes = tuple(sorted((t.code for t in gone), key=natural_key))
+    counts = (created, len(tasks) - created, len(gone), active, len(units))
+    return PlanReport(
+        plan.number,
+        *counts,
+        cancelled_codes=codes,
+        cancelled_work=work,
+        assignments_cancelled=len(dropped),
+    )
+
+
+async def _named(
+    session: AsyncSession, plan_id: int, dropped: list[Assignment]
+) -> tuple[tuple[str, str], ...]:
+    """(unit, task code) of each cancelled assignment, once per unit and task, in order."""
+    if not dropped:
+        return ()
+    names = {u.id: u.name for u in await all_units(session)}
+    codes = {t.id: t.code for t in await plan_tasks(session, plan_id=plan_id)}
+    pairs = {(names[a.unit_id], codes[a.task_id]) for a in dropped}
+    return tuple(sorted(pairs, key=lambda pair: (pair[0], natural_key(pair[1]))))
 
 
 async def _upsert_plan(session: AsyncSession, info: PlanInfo, now: datetime) -> Plan:
@@ -131,8 +165,8 @@ def _wanted(spec: TaskSpec) -> Wanted:
 
 def _sync(
     session: AsyncSession, task_id: int, wanted: Wanted, current: list[Assignment], now: datetime
-) -> None:
-    """Update kept assignments in place, add new ones, cancel the ones that left."""
+) -> list[Assignment]:
+    """Update kept assignments in place, add new ones, cancel the ones that left (returned)."""
     by_key = {(a.unit_id, a.occurrence_key): a for a in current}
     for key, (role, occurrence) in wanted.items():
         a = by_key.pop(key, None) or Assignment(
@@ -141,10 +175,11 @@ def _sync(
         a.role, a.period_start, a.cancelled_at = role, occurrence.start, None
         _set_deadline(a, occurrence.due)
         session.add(a)
-    for a in by_key.values():
-        if a.cancelled_at is None:
-            a.cancelled_at = now
-            session.add(a)
+    cancelled = [a for a in by_key.values() if a.cancelled_at is None]
+    for a in cancelled:
+        a.cancelled_at = now
+        session.add(a)
+    return cancelled
 
 
 def _set_deadline(a: Assignment, due: date) -> None:
@@ -160,15 +195,13 @@ def _cancel_tasks(
     gone: Iterable[Task],
     current: dict[int, list[Assignment]],
     now: datetime,
-) -> int:
-    count = 0
-    for task in gone:
-        if task.cancelled_at is not None:
-            continue
+) -> list[Task]:
+    """Cancel the open tasks that left the file, with their assignments; the tasks cancelled."""
+    cancelled = [task for task in gone if task.cancelled_at is None]
+    for task in cancelled:
         task.cancelled_at = task.updated_at = now
         session.add(task)
-        count += 1
         for a in current.get(task.id or 0, []):
             a.cancelled_at = a.cancelled_at or now
             session.add(a)
-    return count
+    return cancelled

@@ -85,8 +85,13 @@ async def import_plan_file(
         return await apply_plan(session, info=info, tasks=specs, now=now, actor=actor)
 
 
-async def import_units_file(sessions: async_sessionmaker[AsyncSession], path: Path) -> UnitsReport:
-    """Import a units register; raises ImportFileError listing every problem, writing nothing."""
+async def import_units_file(
+    sessions: async_sessionmaker[AsyncSession], path: Path, *, replace: bool = False
+) -> UnitsReport:
+    """Import a units register; raises ImportFileError listing every problem, writing nothing.
+
+    `replace`: drop aliases and group memberships even where open assignments rely on them.
+    """
     units, groups = await asyncio.to_thread(read_unit_table, path)
     async with transaction(sessions) as session:
-        return await import_units(session, units=units, groups=groups)
+        return await import_units(session, units=units, groups=groups, replace=replace)

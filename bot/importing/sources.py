@@ -15,7 +15,9 @@ from itertools import islice
 from pathlib import Path
 
 from bot.importing.errors import ImportFileError, RowError, file_error
+from bot.importing.limits import MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, column_letter
 from bot.texts.import_errors import (
+    CELL_TOO_LONG,
     CSV_BROKEN,
     CSV_ENCODING,
     FILE_EMPTY,
@@ -23,12 +25,16 @@ from bot.texts.import_errors import (
     FILE_TOO_BIG,
     FILE_UNREADABLE,
     OLD_EXCEL,
+    SHEET_ROWS_FROM,
+    SHEET_TOO_WIDE,
     TOO_MANY_ROWS,
     UNSUPPORTED_FORMAT,
 )
+from storage.textnorm import clean_text
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000  # data rows
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 HEADER_SCAN_ROWS = 15  # the header is looked for among the first non-blank rows
 SHEET_ROW_LIMIT = MAX_ROWS + HEADER_SCAN_ROWS  # non-blank rows a sheet may hold at all
 
@@ -58,6 +64,11 @@ class Sheet:
     problems: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, index) -> reason
 
     def put(self, row: int, index: int, value: Cell) -> None:
+        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            self.problems[(row, index)] = CELL_TOO_LONG.format(
+                length=_number(len(value)), limit=_number(MAX_CELL_CHARS)
+            )
+            value = None
         cells = self.rows.setdefault(row, [])
         cells.extend([None] * (index + 1 - len(cells)))
         cells[index] = value
@@ -89,7 +100,22 @@ def check_file(path: Path) -> str:
 
 
 def too_many_rows() -> ImportFileError:
-    return file_error(TOO_MANY_ROWS.format(limit=f"{MAX_ROWS:,}".replace(",", ".")))
+    return file_error(TOO_MANY_ROWS.format(limit=_number(MAX_ROWS)))
+
+
+def sheet_too_wide(title: str, row: int, column: int, *, exact: bool = False) -> ImportFileError:
+    """A cell past the rows and columns a sheet may use; unless `exact`, a row past the limit
+    may be a gap before the cell, so the first row past it is named instead."""
+    if row > MAX_SHEET_ROWS and not exact:
+        where = SHEET_ROWS_FROM.format(row=_number(MAX_SHEET_ROWS + 1))
+    else:
+        where = f"{column_letter(column)}{row}"
+    rows, columns = _number(MAX_SHEET_ROWS), MAX_SHEET_COLUMNS
+    return file_error(SHEET_TOO_WIDE.format(sheet=title, cell=where, rows=rows, columns=columns))
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")  # Vietnamese thousands separator
 
 
 def cell_value(value: object) -> Cell:
@@ -104,7 +130,7 @@ def cell_value(value: object) -> Cell:
         return str(int(value))
     if isinstance(value, time):
         return value.strftime("%H:%M")
-    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").strip()
+    text = clean_text(str(value)).strip()
     return text or None
 
 
@@ -118,7 +144,12 @@ def read_csv(path: Path) -> Sheet:
         for number, record in enumerate(reader, start=1):
             cells = [cell_value(value) for value in record]
             if any(cell is not None for cell in cells):
-                sheet.rows[number] = cells
+                width = max(i for i, cell in enumerate(cells, start=1) if cell is not None)
+                if width > MAX_SHEET_COLUMNS:
+                    raise sheet_too_wide(sheet.title, number, width)
+                sheet.rows[number] = []
+                for index, value in enumerate(cells):
+                    sheet.put(number, index, value)
                 if len(sheet.rows) > SHEET_ROW_LIMIT:
                     raise too_many_rows()
     except csv.Error:

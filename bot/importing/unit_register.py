@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.importing.reader import GroupRow, ImportFileError, RowError, UnitRow
+from bot.importing.register_changes import RegisterChanges, changes, register_state
 from bot.texts import import_errors as words
 from storage.models import Unit, UnitGroup, UnitGroupMember, UnitName
 from storage.textnorm import fold_words
@@ -30,6 +31,7 @@ class UnitsReport:
     created: int
     updated: int
     groups: int
+    changes: RegisterChanges = RegisterChanges()
 
 
 def parse_kind(raw: str | None) -> UnitKind | None:
@@ -59,13 +61,19 @@ def _claim(owner: dict[str, str], name: str, target: str, row: int) -> list[RowE
 
 
 async def import_units(
-    session: AsyncSession, *, units: list[UnitRow], groups: list[GroupRow]
+    session: AsyncSession, *, units: list[UnitRow], groups: list[GroupRow], replace: bool = False
 ) -> UnitsReport:
-    """Upsert the register in the caller's transaction; raises ImportFileError, writing nothing."""
+    """Upsert the register in the caller's transaction; raises ImportFileError, writing nothing.
+
+    Open assignments that only the dropped aliases or groups gave a unit refuse the file,
+    unless `replace`: the caller rolls back.
+    """
     errors = check_register(units, groups)
     if errors:
         raise ImportFileError(errors)
     existing = {fold_words(u.name): u for u in await all_units(session)}
+    listed = [u for row in units if (u := existing.get(fold_words(row.name))) is not None]
+    before = await register_state(session, listed)
     created = 0
     unit_ids: dict[str, int] = {}
     for row in units:
@@ -82,7 +90,12 @@ async def import_units(
     await _rewrite_names(session, units, groups, unit_ids, saved)
     group_ids = {key: _saved_id(group.id) for key, group in saved.items()}
     await _rewrite_members(session, units, unit_ids, group_ids)
-    return UnitsReport(created=created, updated=len(units) - created, groups=len(saved))
+    found = changes(before, await register_state(session, listed))
+    if found.orphaned and not replace:
+        raise ImportFileError(
+            [RowError(None, None, text) for text in words.orphaned_work(found.orphaned)]
+        )
+    return UnitsReport(created, len(units) - created, len(saved), found)
 
 
 async def _upsert_groups(

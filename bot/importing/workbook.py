@@ -10,13 +10,28 @@ import warnings
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from bot.importing.errors import ImportFileError, file_error
-from bot.importing.sources import SHEET_ROW_LIMIT, Merge, Sheet, cell_value, too_many_rows
-from bot.texts.import_errors import FORMULA_ERROR, FORMULA_NO_VALUE, LOCKED_XLSX, NOT_XLSX
+from bot.importing.limits import MAX_CELLS, MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, check_archive
+from bot.importing.sources import (
+    SHEET_ROW_LIMIT,
+    Merge,
+    Sheet,
+    cell_value,
+    sheet_too_wide,
+    too_many_rows,
+)
+from bot.texts.import_errors import (
+    FORMULA_ERROR,
+    FORMULA_NO_VALUE,
+    LOCKED_XLSX,
+    NOT_XLSX,
+    TOO_MANY_CELLS,
+)
 
 if TYPE_CHECKING:  # openpyxl is imported when a workbook is read, not by every CLI start
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
     from openpyxl.worksheet.worksheet import Worksheet
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # password-protected .xlsx, or a renamed .xls
@@ -55,21 +70,36 @@ def _quiet() -> Iterator[None]:
 
 
 def _measure(path: Path) -> dict[str, Extent]:
-    """The used extent of each sheet, refusing the file once a sheet is too long."""
+    """The used extent of each sheet, refusing the file once a sheet is too big.
+
+    Nothing is loaded whole before this: the zip's declared sizes are checked first, then
+    each sheet is streamed, ignoring the extent it declares (a lie would pad every row to
+    it), and stopped at the first row, column or cell past the limits.
+    """
     from openpyxl import load_workbook
 
+    check_archive(path)
     book = load_workbook(path, read_only=True)
+    budget = [MAX_CELLS]
     try:
-        return {ws.title: _extent(ws) for ws in book.worksheets}
+        return {ws.title: _extent(ws, budget) for ws in book.worksheets}
     finally:
         book.close()
 
 
-def _extent(ws: "Worksheet") -> Extent:
+def _extent(ws: "ReadOnlyWorksheet", budget: list[int]) -> Extent:
+    _check_declared(ws)
+    ws.reset_dimensions()  # each row then comes as long as its own cells, gaps as ()
     last_row = last_col = filled = 0
     # Closed explicitly: stopping early must not leave the sheet's XML stream open.
-    with closing(ws.iter_rows(min_row=1, min_col=1, values_only=True)) as rows:
+    sheet = cast("Worksheet", ws)  # the stubs give iter_rows to Worksheet only
+    with closing(sheet.iter_rows(min_row=1, min_col=1, values_only=True)) as rows:
         for number, values in enumerate(rows, start=1):
+            if number > MAX_SHEET_ROWS or len(values) > MAX_SHEET_COLUMNS:
+                raise sheet_too_wide(ws.title, number, max(len(values), 1))
+            budget[0] -= len(values)
+            if budget[0] < 0:
+                raise file_error(TOO_MANY_CELLS.format(limit=f"{MAX_CELLS:,}".replace(",", ".")))
             columns = [i for i, value in enumerate(values, start=1) if value not in (None, "")]
             if columns:
                 filled += 1
@@ -77,6 +107,13 @@ def _extent(ws: "Worksheet") -> Extent:
                     raise too_many_rows()
                 last_row, last_col = number, max(last_col, columns[-1])
     return last_row, last_col
+
+
+def _check_declared(ws: "ReadOnlyWorksheet") -> None:
+    """Refuse the extent a sheet declares (`<dimension ref="A1:XFD1048576">`) if too big."""
+    rows, columns = ws.max_row or 0, ws.max_column or 0
+    if rows > MAX_SHEET_ROWS or columns > MAX_SHEET_COLUMNS:
+        raise sheet_too_wide(ws.title, rows, columns, exact=True)
 
 
 def _read_sheet(ws: "Worksheet", extent: Extent) -> tuple[Sheet, Formulas]:

@@ -6,7 +6,6 @@ under their area (`areas: [{code, name, tasks}]`), or both.
 """
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,6 +15,7 @@ from types import MappingProxyType
 import yaml
 
 from bot.importing.errors import ImportFileError, RowError, file_error
+from bot.importing.limits import check_yaml_size
 from bot.importing.rows import GroupRow, PlanMeta, TaskRow, UnitRow, split_names
 from bot.importing.sources import MAX_ROWS, too_many_rows
 from bot.texts.import_errors import (
@@ -44,7 +44,7 @@ from bot.texts.import_errors import (
     YAML_TOO_DEEP,
     YAML_TOP,
 )
-from storage.textnorm import fold_words
+from storage.textnorm import clean_text, fold_words
 
 TASK_KEYS = ("code", "area", "area_code", "title", "lead", "support", "deadline", "output", "note")
 AREA_KEYS = ("code", "name", "tasks")
@@ -164,6 +164,7 @@ def _load(path: Path) -> object:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise file_error(YAML_ENCODING) from None
+    check_yaml_size(text, _Loader)
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -302,7 +303,7 @@ def _mapping(
 def _clean(value: str | None) -> str | None:
     if value is None:
         return None
-    return unicodedata.normalize("NFC", value).strip() or None
+    return clean_text(value).strip() or None
 
 
 def _parse_date(text: str) -> date | None:

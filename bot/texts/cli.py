@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING
 
 from bot.texts.common import person_role
 from bot.texts.dates import day, month, weekday_day, weekday_moment
+from bot.texts.import_errors import by_unit, listed_tasks
 from storage.vocab import ReminderKind
 
 if TYPE_CHECKING:
     from bot.importing.plan_writer import PlanReport
+    from bot.importing.unit_register import UnitsReport
 
 
 # `nhacviec --help` and `nhacviec <command> --help`: the parser's description, the title over
@@ -78,11 +80,23 @@ HELP: dict[str, str] = {
 
 
 def plan_imported(report: "PlanReport") -> str:
-    return (
+    """The counts, then every task and unit whose work the import cancelled."""
+    gone = f" ({listed_tasks(report.cancelled_codes)})" if report.cancelled_codes else ""
+    lines = [
         f"Đã nhập Kế hoạch {report.plan_number}: {report.tasks_created} nhiệm vụ mới, "
-        f"{report.tasks_updated} cập nhật, {report.tasks_cancelled} hủy bỏ; "
+        f"{report.tasks_updated} cập nhật, {report.tasks_cancelled} hủy bỏ{gone}; "
         f"{report.assignments_active} lượt giao việc cho {report.units} đơn vị."
-    )
+    ]
+    by_unit: dict[str, list[str]] = {}
+    for unit, code in report.cancelled_work:
+        by_unit.setdefault(unit, []).append(code)
+    if by_unit:
+        lines.append(
+            f"Đã hủy {report.assignments_cancelled} lượt giao việc "
+            f"({len(report.cancelled_work)} nhiệm vụ của {len(by_unit)} đơn vị):"
+        )
+        lines += [f"- {unit}: {listed_tasks(codes)}" for unit, codes in by_unit.items()]
+    return "\n".join(lines)
 
 
 CONFIG_ERROR = "Cấu hình chưa đúng / configuration error: {error}"
@@ -112,8 +126,27 @@ NO_OVERDUE = "Không có nhiệm vụ quá hạn tại thời điểm {at}."
 NO_UNITS = "Chưa có đơn vị nào."
 
 
-def units_imported(created: int, updated: int, groups: int) -> str:
-    return f"Đã nhập danh sách đơn vị: {created} đơn vị mới, {updated} cập nhật, {groups} nhóm."
+def units_imported(report: "UnitsReport") -> str:
+    """The counts, then every alias and membership the file took away, and the work affected."""
+    lines = [
+        f"Đã nhập danh sách đơn vị: {report.created} đơn vị mới, {report.updated} cập nhật, "
+        f"{report.groups} nhóm."
+    ]
+    found = report.changes
+    if found.removed_aliases:
+        listed = "; ".join(f"{unit}: “{alias}”" for unit, alias in found.removed_aliases)
+        lines.append(
+            f"Đã bỏ {len(found.removed_aliases)} tên gọi khác không còn trong tệp: {listed}."
+        )
+    if found.removed_members:
+        listed = "; ".join(f"{unit} khỏi nhóm “{group}”" for unit, group in found.removed_members)
+        lines.append(f"Đã đưa {len(found.removed_members)} lượt ra khỏi nhóm: {listed}.")
+    for unit, tasks in by_unit(found.orphaned).items():
+        lines.append(
+            f"{unit}: {len(tasks)} nhiệm vụ đang giao ({listed_tasks(tasks)}) sẽ bị hủy "
+            "khi nhập lại kế hoạch (--replace)."
+        )
+    return "\n".join(lines)
 
 
 def overdue_days(days: int) -> str:

@@ -1,5 +1,11 @@
 """Why a plan or units file is refused, row by row and column by column (CLI and chat)."""
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.assignments import LiveAssignment
+
 # Whole-file problems.
 UNSUPPORTED_FORMAT = "Định dạng tệp không được hỗ trợ: chỉ nhận .xlsx, .csv, .yaml/.yml"
 OLD_EXCEL = "Tệp Excel cũ (.xls) không được hỗ trợ: hãy mở tệp và lưu lại dưới dạng .xlsx"
@@ -22,6 +28,26 @@ YAML_ENCODING = "Tệp YAML phải dùng bảng mã UTF-8"
 YAML_SYNTAX = "Lỗi cú pháp YAML: {problem}"  # the parser's own words, in English
 YAML_TOO_DEEP = "lồng nhau quá sâu"
 YAML_TOP = "Tệp YAML phải là một bảng khóa có {keys}"
+ARCHIVE_TOO_BIG = (
+    "Tệp Excel khi giải nén quá lớn ({size} MB, tối đa {limit} MB): tệp có thể bị hỏng hoặc "
+    "chứa nhiều dữ liệu thừa; hãy chép bảng sang một tệp mới rồi lưu lại"
+)
+ARCHIVE_RATIO = (
+    "Tệp Excel nén bất thường (giải nén lớn gấp {ratio} lần, tối đa {limit} lần): tệp có thể "
+    "bị hỏng hoặc bị làm giả; hãy chép bảng sang một tệp mới rồi lưu lại"
+)
+SHEET_TOO_WIDE = (
+    "Trang tính “{sheet}” có ô ở {cell}, ngoài vùng được đọc (tối đa {rows} dòng, {columns} "
+    "cột, kể cả ô trống có định dạng): hãy xóa các dòng, cột thừa rồi lưu lại"
+)
+SHEET_ROWS_FROM = "dòng {row} trở đi"  # where SHEET_TOO_WIDE's cell is, when it is rows
+TOO_MANY_CELLS = (
+    "Tệp Excel có quá nhiều ô (tối đa {limit}, kể cả ô trống có định dạng): "
+    "hãy xóa các dòng, cột thừa rồi lưu lại"
+)
+YAML_TOO_BIG = (
+    "Tệp YAML quá lớn: hơn {limit} giá trị (tính cả các giá trị lặp lại qua bí danh & và *)"
+)
 
 # Problems with one row or one cell.
 REQUIRED_EMPTY = "ô bắt buộc nhưng đang để trống"
@@ -36,6 +62,7 @@ WRONG_TYPE = "sai kiểu dữ liệu: cần {expected}"
 NOT_A_MAPPING = "mỗi mục phải là một bảng khóa: giá trị"
 NOT_A_LIST = "cần một danh sách"
 BAD_DATE = "ngày không hợp lệ (cần dạng 2023-02-24 hoặc 24/02/2023)"
+CELL_TOO_LONG = "ô dài {length} ký tự, quá giới hạn {limit} ký tự của Excel"
 
 # Where a problem is: "Dòng 7, cột Thời hạn hoàn thành (cột F): ..." in a table,
 ROW = "Dòng"
@@ -68,6 +95,35 @@ NEED_PLAN_YEAR = (
     "Chưa biết năm của kế hoạch: thêm --plan-date (ví dụ --plan-date 2023-02-24) hoặc --year."
 )
 NO_UNITS_YET = "Chưa có danh sách đơn vị. Hãy nhập trước: nhacviec units import TỆP_ĐƠN_VỊ"
+
+
+def orphaned_work(orphaned: "Sequence[LiveAssignment]") -> list[str]:
+    """Why a units register is refused: one line per unit losing open work, then what to do."""
+    lines = [
+        f"{unit}: {len(tasks)} nhiệm vụ đang giao ({listed_tasks(tasks)}) chỉ giao cho đơn vị "
+        "qua tên gọi khác hoặc nhóm mà tệp bỏ đi; nhập lại kế hoạch sẽ hủy các lượt giao này"
+        for unit, tasks in by_unit(orphaned).items()
+    ]
+    return [*lines, KEEP_OR_REPLACE]
+
+
+KEEP_OR_REPLACE = (
+    "Hãy ghi lại các tên gọi khác và nhóm của đơn vị vào tệp (danh sách đơn vị phải đầy đủ), "
+    "hoặc nếu thật sự muốn bỏ: nhacviec units import TỆP --replace"
+)
+
+
+def by_unit(orphaned: "Sequence[LiveAssignment]") -> dict[str, list[str]]:
+    """Unit -> "plan: task" labels, in order."""
+    grouped: dict[str, list[str]] = {}
+    for a in orphaned:
+        grouped.setdefault(a.unit, []).append(f"{a.plan_number}: {a.task_code}")
+    return grouped
+
+
+def listed_tasks(tasks: "Sequence[str]", most: int = 10) -> str:
+    shown = ", ".join(tasks[:most])
+    return shown + (f" và {len(tasks) - most} nhiệm vụ khác" if len(tasks) > most else "")
 
 
 def bad_unit_kind(raw: str | None) -> str:
