@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from bot.conversation.core import Conversation
 from bot.importing.service import PlanOptions, import_plan_file
 from bot.service import App
-from storage.models import Assignment, Evidence, OutboxMessage, StatusUpdate
+from storage.db import transaction
+from storage.models import Assignment, Evidence, OutboxMessage, StatusUpdate, Task
 from storage.vocab import OutboxKind, PersonRole
 from tests.conversation_kit import (
     PLAIN,
@@ -391,3 +392,14 @@ async def test_a_chat_note_is_stored_without_control_characters(app: App, lan: P
     async with app.sessions() as session:
         notes = (await session.execute(select(StatusUpdate.note))).scalars().all()
     assert notes == [EVIL]
+
+
+async def test_tasks_shortens_a_long_title_to_fit_a_phone(app: App, lan: Phone) -> None:
+    long_title = "Rà soát " + "thủ tục hành chính " * 40
+    async with transaction(app.sessions) as session:
+        task = (await session.execute(select(Task).where(Task.code == "1.7"))).scalars().first()
+        assert task is not None
+        task.title = long_title
+    listing = text_of(await lan.send("/tasks"))
+    line = next(row for row in listing.splitlines() if " 1.7 " in row)
+    assert "…" in line and len(line) < 160 and long_title not in listing
