@@ -32,7 +32,7 @@ async def run_service(app: App, *, examples: Path) -> int:
     if app.settings.telegram_bot_token:
         from bot.channels.telegram import build_telegram_channel
 
-        await serve(app, [build_telegram_channel(app.settings)], asyncio.Event())
+        await serve(app, [build_telegram_channel(app.settings, app.clock)], asyncio.Event())
         return 0
     async with app.sessions() as session:
         empty = await count_plans(session) == 0

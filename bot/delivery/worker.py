@@ -1,12 +1,14 @@
 """The outbox worker: claim one row at a time, send it through the person's channel, record it.
 
-Pacing follows Telegram's limits (1 message a second per chat, 3 s in a group, 30 a second
-overall). A 429 waits `retry_after`; network and server errors back off with a cap; a person
-who blocked the bot is marked unreachable and coordinators are told. A crash between sending
+Each channel paces its own sends, replies and outbox rows alike (Telegram: 1 message a
+second per chat, 3 s in a group, 30 a second overall, each with a margin). A 429 waits
+`retry_after`; network and server errors back off with a cap; a person who blocked the bot
+is marked unreachable and coordinators are told. A crash between sending
 and recording can repeat at most the one message in flight (its claim goes stale and is
 retried); nothing is ever lost.
 """
 
+import asyncio
 import logging
 import os
 import secrets
@@ -30,7 +32,7 @@ from bot.clock import Clock
 from bot.conversation.buttons import ButtonSigner
 from bot.conversation.present import present
 from bot.conversation.turn import stored_id
-from bot.delivery.pacing import Pacer
+from bot.delivery.pacing import Sleep
 from bot.delivery.render import render
 from bot.texts import chat
 from storage import outbox
@@ -58,10 +60,7 @@ class Delivery:
     may_send: Callable[[datetime], bool] = lambda _now: True
     lease: timedelta = DEFAULT_LEASE  # a claim not recorded within this goes back to the queue
     worker: str = field(default_factory=lambda: worker_identity())
-    pacer: Pacer = field(init=False)  # on the delivery's clock; tests replace it
-
-    def __post_init__(self) -> None:
-        self.pacer = Pacer(self.clock)
+    sleep: Sleep = asyncio.sleep  # a 429's pause; tests pass their clock's
 
     async def release_all(self) -> int:
         """On the way out: whatever this worker still holds goes back to the queue."""
@@ -93,14 +92,12 @@ class Delivery:
         if prepared is None:
             return 0
         channel, chat_id, message, choices = prepared
-        group = channel.is_group(chat_id)
-        await self.pacer.wait_turn(channel.name, chat_id, channel.capabilities, group=group)
         try:
             sent = await channel.send(chat_id, message)
         except ChannelError as exc:
             await self._failed(row_id, exc)
             if isinstance(exc, RetryLater):  # the whole channel must pause, not only this chat
-                await self.pacer.sleep(exc.retry_after)
+                await self.sleep(exc.retry_after)
             return 0
         await self._record(row_id, sent.message_id, choices)
         return 1
