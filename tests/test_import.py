@@ -1,13 +1,16 @@
 """Plan and units import through the `nhacviec` CLI, on real SQLite files and real files."""
 
+import csv
 import json
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 import yaml
 
 from bot.cli import main
+from bot.importing.unit_register import parse_kind
 from storage.textnorm import fold_words
 from tests.factories import EXAMPLES, xlsx
 
@@ -312,3 +315,48 @@ def test_reimporting_a_spreadsheet_uses_the_stored_plans_year(
     code, out, err = run(capsys, "import", str(PLAN_XLSX), "--plan-number", "32/KH-UBND")
     assert code == 0, err
     assert "0 nhiệm vụ mới, 30 cập nhật" in out
+
+
+def test_a_units_register_with_english_headers_and_kinds_imports_alike(
+    cli_env: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    english = {
+        "Phòng/ban": "department",
+        "Xã": "commune",
+        "Thị trấn": "town",
+        "Đơn vị sự nghiệp": "service_unit",
+    }
+    book = openpyxl.load_workbook(EXAMPLES / "don-vi-huong-khe.xlsx")
+    rows = list(book["Đơn vị"].iter_rows(min_row=2, values_only=True))
+    assert {kind for _, _, kind, _, _ in rows} <= set(english)
+    register = tmp_path / "units.csv"
+    with register.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["name", "kind", "group", "aliases"])
+        writer.writerows(
+            [name, english[kind], groups, aliases] for _, name, kind, groups, aliases in rows
+        )
+    code, out, err = run(capsys, "units", "import", str(register))
+    assert code == 0, err
+    assert "34 đơn vị mới" in out
+    listed = json.loads(run(capsys, "units", "list", "--json")[1])
+    # The Vietnamese register names the same units, of the same kinds, groups and aliases.
+    code, out, _ = run(capsys, "units", "import", UNITS)
+    assert code == 0 and "0 đơn vị mới, 34 cập nhật" in out
+    assert json.loads(run(capsys, "units", "list", "--json")[1]) == listed
+    assert {u["kind"] for u in listed} == {"department", "commune", "town"}
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [
+        ("department", "department"),
+        ("Service unit", "service_unit"),
+        ("service_unit", "service_unit"),
+        ("Commune", "commune"),
+        ("TOWN", "town"),
+        ("other", "other"),
+    ],
+)
+def test_unit_kinds_in_english(written: str, kind: str) -> None:
+    assert parse_kind(written) == kind

@@ -338,3 +338,22 @@ async def test_answers_of_several_messages_keep_to_the_per_chat_rate(
     recorded, ask = await said(bot, LAN, 2)
     assert recorded.startswith("Đã ghi nhận: nhiệm vụ 2.1 — Đang thực hiện") and ask
     assert api.rejected_429 == 0 and request
+
+
+async def test_a_failed_send_is_logged_with_the_person_and_unit_never_the_text_or_token(
+    bot: Bot, app: App, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    target = await assignment_of(app, "2.1", "Phòng Tư pháp")
+    lan = await telegram_person(app, bot.api, LAN, unit_id=target.unit_id)
+    bot.api.fail_next_sends(1, status=500)
+    await queue_reminder(app, person_id=lan, assignment_id=target.id)
+    assert await bot.delivery.run_once() == 0
+    bot.api.block(LAN)
+    clock.advance(60)
+    assert await bot.delivery.run_once() == 0
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.delivery.worker"]
+    assert len(warnings) == 3  # the server error, the refusal, and the person now unreachable
+    assert all(f"person {lan} Lan (Phòng Tư pháp)" in w for w in warnings)
+    assert "TransientError" in warnings[0] and "Unreachable" in warnings[1]
+    assert "cannot be reached" in warnings[2]
+    assert not any("Nhắc hạn" in w or bot.api.token in w for w in warnings)

@@ -3,9 +3,9 @@
 Each channel paces its own sends, replies and outbox rows alike (Telegram: 1 message a
 second per chat, 3 s in a group, 30 a second overall, each with a margin). A 429 waits
 `retry_after`; network and server errors back off with a cap; a person who blocked the bot
-is marked unreachable and coordinators are told. A crash between sending
-and recording can repeat at most the one message in flight (its claim goes stale and is
-retried); nothing is ever lost.
+is marked unreachable and coordinators are told; log lines name the person and unit, never
+the text. A crash between sending and recording can repeat at most the one message in
+flight (its claim goes stale and is retried); nothing is ever lost.
 """
 
 import asyncio
@@ -138,11 +138,16 @@ class Delivery:
                 now=now,
                 retry_in=lambda attempts: _retry_in(exc, attempts),
             )
-            if isinstance(exc, Unreachable):
-                await _mark_unreachable(session, row.person_id, now)
+            who = await _who(session, row.person_id)
             log.warning(
-                "outbox %s not delivered (%s), attempt %s", row_id, row.last_error, row.attempts
+                "outbox %s to %s not delivered (%s), attempt %s",
+                row_id,
+                who,
+                row.last_error,
+                row.attempts,
             )
+            if isinstance(exc, Unreachable):
+                await _mark_unreachable(session, row.person_id, now, who)
 
     async def _release(self, row_id: int) -> None:
         """The window closed while this row was claimed: back to the queue, untouched."""
@@ -151,7 +156,9 @@ class Delivery:
 
     async def _give_up(self, row_id: int, reason: str) -> None:
         async with transaction(self.sessions) as session:
+            who = await _who(session, (await outbox.claimed_row(session, row_id=row_id)).person_id)
             await outbox.give_up(session, row_id=row_id, reason=reason)
+            log.warning("outbox %s to %s given up: %s", row_id, who, reason)
 
 
 def worker_identity() -> str:
@@ -168,10 +175,20 @@ def _retry_in(exc: ChannelError, attempts: int) -> timedelta | None:
     return None
 
 
-async def _mark_unreachable(session: AsyncSession, person_id: int, now: datetime) -> None:
+async def _who(session: AsyncSession, person_id: int) -> str:
+    """A person as the operator's log names them: id, name and unit (never a chat id or token)."""
+    person = await session.get(Person, person_id)
+    if person is None:
+        return f"person {person_id}"
+    unit = await unit_name(session, unit_id=person.unit_id)
+    return f"person {person_id} {person.full_name} ({unit or 'no unit'})"
+
+
+async def _mark_unreachable(session: AsyncSession, person_id: int, now: datetime, who: str) -> None:
     person = await mark_unreachable(session, person_id=person_id, now=now)
     if person is None:
         return
+    log.warning("%s cannot be reached any more; coordinators are told", who)
     unit = await unit_name(session, unit_id=person.unit_id)
     text = chat.UNREACHABLE.format(name=person.full_name, unit=unit if unit is not None else "—")
     coordinators = await people_with_role(session, role=PersonRole.COORDINATOR)
