@@ -3,6 +3,7 @@
 import csv
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -10,7 +11,9 @@ import pytest
 import yaml
 
 from bot.cli import main
+from bot.importing.rows import PlanMeta, TaskRow
 from bot.importing.unit_register import parse_kind
+from bot.importing.year_move import move_plan
 from storage.textnorm import fold_words
 from tests.factories import EXAMPLES, xlsx
 
@@ -360,3 +363,31 @@ def test_a_units_register_with_english_headers_and_kinds_imports_alike(
 )
 def test_unit_kinds_in_english(written: str, kind: str) -> None:
     assert parse_kind(written) == kind
+
+
+def test_moving_a_plan_to_another_year_moves_its_date_and_deadlines_together() -> None:
+    meta = PlanMeta(number="32/KH-UBND", date=date(2024, 2, 29), title="CCHC năm 2023")
+    rows = [
+        TaskRow(
+            1,
+            "1",
+            "Theo Quyết định 2125/QĐ-UBND ngày 17/10/2022",
+            None,
+            None,
+            "A",
+            None,
+            deadline,
+            None,
+            None,
+        )
+        for deadline in ("Quý II/2024", "trước ngày 15/12/2024", "thường xuyên", date(2024, 6, 30))
+    ]
+    moved, tasks, issued_on = move_plan(meta, rows, issued_on=None, year=None, to=2026)
+    assert moved.date == date(2026, 2, 28) and moved.title == "CCHC năm 2023" and not issued_on
+    assert [t.deadline for t in tasks] == [
+        "Quý II/2026",
+        "trước ngày 15/12/2026",
+        "thường xuyên",
+        date(2026, 6, 30),
+    ]
+    assert {t.title for t in tasks} == {"Theo Quyết định 2125/QĐ-UBND ngày 17/10/2022"}
