@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 
 from bot.channels.telegram import TelegramChannel, build_telegram_channel
 from bot.conversation.core import Conversation
-from bot.delivery.pacing import Pacer
 from bot.delivery.worker import Delivery
 from bot.service import App, build_delivery, build_deps, start_channels
 from storage.db import transaction
@@ -36,11 +35,11 @@ async def running_bot(
             telegram_file_base_url=api.base_file_url,
         )
         app = replace(app, settings=settings)
-        channel = build_telegram_channel(settings, poll_timeout=1.0, sleep=clock.sleep)
+        channel = build_telegram_channel(settings, clock, poll_timeout=1.0, sleep=clock.sleep)
         deps = build_deps(app, [channel])
         conversation = Conversation(deps)
         delivery = build_delivery(app, deps, [channel])
-        delivery.pacer = Pacer(clock, sleep=clock.sleep)
+        delivery.sleep = clock.sleep
         await start_channels(conversation, [channel])
         try:
             yield Bot(app, api, channel, conversation, delivery)

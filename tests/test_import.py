@@ -1,13 +1,19 @@
 """Plan and units import through the `nhacviec` CLI, on real SQLite files and real files."""
 
+import csv
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 import yaml
 
 from bot.cli import main
+from bot.importing.rows import PlanMeta, TaskRow
+from bot.importing.unit_register import parse_kind
+from bot.importing.year_move import move_plan
 from storage.textnorm import fold_words
 from tests.factories import EXAMPLES, xlsx
 
@@ -378,3 +384,76 @@ def test_reimporting_the_full_register_removes_nothing_and_says_nothing_more(
     run(capsys, "import", str(PLAN_YAML))
     code, out, _ = run(capsys, "units", "import", UNITS)
     assert code == 0 and out.strip().count("\n") == 0 and "0 đơn vị mới, 34 cập nhật" in out
+
+
+def test_a_units_register_with_english_headers_and_kinds_imports_alike(
+    cli_env: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    english = {
+        "Phòng/ban": "department",
+        "Xã": "commune",
+        "Thị trấn": "town",
+        "Đơn vị sự nghiệp": "service_unit",
+    }
+    book = openpyxl.load_workbook(EXAMPLES / "don-vi-huong-khe.xlsx")
+    rows = list(book["Đơn vị"].iter_rows(min_row=2, values_only=True))
+    assert {kind for _, _, kind, _, _ in rows} <= set(english)
+    register = tmp_path / "units.csv"
+    with register.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["name", "kind", "group", "aliases"])
+        writer.writerows(
+            [name, english[kind], groups, aliases] for _, name, kind, groups, aliases in rows
+        )
+    code, out, err = run(capsys, "units", "import", str(register))
+    assert code == 0, err
+    assert "34 đơn vị mới" in out
+    listed = json.loads(run(capsys, "units", "list", "--json")[1])
+    # The Vietnamese register names the same units, of the same kinds, groups and aliases.
+    code, out, _ = run(capsys, "units", "import", UNITS)
+    assert code == 0 and "0 đơn vị mới, 34 cập nhật" in out
+    assert json.loads(run(capsys, "units", "list", "--json")[1]) == listed
+    assert {u["kind"] for u in listed} == {"department", "commune", "town"}
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [
+        ("department", "department"),
+        ("Service unit", "service_unit"),
+        ("service_unit", "service_unit"),
+        ("Commune", "commune"),
+        ("TOWN", "town"),
+        ("other", "other"),
+    ],
+)
+def test_unit_kinds_in_english(written: str, kind: str) -> None:
+    assert parse_kind(written) == kind
+
+
+def test_moving_a_plan_to_another_year_moves_its_date_and_deadlines_together() -> None:
+    meta = PlanMeta(number="32/KH-UBND", date=date(2024, 2, 29), title="CCHC năm 2023")
+    rows = [
+        TaskRow(
+            1,
+            "1",
+            "Theo Quyết định 2125/QĐ-UBND ngày 17/10/2022",
+            None,
+            None,
+            "A",
+            None,
+            deadline,
+            None,
+            None,
+        )
+        for deadline in ("Quý II/2024", "trước ngày 15/12/2024", "thường xuyên", date(2024, 6, 30))
+    ]
+    moved, tasks, issued_on = move_plan(meta, rows, issued_on=None, year=None, to=2026)
+    assert moved.date == date(2026, 2, 28) and moved.title == "CCHC năm 2023" and not issued_on
+    assert [t.deadline for t in tasks] == [
+        "Quý II/2026",
+        "trước ngày 15/12/2026",
+        "thường xuyên",
+        date(2026, 6, 30),
+    ]
+    assert {t.title for t in tasks} == {"Theo Quyết định 2125/QĐ-UBND ngày 17/10/2022"}

@@ -6,10 +6,12 @@ console on real pipes); the others run the same `main` in this process, which is
 
 import io
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -30,8 +32,7 @@ def run_console(
     """`nhacviec run` in this process, the console reading `stdin`; (code, stdout, stderr).
 
     The service runs on the real clock; the days around today are declared days off, so no
-    reminder is sent into the console (the worker paces them a second apart, in real time)
-    and the run takes as long at 9:00 as at midnight."""
+    reminder is sent into the console and the output is the same at 9:00 as at midnight."""
     today = datetime.now(UTC).date()
     days_off = "\n".join(f"  - date: {today + timedelta(days=n)}" for n in (-1, 0, 1))
     calendar = cli_env / "lich.yaml"
@@ -127,3 +128,18 @@ def test_a_bad_log_level_is_named(
 ) -> None:
     code, _, err = run_console(cli_env, monkeypatch, capsys, "", LOG_LEVEL="verbose")
     assert code == 2 and "LOG_LEVEL='verbose' is not a log level" in err
+
+
+def test_the_demo_plan_is_this_years(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The 2023 example arrives as this year's plan: "Quý II/2023" is due 30/06 of this year,
+    "trước ngày 15/12/2023" on 15/12, and nothing is years overdue."""
+    code, out, err = run_console(cli_env, monkeypatch, capsys, "/status\n/tasks\n/thoat\n")
+    assert code == 0, err
+    year = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year
+    due = re.findall(r"— hạn (\d\d/\d\d/\d{4}) —", out)
+    assert len(due) == 18 and {d[-4:] for d in due} == {str(year)}
+    assert f"hạn 30/06/{year}" in out and f"hạn 15/12/{year}" in out
+    late = [int(n) for n in re.findall(r"quá hạn (\d+) ngày làm việc", out)]
+    assert all(n < 260 for n in late)  # within this year's working days, not 900

@@ -308,3 +308,52 @@ async def test_a_coordinator_grants_another_date_by_replying(
     clock.advance(2)
     assert await bot.delivery.run_once() == 1
     assert await said(bot, LAN) == ["Phòng Nội vụ đồng ý gia hạn nhiệm vụ 2.2 đến 10/04/2023."]
+
+
+async def test_answers_of_several_messages_keep_to_the_per_chat_rate(
+    bot: Bot, app: App, clock: ManualClock
+) -> None:
+    """A reply right after an outbox message to the same chat, and the digest's three
+    messages, wait their turn: Telegram never has to refuse one of our own replies."""
+    api = bot.api
+    await lan_asks_hung_for_an_extension(bot, app, clock)
+    await said(bot, LAN)
+    assert await bot.delivery.run_once() == 1  # the request reaches Hùng through the outbox
+    (request,) = await api.next_messages(HUNG.id)
+    started = clock.now()
+    api.user_sends(HUNG, None, "/digest")  # at once, in the same second
+    text, chart, workbook = await api.next_messages(HUNG.id, 3, within=10)
+    assert text.text and "TỔNG HỢP TUẦN" in text.text
+    assert (chart.kind, workbook.kind) == ("photo", "document")
+    assert api.rejected_429 == 0
+    # Three turns of 1.05 s after the outbox message: the margin, not Telegram, set the pace.
+    assert (clock.now() - started).total_seconds() == pytest.approx(3 * 1.05, abs=0.01)
+
+    # A button answered with a confirmation and a question, just after a reminder.
+    target = await assignment_of(app, "2.1", "Phòng Tư pháp")
+    await queue_reminder(app, person_id=1, assignment_id=target.id)  # Lan registered first
+    assert await bot.delivery.run_once() == 1
+    (reminder,) = await api.next_messages(LAN.id)
+    api.user_presses(LAN, reminder.message_id, reminder.buttons[0][1][1])
+    recorded, ask = await said(bot, LAN, 2)
+    assert recorded.startswith("Đã ghi nhận: nhiệm vụ 2.1 — Đang thực hiện") and ask
+    assert api.rejected_429 == 0 and request
+
+
+async def test_a_failed_send_is_logged_with_the_person_and_unit_never_the_text_or_token(
+    bot: Bot, app: App, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    target = await assignment_of(app, "2.1", "Phòng Tư pháp")
+    lan = await telegram_person(app, bot.api, LAN, unit_id=target.unit_id)
+    bot.api.fail_next_sends(1, status=500)
+    await queue_reminder(app, person_id=lan, assignment_id=target.id)
+    assert await bot.delivery.run_once() == 0
+    bot.api.block(LAN)
+    clock.advance(60)
+    assert await bot.delivery.run_once() == 0
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.delivery.worker"]
+    assert len(warnings) == 3  # the server error, the refusal, and the person now unreachable
+    assert all(f"person {lan} Lan (Phòng Tư pháp)" in w for w in warnings)
+    assert "TransientError" in warnings[0] and "Unreachable" in warnings[1]
+    assert "cannot be reached" in warnings[2]
+    assert not any("Nhắc hạn" in w or bot.api.token in w for w in warnings)

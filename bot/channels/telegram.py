@@ -3,8 +3,13 @@
 `build_telegram_channel(settings)` makes a `TelegramChannel`. `start(handler)` registers the
 Vietnamese command menu and starts polling; each update becomes an `Inbound` for the
 conversation, and its `Answer` becomes Bot API calls. `send` is for the outbox worker: it
-maps PTB's errors onto the seam and leaves 429 pacing to the worker. PTB types stay here
+maps PTB's errors onto the seam and leaves a 429's pause to the worker. PTB types stay here
 and in `telegram_mapping`.
+
+Every call that shows a message (a text, a part of a long one, a file, an edit) waits its
+turn with the channel's one Pacer, whether it carries an outbox row or a reply: only here is
+it known how many messages an `Outbound` becomes, and a reply right after a reminder to the
+same chat must wait for that reminder's second as much as for its own earlier parts.
 """
 
 import asyncio
@@ -49,6 +54,8 @@ from bot.channels.telegram_mapping import (
     utf16_len,
 )
 from bot.channels.telegram_polling import poll_updates
+from bot.clock import Clock
+from bot.delivery.pacing import Pacer
 from bot.settings import Settings, SettingsError
 from bot.texts import chat as words
 
@@ -63,12 +70,13 @@ _ATTEMPTS = 5
 
 def build_telegram_channel(
     settings: Settings,
+    clock: Clock,
     *,
     poll_timeout: float = 10.0,
     poll_interval: float = 0.0,
     sleep: Sleep = asyncio.sleep,
 ) -> "TelegramChannel":
-    """The Telegram channel for these settings (token and Bot API URLs)."""
+    """The Telegram channel for these settings (token and Bot API URLs), paced on `clock`."""
     token = settings.telegram_bot_token
     if not token:
         raise SettingsError("TELEGRAM_BOT_TOKEN is not set; the Telegram channel needs it")
@@ -83,7 +91,11 @@ def build_telegram_channel(
         .build()
     )
     return TelegramChannel(
-        application, poll_timeout=poll_timeout, poll_interval=poll_interval, sleep=sleep
+        application,
+        poll_timeout=poll_timeout,
+        poll_interval=poll_interval,
+        sleep=sleep,
+        pacer=Pacer(clock, sleep=sleep),
     )
 
 
@@ -106,12 +118,14 @@ class TelegramChannel:
         poll_timeout: float,
         poll_interval: float,
         sleep: Sleep,
+        pacer: Pacer,
     ) -> None:
         self._app = application
         self._bot = application.bot
         self._poll_timeout = poll_timeout
         self._poll_interval = poll_interval
         self._sleep = sleep
+        self._pacer = pacer
         self._handler: InboundHandler | None = None
         self._poller: asyncio.Task[None] | None = None
         application.add_handler(TypeHandler(Update, self._on_update))
@@ -249,7 +263,7 @@ class TelegramChannel:
                 parse_mode=_parse_mode(message),
                 reply_markup=keyboard(message.buttons) if index == last else None,
             )
-            sent.append(await self._call(send, patient=patient or index > 0))
+            sent.append(await self._call(chat, send, patient=patient or index > 0))
         return Sent(str(sent[-1].message_id))
 
     async def _edit(self, chat: int | str, message: Outbound, patient: bool) -> Sent:
@@ -264,7 +278,7 @@ class TelegramChannel:
             reply_markup=None if rest else keyboard(message.buttons),
         )
         try:
-            await self._call(edit, patient=patient)
+            await self._call(chat, edit, patient=patient)
         except BadRequest as error:
             # The same button pressed twice asks for the same text: already done.
             if "not modified" not in error.message.lower():
@@ -294,13 +308,17 @@ class TelegramChannel:
             parse_mode=_parse_mode(message) if caption else None,
             reply_markup=keyboard(message.buttons),
         )
-        result = await self._call(send, patient=patient or caption is None)
+        result = await self._call(chat, send, patient=patient or caption is None)
         return Sent(str(result.message_id))
 
-    async def _call(self, make: Callable[[], Awaitable[T]], *, patient: bool) -> T:
-        """One Bot API call; when patient, sit out short 429 pauses instead of failing."""
+    async def _call(self, chat: int | str, make: Callable[[], Awaitable[T]], *, patient: bool) -> T:
+        """One Bot API call that shows a message in `chat`, in its turn; when patient, sit out
+        short 429 pauses instead of failing."""
         attempt = 1
         while True:
+            await self._pacer.wait_turn(
+                self.name, str(chat), self.capabilities, group=self.is_group(str(chat))
+            )
             try:
                 return await make()
             except RetryAfter as error:

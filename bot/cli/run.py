@@ -1,7 +1,8 @@
 """`nhacviec run` and `nhacviec chat`: prepare the database, then serve the channels.
 
 With no channel token the service runs in the terminal on the example plan, so a newcomer
-sees it work with no account anywhere.
+sees it work with no account anywhere. The example is a 2023 plan; it is loaded as this
+year's, so its deadlines, reminders and overdue figures look like those of a live plan.
 """
 
 import asyncio
@@ -32,7 +33,7 @@ async def run_service(app: App, *, examples: Path) -> int:
     if app.settings.telegram_bot_token:
         from bot.channels.telegram import build_telegram_channel
 
-        await serve(app, [build_telegram_channel(app.settings)], asyncio.Event())
+        await serve(app, [build_telegram_channel(app.settings, app.clock)], asyncio.Event())
         return 0
     async with app.sessions() as session:
         empty = await count_plans(session) == 0
@@ -66,11 +67,16 @@ async def chat(app: App, *, unit_name: str | None, role: PersonRole, name: str) 
 
 
 async def load_examples(app: App, examples: Path) -> None:
-    """First start on an empty database: load the example district and plan."""
+    """First start on an empty database: load the example district, and the plan as this year's."""
+    this_year = app.clock.now().astimezone(app.settings.timezone).year
     try:
         await import_units_file(app.sessions, examples / EXAMPLE_UNITS)
         report = await import_plan_file(
-            app.sessions, examples / EXAMPLE_PLAN, PlanOptions(), now=app.clock.now(), actor="run"
+            app.sessions,
+            examples / EXAMPLE_PLAN,
+            PlanOptions(move_to_year=this_year),
+            now=app.clock.now(),
+            actor="run",
         )
     except ImportFileError as exc:
         log.error("example data in %s could not be loaded: %s", examples, exc.errors)

@@ -1,12 +1,14 @@
 """The outbox worker: claim one row at a time, send it through the person's channel, record it.
 
-Pacing follows Telegram's limits (1 message a second per chat, 3 s in a group, 30 a second
-overall). A 429 waits `retry_after`; network and server errors back off with a cap; a person
-who blocked the bot is marked unreachable and coordinators are told. A crash between sending
-and recording can repeat at most the one message in flight (its claim goes stale and is
-retried); nothing is ever lost.
+Each channel paces its own sends, replies and outbox rows alike (Telegram: 1 message a
+second per chat, 3 s in a group, 30 a second overall, each with a margin). A 429 waits
+`retry_after`; network and server errors back off with a cap; a person who blocked the bot
+is marked unreachable and coordinators are told; log lines name the person and unit, never
+the text. A crash between sending and recording can repeat at most the one message in
+flight (its claim goes stale and is retried); nothing is ever lost.
 """
 
+import asyncio
 import logging
 import os
 import secrets
@@ -30,7 +32,7 @@ from bot.clock import Clock
 from bot.conversation.buttons import ButtonSigner
 from bot.conversation.present import present
 from bot.conversation.turn import stored_id
-from bot.delivery.pacing import Pacer
+from bot.delivery.pacing import Sleep
 from bot.delivery.render import render
 from bot.texts import chat
 from storage import outbox
@@ -58,10 +60,7 @@ class Delivery:
     may_send: Callable[[datetime], bool] = lambda _now: True
     lease: timedelta = DEFAULT_LEASE  # a claim not recorded within this goes back to the queue
     worker: str = field(default_factory=lambda: worker_identity())
-    pacer: Pacer = field(init=False)  # on the delivery's clock; tests replace it
-
-    def __post_init__(self) -> None:
-        self.pacer = Pacer(self.clock)
+    sleep: Sleep = asyncio.sleep  # a 429's pause; tests pass their clock's
 
     async def release_all(self) -> int:
         """On the way out: whatever this worker still holds goes back to the queue."""
@@ -93,14 +92,12 @@ class Delivery:
         if prepared is None:
             return 0
         channel, chat_id, message, choices = prepared
-        group = channel.is_group(chat_id)
-        await self.pacer.wait_turn(channel.name, chat_id, channel.capabilities, group=group)
         try:
             sent = await channel.send(chat_id, message)
         except ChannelError as exc:
             await self._failed(row_id, exc)
             if isinstance(exc, RetryLater):  # the whole channel must pause, not only this chat
-                await self.pacer.sleep(exc.retry_after)
+                await self.sleep(exc.retry_after)
             return 0
         await self._record(row_id, sent.message_id, choices)
         return 1
@@ -141,11 +138,16 @@ class Delivery:
                 now=now,
                 retry_in=lambda attempts: _retry_in(exc, attempts),
             )
-            if isinstance(exc, Unreachable):
-                await _mark_unreachable(session, row.person_id, now)
+            who = await _who(session, row.person_id)
             log.warning(
-                "outbox %s not delivered (%s), attempt %s", row_id, row.last_error, row.attempts
+                "outbox %s to %s not delivered (%s), attempt %s",
+                row_id,
+                who,
+                row.last_error,
+                row.attempts,
             )
+            if isinstance(exc, Unreachable):
+                await _mark_unreachable(session, row.person_id, now, who)
 
     async def _release(self, row_id: int) -> None:
         """The window closed while this row was claimed: back to the queue, untouched."""
@@ -154,7 +156,9 @@ class Delivery:
 
     async def _give_up(self, row_id: int, reason: str) -> None:
         async with transaction(self.sessions) as session:
+            who = await _who(session, (await outbox.claimed_row(session, row_id=row_id)).person_id)
             await outbox.give_up(session, row_id=row_id, reason=reason)
+            log.warning("outbox %s to %s given up: %s", row_id, who, reason)
 
 
 def worker_identity() -> str:
@@ -171,10 +175,20 @@ def _retry_in(exc: ChannelError, attempts: int) -> timedelta | None:
     return None
 
 
-async def _mark_unreachable(session: AsyncSession, person_id: int, now: datetime) -> None:
+async def _who(session: AsyncSession, person_id: int) -> str:
+    """A person as the operator's log names them: id, name and unit (never a chat id or token)."""
+    person = await session.get(Person, person_id)
+    if person is None:
+        return f"person {person_id}"
+    unit = await unit_name(session, unit_id=person.unit_id)
+    return f"person {person_id} {person.full_name} ({unit or 'no unit'})"
+
+
+async def _mark_unreachable(session: AsyncSession, person_id: int, now: datetime, who: str) -> None:
     person = await mark_unreachable(session, person_id=person_id, now=now)
     if person is None:
         return
+    log.warning("%s cannot be reached any more; coordinators are told", who)
     unit = await unit_name(session, unit_id=person.unit_id)
     text = chat.UNREACHABLE.format(name=person.full_name, unit=unit if unit is not None else "—")
     coordinators = await people_with_role(session, role=PersonRole.COORDINATOR)

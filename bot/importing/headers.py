@@ -5,7 +5,7 @@ punctuation and a "(...)" do not matter. A header matches a synonym when it is t
 synonym, or starts with a synonym of two words or more ("Thời hạn hoàn thành
 (ngày/tháng/năm)"), except the too general "Đơn vị" and "Cơ quan". Each column and each
 field is used once, best match first, so "Đơn vị chủ trì" and "Đơn vị phối hợp" never
-compete.
+compete. A units register may also be headed in English (name, kind, group, aliases).
 """
 
 import re
@@ -18,7 +18,7 @@ from storage.textnorm import fold_words
 Synonyms = dict[str, tuple[str, ...]]  # field -> headers as offices write them, best first
 
 _CODE = ("STT", "TT", "Số TT", "Số thứ tự", "Mã", "Mã số", "Mã nhiệm vụ")
-_ALIASES = ("Tên gọi khác", "Tên khác", "Tên viết tắt", "Viết tắt")
+_ALIASES = ("Tên gọi khác", "Tên khác", "Tên viết tắt", "Viết tắt", "Aliases", "Alias")
 
 TASK_HEADERS: Synonyms = {
     "code": _CODE,
@@ -67,15 +67,28 @@ TASK_HEADERS: Synonyms = {
 TASK_REQUIRED = ("title", "lead", "deadline")
 
 UNIT_HEADERS: Synonyms = {
-    "code": _CODE,
-    "name": ("Tên đơn vị", "Đơn vị", "Tên", "Tên cơ quan", "Cơ quan, đơn vị", "Cơ quan"),
-    "kind": ("Loại", "Loại đơn vị", "Loại hình", "Phân loại"),
-    "groups": ("Nhóm", "Nhóm đơn vị", "Thuộc nhóm"),
+    "code": (*_CODE, "No", "Code"),
+    "name": (
+        "Tên đơn vị",
+        "Đơn vị",
+        "Tên",
+        "Tên cơ quan",
+        "Cơ quan, đơn vị",
+        "Cơ quan",
+        "Name",
+        "Unit",
+        "Unit name",
+    ),
+    "kind": ("Loại", "Loại đơn vị", "Loại hình", "Phân loại", "Kind", "Type", "Unit kind"),
+    "groups": ("Nhóm", "Nhóm đơn vị", "Thuộc nhóm", "Group", "Groups"),
     "aliases": _ALIASES,
 }
 UNIT_REQUIRED = ("name",)
 
-GROUP_HEADERS: Synonyms = {"name": ("Tên nhóm", "Tên nhóm đơn vị"), "aliases": _ALIASES}
+GROUP_HEADERS: Synonyms = {
+    "name": ("Tên nhóm", "Tên nhóm đơn vị", "Group name", "Group"),
+    "aliases": _ALIASES,
+}
 GROUP_REQUIRED = ("name",)
 
 _PARENTHESES = re.compile(r"\([^)]*\)")

@@ -18,6 +18,7 @@ from bot.importing.reader import (
     read_unit_table,
 )
 from bot.importing.unit_register import UnitsReport, import_units
+from bot.importing.year_move import move_plan
 from bot.texts import import_errors as words
 from scheduler.calendar import FIRST_YEAR, LAST_YEAR
 from storage.db import transaction
@@ -33,6 +34,9 @@ class PlanOptions:
     title: str | None = None
     issuing_body: str | None = None
     year: int | None = None
+    # Import the plan as if made for this year: its date and the years in its deadlines move
+    # together (the console demo brings the 2023 example to the current year).
+    move_to_year: int | None = None
 
 
 def plan_info(meta: PlanMeta, options: PlanOptions) -> PlanInfo:
@@ -68,6 +72,11 @@ async def import_plan_file(
 ) -> PlanReport:
     """Import a task appendix; raises ImportFileError listing every problem, writing nothing."""
     meta, rows = await asyncio.to_thread(read_task_table, path)
+    if options.move_to_year is not None:
+        meta, rows, issued_on = move_plan(
+            meta, rows, issued_on=options.issued_on, year=options.year, to=options.move_to_year
+        )
+        options = replace(options, issued_on=issued_on, year=options.move_to_year)
     number = options.number or meta.number
     if number and not (options.year or options.issued_on or meta.date):
         async with sessions() as session:

@@ -23,7 +23,11 @@ _KINDS = {
     "thi tran": UnitKind.TOWN,
     "khac": UnitKind.OTHER,
 }
-_KINDS.update({kind.value.replace("_", " "): kind for kind in UnitKind})
+# The kinds by their English names too, as written in the database: "service_unit" and
+# "service unit".
+_KINDS.update(
+    {name: kind for kind in UnitKind for name in (kind.value, kind.value.replace("_", " "))}
+)
 
 
 @dataclass(frozen=True)
