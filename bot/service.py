@@ -40,6 +40,9 @@ from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 DELIVERY_SECONDS = 5
+# How long stopping waits for the row in flight and for running jobs; with the channels'
+# own stopping this keeps a SIGTERM's exit within systemd's patience (10 s here).
+STOP_GRACE_SECONDS = 5.0
 EVIDENCE_FOLDER = "minh-chung"
 DIGEST_FOLDER = "digests"
 
@@ -165,12 +168,15 @@ class Jobs:
 
         return shielded
 
-    async def drain(self) -> None:
-        await asyncio.gather(*self._running, return_exceptions=True)
+    async def drain(self, within: float) -> None:
+        """Wait for running jobs, at most `within` seconds; a job still running after that
+        is cancelled with the process (its transaction rolls back, its next run redoes it)."""
+        if self._running:
+            await asyncio.wait(self._running, timeout=within)
 
 
 def build_scheduler(app: App, delivery: Delivery, jobs: Jobs) -> AsyncIOScheduler:
-    """The static jobs: the sweep, the weekly digest (each checks the database), delivery."""
+    """The static jobs: the sweep and the weekly digest (each checks the database)."""
     scheduler = jobs_module.build_scheduler(
         app.settings.timezone,
         sessions=app.sessions,
@@ -190,14 +196,21 @@ def build_scheduler(app: App, delivery: Delivery, jobs: Jobs) -> AsyncIOSchedule
             "formats": {c.name: text_format(c.capabilities) for c in delivery.channels.values()},
         },
     )
-    jobs_module.add_delivery_job(
-        scheduler, jobs.guard(delivery.run_once), every=DELIVERY_SECONDS, first_run=app.clock.now()
-    )
     return scheduler
 
 
-async def serve(app: App, channels: Sequence[Channel], stop: asyncio.Event) -> None:
-    """Run until `stop` is set (a signal, or the console's input ending)."""
+async def serve(
+    app: App,
+    channels: Sequence[Channel],
+    stop: asyncio.Event,
+    *,
+    delivery_every: float = DELIVERY_SECONDS,
+) -> None:
+    """Run until `stop` is set (a signal, or the console's input ending).
+
+    Raises ChannelDown, once everything is stopped, when a channel stopped receiving and
+    cannot resume: the process must end so that its supervisor starts it again.
+    """
     deps = build_deps(app, channels)
     conversation = Conversation(deps)
     delivery = build_delivery(app, deps, channels)
@@ -205,18 +218,47 @@ async def serve(app: App, channels: Sequence[Channel], stop: asyncio.Event) -> N
     jobs = Jobs()
     scheduler = build_scheduler(app, delivery, jobs)
     scheduler.start()
+    # Its own loop, not a scheduler job: a pass longer than the period is not "skipped".
+    delivering = asyncio.create_task(delivery.run(every=delivery_every), name="delivery")
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await until_stopped(stop, channels)
     finally:
         scheduler.shutdown(wait=False)
-        await jobs.drain()
-        await delivery.release_all()
+        await asyncio.gather(stop_delivery(delivery, delivering), jobs.drain(STOP_GRACE_SECONDS))
         for channel in reversed(channels):
             await channel.stop()
+
+
+async def until_stopped(stop: asyncio.Event, channels: Sequence[Channel]) -> None:
+    """Return when `stop` is set; raise ChannelDown as soon as a channel is down."""
+    waits = [
+        asyncio.ensure_future(stop.wait()),
+        *(asyncio.ensure_future(c.watch()) for c in channels),
+    ]
+    try:
+        done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
+    for wait in done:
+        wait.result()  # a watch ends only by raising ChannelDown
+
+
+async def stop_delivery(delivery: Delivery, running: "asyncio.Task[None]") -> None:
+    """No new row at once; the row in flight finishes, or is cut after a grace and released."""
+    delivery.stop()
+    _, late = await asyncio.wait({running}, timeout=STOP_GRACE_SECONDS)
+    if late:  # a long 429 pause or a send that hangs: cut; its row goes back to the queue
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    released = await delivery.release_all()
+    if released:
+        log.info("stopping: %d outbox row(s) in flight went back to the queue", released)
 
 
 async def start_channels(conversation: Conversation, channels: Sequence[Channel]) -> None:

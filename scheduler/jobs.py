@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 
 SWEEP_JOB = "sweep"
 DIGEST_JOB = "digest"
-DELIVERY_JOB = "delivery"
 SWEEP_EVERY_SECONDS = 60
 # Late runs still run (once, coalesced): the sweep catches up from the database anyway.
 _STATIC = {
@@ -81,24 +80,6 @@ def add_digest_job(
         id=DIGEST_JOB,
         name="write the weekly digest to the outbox",
         kwargs=kwargs,
-        **_STATIC,
-    )
-
-
-def add_delivery_job(
-    scheduler: AsyncIOScheduler,
-    deliver: Callable[[], Awaitable[Any]],
-    *,
-    every: float = 1.0,
-    first_run: datetime | None = None,
-) -> None:
-    """The hook for the outbox delivery worker, which is built with the channels."""
-    scheduler.add_job(
-        deliver,
-        IntervalTrigger(seconds=every, timezone=scheduler.timezone),
-        id=DELIVERY_JOB,
-        name="deliver the outbox",
-        next_run_time=first_run,
         **_STATIC,
     )
 

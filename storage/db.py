@@ -3,11 +3,13 @@
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,16 +20,24 @@ from sqlalchemy.ext.asyncio import (
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An engine for `url`; for SQLite the file's folder is created and pragmas set."""
+def create_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> AsyncEngine:
+    """An engine for `url`; for SQLite the file's folder is created and pragmas set.
+
+    `busy_timeout_ms`: how long SQLite waits for another connection's write lock before a
+    write fails with "database is locked" (`is_locked`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         _owner_only_file(Path(parsed.database))
-    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    engine = create_async_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+    event.listen(engine.sync_engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms))
     return engine
+
+
+def is_locked(error: BaseException) -> bool:
+    """SQLite gave up waiting for another connection's write lock: worth trying again later."""
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
 
 
 def _owner_only_file(path: Path) -> None:
@@ -38,12 +48,12 @@ def _owner_only_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run beside the writer; foreign keys are off by default in SQLite.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

@@ -8,15 +8,16 @@ from sqlmodel import select
 from storage.models import ProcessedInbound
 
 
-async def claim_update(
-    session: AsyncSession, *, channel: str, update_id: str, now: datetime
-) -> bool:
-    """Record the update id; False if it was handled before."""
+async def handled_before(session: AsyncSession, *, channel: str, update_id: str) -> bool:
     query = select(ProcessedInbound.id).where(
         ProcessedInbound.channel == channel, ProcessedInbound.update_id == update_id
     )
-    if (await session.execute(query)).first() is not None:
-        return False
+    return (await session.execute(query)).first() is not None
+
+
+async def record_update(
+    session: AsyncSession, *, channel: str, update_id: str, now: datetime
+) -> None:
+    """Mark the update handled; IntegrityError if another worker recorded it meanwhile."""
     session.add(ProcessedInbound(channel=channel, update_id=update_id, received_at=now))
     await session.flush()
-    return True

@@ -87,8 +87,8 @@ def _with_pragma(monkeypatch: pytest.MonkeyPatch, pragma: str) -> None:
     """Every connection also runs `pragma`: SQLite itself then refuses the writes."""
     pragmas = db._sqlite_pragmas
 
-    def more(connection: object, record: object) -> None:
-        pragmas(connection, record)
+    def more(busy_timeout_ms: int, connection: object, record: object) -> None:
+        pragmas(busy_timeout_ms, connection, record)
         cursor = connection.cursor()  # type: ignore[attr-defined]
         cursor.execute(pragma)
         cursor.close()

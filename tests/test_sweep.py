@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from bot.service import App
 from scheduler.calendar import WorkCalendar
-from scheduler.jobs import DELIVERY_JOB, SWEEP_JOB, add_delivery_job, build_scheduler, run_sweep
+from scheduler.jobs import DIGEST_JOB, SWEEP_JOB, add_digest_job, build_scheduler, run_sweep
 from scheduler.reminder_config import ReminderConfig, ReminderSettings
 from scheduler.sweep import plan_reminders, sweep, write_reminders
 from storage.db import create_engine, session_factory, transaction
@@ -214,13 +214,13 @@ async def test_the_scheduler_has_fixed_jobs_and_the_sweep_job_reads_the_injected
         config_for_plan=RULES.for_plan,
     )
 
-    async def deliver() -> None: ...
+    async def digest() -> None: ...
 
-    add_delivery_job(scheduler, deliver)
-    add_delivery_job(scheduler, deliver)  # a restart registers it again, not twice
+    add_digest_job(scheduler, digest, every=300, kwargs={})
+    add_digest_job(scheduler, digest, every=300, kwargs={})  # a restart: not added twice
     assert str(scheduler.timezone) == "Asia/Ho_Chi_Minh"
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {SWEEP_JOB, DELIVERY_JOB}
+    assert set(jobs) == {SWEEP_JOB, DIGEST_JOB}
     sweep_job = jobs[SWEEP_JOB]
     assert (sweep_job.coalesce, sweep_job.max_instances) == (True, 1)
     assert sweep_job.trigger.interval.total_seconds() == 60

@@ -9,6 +9,13 @@ Errors raised by `Channel.send` (and `Channel.download`):
     ├── Unreachable       — the person blocked the bot or never started it (403).
     ├── TransientError    — network trouble or a 5xx: try again with back-off.
     └── FileTooLarge      — `Channel.download` refused a file over its byte limit.
+
+Raised across the seam the other way, and by `Channel.watch`:
+    NotStored             — the conversation could not store an inbound now (the database
+                            stayed locked): the channel must not acknowledge it, so that it
+                            is offered again later.
+    ChannelDown           — a channel stopped taking messages and cannot resume by itself
+                            (its token was refused, its loop died): the service must exit.
 """
 
 from collections.abc import Awaitable, Callable
@@ -39,6 +46,14 @@ class FileTooLarge(ChannelError):
         super().__init__(f"file of {size} bytes is over the {limit}-byte limit")
         self.size = size
         self.limit = limit
+
+
+class NotStored(Exception):
+    """An inbound was neither stored nor answered; acknowledge it not, it must come again."""
+
+
+class ChannelDown(Exception):
+    """The channel stopped receiving and cannot resume; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +136,10 @@ class Channel(Protocol):
     async def start(self, handler: InboundHandler) -> None: ...
 
     async def stop(self) -> None: ...
+
+    async def watch(self) -> None:
+        """Wait while the channel receives; raise ChannelDown if it stops by itself."""
+        ...
 
     async def send(self, chat_id: str, message: Outbound) -> Sent: ...
 

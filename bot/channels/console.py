@@ -11,9 +11,11 @@ from bot.channels.base import (
     ChannelError,
     Inbound,
     InboundHandler,
+    NotStored,
     Outbound,
     Sent,
 )
+from bot.texts import chat as words
 
 QUIT = ("/thoat", "/quit", "/exit")
 
@@ -45,6 +47,10 @@ class ConsoleChannel:
     async def start(self, handler: InboundHandler) -> None:
         self._task = asyncio.create_task(self._read(handler))
 
+    async def watch(self) -> None:
+        """Never ends by itself: the end of input sets `finished`, which stops the service."""
+        await asyncio.get_running_loop().create_future()
+
     async def stop(self) -> None:
         if self._task is not None and not self._task.done():
             self._task.cancel()
@@ -66,7 +72,11 @@ class ConsoleChannel:
                     return
                 if not line.strip():
                     continue
-                answer = await handler(self._inbound(line.rstrip("\n")))
+                try:
+                    answer = await handler(self._inbound(line.rstrip("\n")))
+                except NotStored:  # no platform here to offer it again: the person retypes it
+                    self._write(words.NOT_STORED_TYPE_AGAIN)
+                    continue
                 for message in answer.messages:
                     self._write(message.text)
         finally:

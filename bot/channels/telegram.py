@@ -15,7 +15,6 @@ same chat must wait for that reminder's second as much as for its own earlier pa
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -29,15 +28,17 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import Application, TypeHandler
+from telegram.ext import Application
 
 from bot.channels.base import (
     Answer,
     Attachment,
     Capabilities,
+    ChannelDown,
     ChannelError,
     FileTooLarge,
     InboundHandler,
+    NotStored,
     Outbound,
     Sent,
 )
@@ -128,7 +129,6 @@ class TelegramChannel:
         self._pacer = pacer
         self._handler: InboundHandler | None = None
         self._poller: asyncio.Task[None] | None = None
-        application.add_handler(TypeHandler(Update, self._on_update))
 
     def is_group(self, chat_id: str) -> bool:
         return chat_id.startswith("-")  # Telegram's group and supergroup ids are negative
@@ -164,16 +164,40 @@ class TelegramChannel:
         await self._app.start()
         await self._bot.delete_webhook()
         poll = poll_updates(
-            self._app, long_poll=self._poll_timeout, interval=self._poll_interval, sleep=self._sleep
+            self._bot,
+            self._on_update,
+            long_poll=self._poll_timeout,
+            interval=self._poll_interval,
+            sleep=self._sleep,
         )
         self._poller = asyncio.create_task(poll, name="telegram-poll")
+
+    async def watch(self) -> None:
+        """Wait while polling runs; ChannelDown once it ended by itself (it cannot resume)."""
+        if self._poller is None:
+            raise ChannelDown("telegram polling is not running")
+        try:
+            await asyncio.shield(self._poller)  # whoever stops watching leaves polling alone
+        except InvalidToken:
+            # Not PTB's message: some of its InvalidToken messages quote the token.
+            raise ChannelDown(
+                "the Bot API refused TELEGRAM_BOT_TOKEN (revoked or replaced?); "
+                "telegram polling cannot resume"
+            ) from None
+        except TelegramError as error:
+            raise ChannelDown(f"telegram polling cannot resume: {error}") from error
+        except Exception as error:
+            raise ChannelDown(
+                f"telegram polling died of an unexpected {type(error).__name__}: {error}"
+            ) from error
+        raise ChannelDown("telegram polling ended")
 
     async def stop(self) -> None:
         """Stop polling, then update processing, then the HTTP clients."""
         if self._poller is not None:
             self._poller.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._poller
+            # Cancelled now, or ended before by itself (what `watch` reported).
+            await asyncio.gather(self._poller, return_exceptions=True)
             self._poller = None
         if self._app.running:
             await self._app.stop()
@@ -209,13 +233,18 @@ class TelegramChannel:
             # The menu is a convenience: typed commands work without it.
             log.warning("could not register the Telegram command menu: %s", error)
 
-    async def _on_update(self, update: Update, _context: object) -> None:
-        """One update: ask the conversation, then carry out its answer."""
+    async def _on_update(self, update: Update) -> None:
+        """One update: ask the conversation, then carry out its answer.
+
+        NotStored goes back to the polling loop: the update is neither answered nor confirmed.
+        """
         inbound = to_inbound(update)
         if inbound is None or self._handler is None:
             return
         try:
             answer = await self._handler(inbound)
+        except NotStored:
+            raise
         except Exception:
             # The person still gets a word back; the traceback goes to the operator's log.
             log.exception("conversation failed on telegram update %s", inbound.update_id)

@@ -10,6 +10,7 @@ import logging
 import sys
 from pathlib import Path
 
+from bot.channels.base import ChannelDown
 from bot.channels.console import ConsoleChannel
 from bot.importing.reader import ImportFileError
 from bot.importing.service import PlanOptions, import_plan_file, import_units_file
@@ -33,7 +34,12 @@ async def run_service(app: App, *, examples: Path) -> int:
     if app.settings.telegram_bot_token:
         from bot.channels.telegram import build_telegram_channel
 
-        await serve(app, [build_telegram_channel(app.settings, app.clock)], asyncio.Event())
+        try:
+            await serve(app, [build_telegram_channel(app.settings, app.clock)], asyncio.Event())
+        except ChannelDown as down:
+            # Non-zero, so that systemd (Restart=on-failure) starts the service again.
+            log.error("the service stops: %s", down, exc_info=down.__cause__ is not None)
+            return 1
         return 0
     async with app.sessions() as session:
         empty = await count_plans(session) == 0

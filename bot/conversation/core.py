@@ -2,7 +2,10 @@
 
 Every inbound update is recorded (by channel and update id) in the same transaction as the
 change it causes, and committed before the answer goes back, so a replayed update changes
-nothing and an answered update is never lost.
+nothing and an answered update is never lost. The record is written last: SQLite takes its
+write lock at a transaction's first write, so a turn that only reads (/status, /digest and
+its drawing) holds the lock for the commit alone. When the lock stays taken past the busy
+timeout the handler raises NotStored, and the channel offers the update again later.
 """
 
 import logging
@@ -11,16 +14,24 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.base import Answer, Attachment, Capabilities, FileTooLarge, Inbound, Outbound
+from bot.channels.base import (
+    Answer,
+    Attachment,
+    Capabilities,
+    FileTooLarge,
+    Inbound,
+    NotStored,
+    Outbound,
+)
 from bot.conversation import actions, commands, evidence, replies
 from bot.conversation.present import present
 from bot.conversation.turn import Deps, Turn, say
 from bot.texts import chat as t
-from storage.db import transaction
-from storage.inbound import claim_update
+from storage.db import is_locked, transaction
+from storage.inbound import handled_before, record_update
 from storage.people import identity_of
 from storage.textnorm import clean_text
 
@@ -35,7 +46,10 @@ class Conversation:
         self.deps = deps
 
     async def handle(self, inbound: Inbound, caps: Capabilities, download: Download) -> Answer:
-        """Answer one inbound; the same update twice is answered once."""
+        """Answer one inbound; the same update twice is answered once.
+
+        Raises NotStored when the database stayed locked: nothing was stored or answered.
+        """
         now = self.deps.clock.now()
         # Text from people is made safe once, here: no control or zero-width characters.
         text, name = inbound.text and clean_text(inbound.text), clean_text(inbound.display_name)
@@ -47,20 +61,33 @@ class Conversation:
         if isinstance(data, Answer):
             return data
         try:
-            async with transaction(self.deps.sessions) as session:
-                if not await _claim(session, inbound, now):
-                    return Answer()
-                turn = await self._turn(session, inbound, caps, now, data)
-                answer = await route(turn)
-                await _remember_choices(turn, answer)
+            return await self._answer(inbound, caps, now, data)
         except IntegrityError:
             # Two workers raced on the same update id: the other one answered it.
             log.info("duplicate inbound %s:%s ignored", inbound.channel, inbound.update_id)
             return Answer()
+        except OperationalError as exc:
+            if not is_locked(exc):
+                raise
+            self.deps.limiter.forget_last(_sender(inbound))  # it comes again; count it then
+            raise NotStored(f"{inbound.channel} update {inbound.update_id}") from exc
+
+    async def _answer(
+        self, inbound: Inbound, caps: Capabilities, now: datetime, data: bytes | None
+    ) -> Answer:
+        """The turn and the record that it was handled, in one transaction."""
+        channel, update_id = inbound.channel, inbound.update_id
+        async with transaction(self.deps.sessions) as session:
+            if await handled_before(session, channel=channel, update_id=update_id):
+                return Answer()
+            turn = await self._turn(session, inbound, caps, now, data)
+            answer = await route(turn)
+            await _remember_choices(turn, answer)
+            await record_update(session, channel=channel, update_id=update_id, now=now)
         return answer
 
     def _refuse_early(self, inbound: Inbound, caps: Capabilities, now: datetime) -> Answer | None:
-        verdict = self.deps.limiter.check(f"{inbound.channel}:{inbound.user_id}", now)
+        verdict = self.deps.limiter.check(_sender(inbound), now)
         if verdict != "ok":
             return say(t.SLOW_DOWN) if verdict == "warn" else Answer()
         if inbound.chat_type != "private":
@@ -107,11 +134,8 @@ class Conversation:
         return Turn(self.deps, session, inbound, caps, person, identity, now, data)
 
 
-async def _claim(session: AsyncSession, inbound: Inbound, now: datetime) -> bool:
-    """Record the update id; False if it was handled before."""
-    return await claim_update(
-        session, channel=inbound.channel, update_id=inbound.update_id, now=now
-    )
+def _sender(inbound: Inbound) -> str:
+    return f"{inbound.channel}:{inbound.user_id}"
 
 
 async def route(turn: Turn) -> Answer:

@@ -5,7 +5,10 @@ second per chat, 3 s in a group, 30 a second overall, each with a margin). A 429
 `retry_after`; network and server errors back off with a cap; a person who blocked the bot
 is marked unreachable and coordinators are told; log lines name the person and unit, never
 the text. A crash between sending and recording can repeat at most the one message in
-flight (its claim goes stale and is retried); nothing is ever lost.
+flight (its claim's lease runs out and it is retried); nothing is ever lost.
+
+`run` is the service's loop: a pass over the due rows, a pause, again, never two passes at
+once. `stop` ends it between rows: a stopping worker takes no new row.
 """
 
 import asyncio
@@ -14,6 +17,7 @@ import os
 import secrets
 import socket
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -61,6 +65,22 @@ class Delivery:
     lease: timedelta = DEFAULT_LEASE  # a claim not recorded within this goes back to the queue
     worker: str = field(default_factory=lambda: worker_identity())
     sleep: Sleep = asyncio.sleep  # a 429's pause; tests pass their clock's
+    _stopping: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+
+    async def run(self, *, every: float) -> None:
+        """Deliver until stopped: a pass, then `every` seconds' pause (real time, cut short
+        by `stop`). A pass longer than the pause is simply followed by the next one."""
+        while not self._stopping.is_set():
+            try:
+                await self.run_once()
+            except Exception:  # the database or a channel failed this pass; the next may not
+                log.exception("delivery pass failed; trying again in %s s", every)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), every)
+
+    def stop(self) -> None:
+        """Take no new row; the one in flight finishes."""
+        self._stopping.set()
 
     async def release_all(self) -> int:
         """On the way out: whatever this worker still holds goes back to the queue."""
@@ -73,6 +93,8 @@ class Delivery:
         if not self.may_send(self.clock.now()):
             return 0
         for _ in range(limit):
+            if self._stopping.is_set():
+                break
             row_id = await self._claim()
             if row_id is None or not self.may_send(self.clock.now()):
                 if row_id is not None:

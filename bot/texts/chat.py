@@ -229,3 +229,4 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 # Shown when the conversation failed on a message, so the person is not left waiting.
 HANDLER_FAILED = "Xin lỗi, bot gặp lỗi khi xử lý yêu cầu. Anh/chị vui lòng thử lại sau ít phút."
+NOT_STORED_TYPE_AGAIN = "Hệ thống đang bận nên chưa ghi nhận tin vừa gõ. Anh/chị vui lòng gõ lại."

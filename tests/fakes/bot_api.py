@@ -7,7 +7,9 @@
 
 It enforces Telegram's flood limits (30 messages/s overall, 1/s per chat, 20/min per
 group) on sendMessage, sendDocument, sendPhoto and editMessageText, answering 429 with
-`retry_after`, and can be told to fail sends (500) or to act as a person who blocked the bot.
+`retry_after`, and can be told to fail sends (500), to act as a person who blocked the bot,
+to fail getUpdates (409 Conflict, 429, 5xx, a dropped connection: `fail_polls`), or to refuse
+a revoked token (`revoke_token`).
 """
 
 import contextlib
@@ -28,7 +30,7 @@ from tests.fakes.bot_api_http import (
     server_error,
     visible_text,
 )
-from tests.fakes.bot_api_limits import Faults, RateLimiter
+from tests.fakes.bot_api_limits import Faults, PollFault, RateLimiter
 from tests.fakes.bot_api_objects import (
     JSON,
     MAX_CAPTION,
@@ -100,6 +102,14 @@ class FakeBotApi(TelegramWorld):
     def fail_next_sends(self, count: int, status: int = 500) -> None:
         self.faults.fail_next, self.faults.fail_status = count, status
 
+    def fail_polls(self, *faults: PollFault) -> None:
+        """The next getUpdates calls fail as listed, one fault each, in order."""
+        self.faults.polls.extend(faults)
+
+    def revoke_token(self) -> None:
+        """The token stops working (as after /revoke in @BotFather): every call answers 401."""
+        self.token = f"{self.token}-revoked"
+
     def block(self, chat: Chat | User | int) -> None:
         """Sends to this chat (a person's private chat) answer 403: they blocked the bot."""
         self.faults.blocked.add(chat if isinstance(chat, int) else chat.id)
@@ -139,6 +149,8 @@ class FakeBotApi(TelegramWorld):
             handler = self._methods.get(method.lower())
             if handler is None:
                 raise ApiError(404, "Not Found")
+            if method.lower() == "getupdates":
+                self._poll_fault(request)
             response = web.json_response({"ok": True, "result": await handler(params)})
         except ApiError as error:
             response = error.response()
@@ -172,6 +184,25 @@ class FakeBotApi(TelegramWorld):
         wait = self.limiter.admit(chat.id, group=chat.is_group)
         if wait is not None:
             raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+
+    def _poll_fault(self, request: web.Request) -> None:
+        fault = self.faults.take_poll_fault()
+        if fault is None:
+            return
+        if fault.dropped:
+            if request.transport is not None:
+                request.transport.close()  # the client sees the connection end, no answer
+            raise ApiError(503, "connection dropped")  # recorded; the client never sees it
+        if fault.retry_after is not None:
+            wait = fault.retry_after
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+        if fault.status == 409:
+            raise ApiError(
+                409,
+                "Conflict: terminated by other getUpdates request; make sure that only one bot "
+                "instance is running",
+            )
+        raise server_error(fault.status)
 
     def _reply_to(self, params: JSON) -> int | None:
         reply_to = params.get("reply_to_message_id")

@@ -73,13 +73,39 @@ class RateLimiter:
         return table[chat_id]
 
 
+@dataclass(frozen=True)
+class PollFault:
+    """How one getUpdates fails: an HTTP status (with `retry_after` for a 429), or a
+    connection dropped before any answer (`status` 0)."""
+
+    status: int
+    retry_after: int | None = None
+
+    @property
+    def dropped(self) -> bool:
+        return self.status == 0
+
+
+CONFLICT = PollFault(409)  # what Telegram answers while another instance polls the token
+DROPPED = PollFault(0)
+
+
+def too_many_requests(retry_after: int) -> PollFault:
+    return PollFault(429, retry_after)
+
+
 @dataclass
 class Faults:
-    """Failures a test asks for: the next sends fail, or a person has blocked the bot."""
+    """Failures a test asks for: the next sends or polls fail, or a person blocked the bot."""
 
     fail_next: int = 0
     fail_status: int = 500
     blocked: set[int] = field(default_factory=set)
+    polls: deque[PollFault] = field(default_factory=deque)
+
+    def take_poll_fault(self) -> PollFault | None:
+        """How the next getUpdates must fail, if a failure is still owed."""
+        return self.polls.popleft() if self.polls else None
 
     def take_failure(self) -> int | None:
         """The HTTP status the next send must fail with, if one is still owed."""
