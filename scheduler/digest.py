@@ -195,22 +195,23 @@ def _overdue(rows: list[Any], today: date, working_days: WorkingDays) -> tuple[O
             (today - deadline).days,
             working_days(deadline, today),
             status,
+            key,
         )
-        for code, title, area, unit, deadline, status, _id in rows
+        for code, title, area, unit, deadline, status, _id, key in rows
     )
 
 
 def _blockers(rows: list[Any], tz: ZoneInfo) -> tuple[Blocker, ...]:
     return tuple(
-        Blocker(code, title, unit, deadline, changed_at.astimezone(tz).date(), note)
-        for code, title, unit, deadline, changed_at, note in rows
+        Blocker(code, title, unit, deadline, changed_at.astimezone(tz).date(), note, key)
+        for code, title, unit, deadline, changed_at, note, key in rows
     )
 
 
 def _due(rows: list[Any]) -> tuple[DueItem, ...]:
     return tuple(
-        DueItem(code, title, unit, deadline, status)
-        for code, title, _area, unit, deadline, status, _id in rows
+        DueItem(code, title, unit, deadline, status, key)
+        for code, title, _area, unit, deadline, status, _id, key in rows
     )
 
 

@@ -185,7 +185,7 @@ async def test_a_document_sent_as_a_reply_is_stored_with_its_hash(
     answer = await lan.send_file(
         b"%PDF-1.4 signed report", "Bao cao 45-BC-TP.pdf", reply_to_message_id="m-3"
     )
-    assert "Đã lưu minh chứng cho nhiệm vụ 2.1: Bao_cao_45-BC-TP.pdf (1 KB)." in text_of(answer)
+    assert "Đã lưu minh chứng cho nhiệm vụ 2.1: Bao cao 45-BC-TP.pdf (1 KB)." in text_of(answer)
     async with app.sessions() as session:
         evidence = (await session.execute(select(Evidence))).scalar_one()
     assert evidence.size == 22 and evidence.person_id == 1 and evidence.assignment_id == target.id
@@ -290,7 +290,7 @@ async def test_snooze_sets_the_next_working_morning(app: App, lan: Phone) -> Non
     tasks = await lan.send("/tasks")
     first = await lan.press(tasks.messages[0].buttons[0][0].data)
     snoozed = await lan.press(button(first, "Nhắc lại sau"))
-    assert text_of(snoozed) == "Bot sẽ nhắc lại nhiệm vụ 1.7 vào 08:00 02/03/2023."
+    assert text_of(snoozed) == "Bot sẽ nhắc lại nhiệm vụ 1.7 (quý I/2023) vào 08:00 02/03/2023."
     async with app.sessions() as session:
         query = select(Assignment).where(Assignment.snoozed_until.is_not(None))
         rows = (await session.execute(query)).scalars().all()
@@ -349,7 +349,9 @@ async def test_a_picked_task_takes_free_text_on_a_channel_without_replies(
     await zalo.send(await invite_code(app, TP, PersonRole.FOCAL))
     await zalo.send("/tasks")
     await zalo.send("1")  # picks 1.7
-    assert "nhiệm vụ 1.7 — Đang thực hiện 60%" in text_of(await zalo.send("đang làm 60%"))
+    assert "nhiệm vụ 1.7 (quý I/2023) — Đang thực hiện 60%" in text_of(
+        await zalo.send("đang làm 60%")
+    )
 
 
 async def test_long_task_lists_are_paged_not_cut(app: App, convo: Conversation) -> None:

@@ -83,7 +83,7 @@ def test_first_run_loads_the_example_plan_and_answers_in_the_console(
     assert "Gõ số thứ tự (1–18) để cập nhật nhiệm vụ." in out
     # "1" opens the first task, whose buttons become numbered choices; "1" again is Hoàn thành.
     assert "Trả lời: 1 Hoàn thành · 2 Đang thực hiện · 3 Vướng mắc · 4 Xin gia hạn" in out
-    assert "Đã ghi nhận: nhiệm vụ 1.7 — Hoàn thành" in out
+    assert "Đã ghi nhận: nhiệm vụ 1.7 (quý I/2023) — Hoàn thành" in out
     code, again, _ = run_console(cli_env, monkeypatch, capsys, "/status\n")
     assert code == 0
     assert "đã nạp kế hoạch ví dụ" not in again

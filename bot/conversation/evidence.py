@@ -4,8 +4,8 @@ import hashlib
 import re
 from pathlib import Path
 
-from bot.channels.base import Answer
-from bot.conversation.actions import may_update
+from bot.channels.base import Answer, Attachment
+from bot.conversation.actions import may_update, ref
 from bot.conversation.replies import answer_text
 from bot.conversation.turn import Turn, say, stored_id
 from bot.conversation.understand import understand
@@ -26,6 +26,12 @@ def _safe_name(name: str | None, kind: str, mime: str | None) -> str:
     return ("anh" if kind == "photo" else "tep") + extension.get(
         mime or "", ".jpg" if kind == "photo" else ""
     )
+
+
+def _as_sent(attachment: Attachment | None, stored: str) -> str:
+    """The file's name as the person sent it (the disk name is made safe, not what they read)."""
+    sent = attachment.file_name if attachment else None
+    return sent.strip() if sent and sent.strip() else stored
 
 
 async def save_evidence(turn: Turn, assignment: Assignment, data: bytes) -> Evidence:
@@ -79,7 +85,9 @@ async def evidence(turn: Turn) -> Answer:
     saved = await save_evidence(turn, found[0], turn.evidence)
     answer = say(
         t.EVIDENCE_SAVED.format(
-            code=found[1].code, name=saved.file_name, size=t.size_text(saved.size)
+            code=ref(*found),
+            name=_as_sent(turn.inbound.attachment, saved.file_name),
+            size=t.size_text(saved.size),
         )
     )
     if turn.inbound.text and understand(turn.inbound.text, year=turn.local.year) is not None:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from bot.texts import chat as t
 from bot.texts import dates
-from bot.texts.common import NO_AREA, STATUS
+from bot.texts.common import NO_AREA, STATUS, task_ref
 from storage.assignments import AssignmentView
 from storage.vocab import AssignmentStatus as S
 
@@ -44,7 +44,9 @@ def unit_status(
         lines.append(t.UNIT_OVERDUE_HEAD.format(count=len(overdue)))
         lines += [
             t.UNIT_OVERDUE_LINE.format(
-                code=v.task_code, title=short(v.title), days=late(deadline, today)
+                code=task_ref(v.task_code, v.occurrence_key),
+                title=short(v.title),
+                days=late(deadline, today),
             )
             for v, deadline in overdue
         ]
@@ -53,7 +55,7 @@ def unit_status(
         lines.append(t.SOON_HEAD)
         lines += [
             t.SOON_LINE.format(
-                code=v.task_code,
+                code=task_ref(v.task_code, v.occurrence_key),
                 title=short(v.title),
                 due=dates.day_month(deadline),
                 days=(deadline - today).days,
@@ -126,7 +128,9 @@ def overdue_list(
         days = late(deadline, today)
         title = short(v.title, 60)
         lines.append(
-            t.OVERDUE_LINE.format(n=i, code=v.task_code, title=title, unit=unit, days=days)
+            t.OVERDUE_LINE.format(
+                n=i, code=task_ref(v.task_code, v.occurrence_key), title=title, unit=unit, days=days
+            )
         )
     if page < pages:
         lines.append(t.OVERDUE_MORE.format(page=page, pages=pages, next=page + 1))

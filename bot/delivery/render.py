@@ -11,7 +11,7 @@ from bot.conversation.buttons import ButtonSigner
 from bot.conversation.turn import existing, stored_id
 from bot.texts import chat as t
 from bot.texts import dates
-from bot.texts.common import ASSIGNMENT_ROLE, STATUS
+from bot.texts.common import ASSIGNMENT_ROLE, STATUS, task_ref
 from storage.models import Assignment, OutboxMessage, Person, Task, Unit
 from storage.vocab import AssignmentStatus, ReminderKind
 
@@ -70,20 +70,21 @@ def reminder_text(
 ) -> str:
     deadline = a.deadline
     due = dates.day(deadline)
+    code = task_ref(task.code, a.occurrence_key)  # two occurrences of task 1.7 look apart
     if kind == ReminderKind.ESCALATION:
         assert deadline is not None  # only an overdue assignment is escalated
         head = t.REMINDER_ESCALATION.format(
-            code=task.code, unit=unit.name, days=days_late(deadline, today), due=due
+            code=code, unit=unit.name, days=days_late(deadline, today), due=due
         )
     elif kind == ReminderKind.MONTHLY_CHECKIN:
-        head = t.REMINDER_CHECKIN.format(code=task.code, month=dates.month(today))
+        head = t.REMINDER_CHECKIN.format(code=code, month=dates.month(today))
     elif deadline is not None and deadline < today:
-        head = t.REMINDER_OVERDUE.format(code=task.code, days=days_late(deadline, today), due=due)
+        head = t.REMINDER_OVERDUE.format(code=code, days=days_late(deadline, today), due=due)
     elif deadline == today:
-        head = t.REMINDER_DUE_TODAY.format(code=task.code, due=due)
+        head = t.REMINDER_DUE_TODAY.format(code=code, due=due)
     else:
         left = (deadline - today).days if deadline else 0
-        head = t.REMINDER_BEFORE.format(code=task.code, days=left, due=due)
+        head = t.REMINDER_BEFORE.format(code=code, days=left, due=due)
     role = ASSIGNMENT_ROLE[a.role]
     lines = [
         head,

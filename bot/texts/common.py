@@ -1,5 +1,6 @@
 """The shared vocabulary: the names of statuses, roles and unit kinds, one wording each."""
 
+from bot.texts.dates import occurrence
 from storage.vocab import AssignmentRole, AssignmentStatus, PersonRole, UnitKind
 
 STATUS: dict[str, str] = {  # keyed by the stored value (a StrEnum is its str)
@@ -45,3 +46,10 @@ def person_role(role: str, *, deputy: bool = False) -> str:
     if deputy:
         return DEPUTY
     return PERSON_ROLE.get(role, role)
+
+
+def task_ref(code: str, occurrence_key: str = "") -> str:
+    """A task as lists and messages name it: its code, and for one occurrence of a recurring
+    task the period it is for, "1.7 (quý I/2024)"."""
+    period = occurrence(occurrence_key)
+    return f"{code} ({period})" if period else code
