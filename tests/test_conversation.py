@@ -143,7 +143,11 @@ async def test_extension_goes_to_coordinators_who_approve_with_a_button(
         ).scalar_one()
     assert row.person_id == 2
     assert row.payload["text"] == (
-        "Phòng Tư pháp xin gia hạn nhiệm vụ 2.2 từ 31/03/2023 đến 15/04/2023.\nLý do: chờ ý kiến Sở Tư pháp\n"
+        "📅 Đề nghị gia hạn nhiệm vụ 2.2: Xây dựng, thực hiện có hiệu quả văn bản QPPL thuộc "
+        "thẩm quyền ban hành; đẩy mạnh theo dõi thi hành pháp luật\n"
+        "Người đề nghị: Nguyễn Thị Lan (Phòng Tư pháp)\n"
+        "Hạn hiện tại: 31/03/2023 · Đề nghị gia hạn đến: 15/04/2023\n"
+        "Lý do: chờ ý kiến Sở Tư pháp\n"
         "(Đồng ý đến ngày khác: trả lời tin này bằng ngày, ví dụ 15/04/2023)"
     )
     approve = convo.deps.signer.payload("approve", row.payload["target"], 2)
@@ -160,6 +164,28 @@ async def test_extension_goes_to_coordinators_who_approve_with_a_button(
 async def test_an_extension_date_must_be_after_the_deadline(app: App, lan: Phone) -> None:
     answer = await lan.send("/update 2.2 xin gia han den 1/3/2023")
     assert "cần sau hạn hiện tại (31/03/2023)" in text_of(answer)
+
+
+async def test_the_suggested_extension_date_is_one_the_bot_accepts(app: App, lan: Phone) -> None:
+    # 2.2 is due 31/03/2023 (a Friday): the example lies after it, on a working day.
+    asked = text_of(await lan.send("/update 2.2 xin gia hạn"))
+    assert asked == "Anh/chị đề xuất gia hạn nhiệm vụ 2.2 đến ngày nào? (ví dụ 14/04/2023)"
+    refused = text_of(await lan.send("/update 2.2 xin gia han den 1/3/2023"))
+    assert refused.endswith("Ví dụ: 14/04/2023")
+    await lan.send("/update 2.2 xin gia hạn")
+    sent = await lan.send("14/04/2023")
+    assert text_of(sent) == "Đã gửi đề nghị gia hạn nhiệm vụ 2.2 đến 14/04/2023 tới Phòng Nội vụ."
+
+
+def test_the_example_is_a_later_working_day_for_every_deadline(app: App) -> None:
+    calendar = app.rules.calendar
+    today = date(2023, 3, 1)
+    for deadline in (date(2023, 3, d) for d in range(1, 32)):
+        suggested = app.rules.extension_example(deadline, today)
+        assert suggested > deadline and calendar.is_working_day(suggested)
+        assert (suggested - deadline).days <= 21
+    assert app.rules.extension_example(None, today) > today
+    assert app.rules.extension_example(date(2023, 1, 31), today) > today  # already overdue
 
 
 async def test_a_correction_keeps_both_answers(app: App, lan: Phone) -> None:

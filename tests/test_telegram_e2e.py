@@ -178,9 +178,9 @@ async def test_an_extension_request_reaches_the_coordinator_who_approves(
     assert sent == "Đã gửi đề nghị gia hạn nhiệm vụ 2.2 đến 20/04/2023 tới Phòng Nội vụ."
     assert await bot.delivery.run_once() == 1
     (request,) = await api.next_messages(HUNG.id)
-    assert request.text.startswith(
-        "Phòng Tư pháp xin gia hạn nhiệm vụ 2.2 từ 31/03/2023 đến 20/04/2023."
-    )
+    assert request.text.startswith("📅 Đề nghị gia hạn nhiệm vụ 2.2: Xây dựng, thực hiện")
+    assert "Người đề nghị: Lan Nguyễn Thị (Phòng Tư pháp)" in request.text
+    assert "Hạn hiện tại: 31/03/2023 · Đề nghị gia hạn đến: 20/04/2023" in request.text
     assert [label for label, _ in request.buttons[0]] == ["Đồng ý", "Không đồng ý"]
     clock.advance(2)
     api.user_presses(HUNG, request.message_id, request.buttons[0][0][1])

@@ -136,8 +136,8 @@ async def _snooze(turn: Turn, assignment: Assignment, task: Task) -> Answer:
 
 
 def example(turn: Turn, assignment: Assignment) -> str:
-    base = assignment.deadline or turn.local.date()
-    return dates.day(base.replace(day=15) if base.day < 15 else base)
+    """A date the extension request would accept, to show in the question."""
+    return dates.day(turn.deps.extension_example(assignment.deadline, turn.local.date()))
 
 
 def await_answer(turn: Turn, what: str, assignment: Assignment) -> None:

@@ -6,6 +6,7 @@ from bot.channels.base import Answer
 from bot.conversation.turn import Turn, existing, say, stored_id
 from bot.texts import chat as t
 from bot.texts import dates
+from bot.texts.common import task_ref
 from storage.assignments import previous_status, record_status, updated_since
 from storage.models import Assignment, StatusUpdate, Task, Unit
 from storage.outbox import enqueue, message_row
@@ -19,8 +20,10 @@ async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None
     assignment = await existing(turn.session, Assignment, update.assignment_id)
     unit = await existing(turn.session, Unit, assignment.unit_id)
     text = t.EXTENSION_REQUEST.format(
+        code=task_ref(task.code, assignment.occurrence_key),
+        title=task.title,
+        name=turn.registered().full_name,
         unit=unit.name,
-        code=task.code,
         old=dates.day(old),
         new=dates.day(update.proposed_deadline),
         reason=update.note or t.NO_REASON,

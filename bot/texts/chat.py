@@ -44,7 +44,10 @@ BAD_EXTENSION_DATE = "Ngày đề xuất cần sau hạn hiện tại ({deadline
 NO_DATE = "Bot chưa đọc được ngày. Vui lòng nhắn theo dạng ngày/tháng/năm, ví dụ {example}."
 EXTENSION_SENT = "Đã gửi đề nghị gia hạn nhiệm vụ {code} đến {day} tới Phòng Nội vụ."
 EXTENSION_REQUEST = (
-    "{unit} xin gia hạn nhiệm vụ {code} từ {old} đến {new}.\nLý do: {reason}\n"
+    "📅 Đề nghị gia hạn nhiệm vụ {code}: {title}\n"
+    "Người đề nghị: {name} ({unit})\n"
+    "Hạn hiện tại: {old} · Đề nghị gia hạn đến: {new}\n"
+    "Lý do: {reason}\n"
     "(Đồng ý đến ngày khác: trả lời tin này bằng ngày, ví dụ {new})"
 )
 EXTENSION_APPROVED = "Đã đồng ý gia hạn nhiệm vụ {code} của {unit} đến {day}."
