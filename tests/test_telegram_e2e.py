@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from bot.channels.base import Outbound
 from bot.service import App
 from storage.models import Evidence, OutboxMessage, Person, StatusUpdate
 from storage.vocab import PersonRole
@@ -308,3 +309,54 @@ async def test_a_coordinator_grants_another_date_by_replying(
     clock.advance(2)
     assert await bot.delivery.run_once() == 1
     assert await said(bot, LAN) == ["Phòng Nội vụ đồng ý gia hạn nhiệm vụ 2.2 đến 10/04/2023."]
+
+
+async def test_answers_edit_the_messages_they_answer(
+    bot: Bot, app: App, clock: ManualClock
+) -> None:
+    api = bot.api
+    mai = User(5003, "Mai", "Lê Thị")
+    api.user_sends(mai, None, f"/start {await invite_code(app, None, PersonRole.COORDINATOR)}")
+    await said(bot, mai)
+    await lan_asks_hung_for_an_extension(bot, app, clock)
+    await said(bot, LAN)
+    # Lan's reminder for 2.1: pressing Hoàn thành rewrites it, leaving only Sửa.
+    target = await assignment_of(app, "2.1", "Phòng Tư pháp")
+    await queue_reminder(app, person_id=2, assignment_id=target.id)  # Lan registered second
+    clock.advance(2)
+    assert await bot.delivery.run_once() == 3  # the reminder, and each coordinator's request
+    (reminder,) = await api.next_messages(LAN.id)
+    clock.advance(2)
+    api.user_presses(LAN, reminder.message_id, reminder.buttons[0][0][1])
+    (recorded,) = await said(bot, LAN)
+    assert recorded.startswith("Đã ghi nhận: nhiệm vụ 2.1 — Hoàn thành")
+    edited = api.bot_messages[reminder.message_id]
+    assert edited.edits == 1 and edited.text.startswith("⏰ Nhắc hạn nhiệm vụ 2.1")
+    assert edited.text.endswith(
+        "✔️ Trạng thái: Hoàn thành — Lan Nguyễn Thị cập nhật lúc 09:00 27/03/2023"
+    )
+    assert [label for row in edited.buttons for label, _ in row] == ["Sửa"]
+    # The request reached both coordinators; Hùng approves: both copies show it, buttons gone.
+    (hung_copy,) = await api.next_messages(HUNG.id)
+    (mai_copy,) = await api.next_messages(mai.id)
+    clock.advance(2)
+    api.user_presses(HUNG, hung_copy.message_id, hung_copy.buttons[0][0][1])
+    assert (await said(bot, HUNG))[0].startswith("Đã đồng ý gia hạn nhiệm vụ 2.2")
+    decided = "✅ Đã đồng ý gia hạn đến 20/04/2023 — Hùng Trần Văn, 09:00 27/03/2023"
+    mine = api.bot_messages[hung_copy.message_id]
+    assert mine.text.endswith(decided) and mine.reply_markup is None
+    clock.advance(2)
+    assert await bot.delivery.run_once() == 2  # Lan told, Mai's copy edited
+    theirs = api.bot_messages[mai_copy.message_id]
+    assert theirs.text.endswith(decided) and theirs.reply_markup is None
+
+
+async def test_an_edit_telegram_refuses_is_passed_over_quietly(bot: Bot, app: App) -> None:
+    person_id = await telegram_person(app, bot.api, User(5100, "Nga"))
+    assert person_id
+    channel = bot.channel
+    sent = await channel.send("5100", Outbound("Nội dung"))
+    again = await channel.send("5100", Outbound("Nội dung", edit_message_id=sent.message_id))
+    assert again.message_id == sent.message_id  # "message is not modified"
+    gone = await channel.send("5100", Outbound("Khác", edit_message_id="987654"))
+    assert gone.message_id == "987654"  # "message to edit not found"

@@ -1,14 +1,16 @@
 """Buttons on a task: verified, then carried out; recording what a person said about a task."""
 
+from datetime import date
+
 from bot.channels.base import Answer, Button, Outbound
-from bot.conversation import extensions
+from bot.conversation import edits, extensions
 from bot.conversation.turn import Turn, say, stored_id
 from bot.conversation.understand import Understood
 from bot.texts import chat as t
 from bot.texts import dates
 from bot.texts.common import STATUS, task_ref
 from storage.assignments import assignment_with_task, last_update_by, record_status
-from storage.models import Assignment, Task
+from storage.models import Assignment, StatusUpdate, Task
 from storage.pending import Pending
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
@@ -172,6 +174,22 @@ async def apply(turn: Turn, assignment: Assignment, task: Task, said: Understood
         corrects_id=corrects,
     )
     clear(turn)
+    edited = await edits.reminder_answered(turn, assignment, task)
+    answer = await _confirm(turn, assignment, task, said, update, old_deadline)
+    if edited is not None:  # the answered reminder first, then what was understood
+        answer.messages.insert(0, edited)
+    return answer
+
+
+async def _confirm(
+    turn: Turn,
+    assignment: Assignment,
+    task: Task,
+    said: Understood,
+    update: StatusUpdate,
+    old_deadline: date | None,
+) -> Answer:
+    person_id, assignment_id = turn.person_id, stored_id(assignment)
     if said.status == S.EXTENSION_REQUESTED:
         assert said.proposed is not None  # answer_text asks for the date before recording
         await extensions.request(turn, update, task, old_deadline)

@@ -3,6 +3,7 @@
 from datetime import date
 
 from bot.channels.base import Answer
+from bot.conversation import edits
 from bot.conversation.turn import Turn, existing, say, stored_id
 from bot.texts import chat as t
 from bot.texts import dates
@@ -19,7 +20,7 @@ async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None
     """Queue a message with Đồng ý / Không đồng ý to every coordinator."""
     assignment = await existing(turn.session, Assignment, update.assignment_id)
     unit = await existing(turn.session, Unit, assignment.unit_id)
-    text = t.EXTENSION_REQUEST.format(
+    body = t.EXTENSION_REQUEST.format(
         code=task_ref(task.code, assignment.occurrence_key),
         title=task.title,
         name=turn.registered().full_name,
@@ -28,6 +29,7 @@ async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None
         new=dates.day(update.proposed_deadline),
         reason=update.note or t.NO_REASON,
     )
+    text = f"{body}\n{t.EXTENSION_REPLY_HINT.format(new=dates.day(update.proposed_deadline))}"
     coordinators = await people_with_role(turn.session, role=PersonRole.COORDINATOR)
     rows = [
         message_row(
@@ -39,6 +41,7 @@ async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None
             assignment_id=update.assignment_id,
             buttons=[["approve", "refuse"]],
             target=update.id,
+            body=body,  # what the copy keeps once decided (see edits.request_decided)
         )
         for c in coordinators
     ]
@@ -80,9 +83,13 @@ async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None 
         channel=turn.inbound.channel,
     )
     await _tell_unit(turn, update_id, assignment, task, approve, granted)
+    shown = granted if approve else assignment.deadline
+    own = await edits.request_decided(turn, update_id, approve=approve, day=shown)
     template = t.EXTENSION_APPROVED if approve else t.EXTENSION_REFUSED
     text = template.format(code=task.code, unit=unit.name, day=dates.day(granted))
-    return say(text)
+    answer = say(text)
+    answer.messages[:0] = own
+    return answer
 
 
 async def _still_open(turn: Turn, assignment: Assignment, update_id: int) -> bool:

@@ -47,9 +47,9 @@ EXTENSION_REQUEST = (
     "📅 Đề nghị gia hạn nhiệm vụ {code}: {title}\n"
     "Người đề nghị: {name} ({unit})\n"
     "Hạn hiện tại: {old} · Đề nghị gia hạn đến: {new}\n"
-    "Lý do: {reason}\n"
-    "(Đồng ý đến ngày khác: trả lời tin này bằng ngày, ví dụ {new})"
+    "Lý do: {reason}"
 )
+EXTENSION_REPLY_HINT = "(Đồng ý đến ngày khác: trả lời tin này bằng ngày, ví dụ {new})"
 EXTENSION_APPROVED = "Đã đồng ý gia hạn nhiệm vụ {code} của {unit} đến {day}."
 EXTENSION_REFUSED = "Đã không đồng ý gia hạn nhiệm vụ {code} của {unit}."
 EXTENSION_DECIDED_FOR_UNIT = "Phòng Nội vụ {verdict} gia hạn nhiệm vụ {code} {detail}."
@@ -204,6 +204,15 @@ REMINDER_UNIT = "Đơn vị: {unit} ({role})"
 REMINDER_OUTPUT = " · Sản phẩm: {output}"
 REMINDER_CURRENT = "Trạng thái hiện tại: {status}"
 REMINDER_UPDATED = "cập nhật {day}"
+# The last line of a reminder once it is answered (the message is edited in place).
+REMINDER_ANSWERED = "✔️ Trạng thái: {status} — {name} cập nhật lúc {at}"
+# An extension request once decided, on every coordinator's copy.
+EXTENSION_DECIDED_LINE = {
+    True: "✅ Đã đồng ý gia hạn đến {day} — {name}, {at}",
+    False: "❌ Không đồng ý gia hạn (hạn vẫn là {day}) — {name}, {at}",
+}
+# How the console shows a message it cannot change in place.
+EDITED = "✏️ (cập nhật tin trước)\n{text}"
 UNREACHABLE = (
     "Không gửi được tin nhắn cho {name} ({unit}): người nhận đã chặn bot hoặc chưa bấm Bắt đầu."
 )
