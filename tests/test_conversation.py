@@ -301,13 +301,17 @@ async def test_without_buttons_choices_are_numbered_and_task_codes_work(
 
 async def test_a_coordinator_invites_from_chat(app: App, convo: Conversation) -> None:
     boss = await register(app, convo, "700", None, PersonRole.COORDINATOR)
-    answer = text_of(await boss.send("/invite UBND xã Hương Trà phó"))
+    # The last word of a name is never read as "deputy" (a unit may end in "Phô").
+    guessed = text_of(await boss.send("/invite UBND xã Hương Trà phó"))
+    assert guessed == "Không tìm thấy đơn vị 'UBND xã Hương Trà phó'."
+    answer = text_of(await boss.send("/invite UBND xã Hương Trà --pho"))
     assert answer.startswith(
-        "Mã mời đầu mối (phó) UBND xã Hương Trà (dùng một lần, hết hạn 08/03/2023 09:00):"
+        "Mã mời cán bộ đầu mối (thay khi vắng) UBND xã Hương Trà (dùng một lần, hết hạn "
+        "08/03/2023 09:00):"
     )
     code = answer.splitlines()[1]
     welcome = text_of(await Phone(convo, "900").send(f"/start {code}"))
-    assert "đầu mối (phó) của UBND xã Hương Trà" in welcome
+    assert "cán bộ đầu mối (thay khi vắng) của UBND xã Hương Trà" in welcome
     lan_like = await register(app, convo, "901", TP, PersonRole.FOCAL)
     assert "không có quyền" in text_of(await lan_like.send("/invite Phòng Tư pháp"))
 
@@ -405,3 +409,15 @@ async def test_a_code_in_two_plans_asks_which_plan(app: App, lan: Phone, tmp_pat
     assert "nhiệm vụ 2.1 — Hoàn thành" in text_of(await lan.send("/update 45/KH-UBND 2.1 xong"))
     async with app.sessions() as session:
         assert len((await session.execute(select(StatusUpdate))).scalars().all()) == 1
+
+
+async def test_the_welcome_fits_the_role(app: App, convo: Conversation) -> None:
+    for user, role, duty in (
+        ("800", PersonRole.COORDINATOR, "nhận đề nghị gia hạn"),
+        ("801", PersonRole.LEADER, "nhận bản tổng hợp tuần"),
+    ):
+        code = await invite_code(app, None, role)
+        welcome = text_of(await Phone(convo, user).send(f"/start {code}"))
+        assert duty in welcome and "nhắc hạn các nhiệm vụ của đơn vị" not in welcome
+    boss = text_of(await Phone(convo, "802").send("/help"))
+    assert "chưa được đăng ký" in boss

@@ -77,7 +77,7 @@ def test_first_run_loads_the_example_plan_and_answers_in_the_console(
     assert code == 0, err
     assert "đã nạp kế hoạch ví dụ" in out
     assert "Kế hoạch 32/KH-UBND: 30 nhiệm vụ mới" in out
-    assert "vai trò đầu mối của Phòng Tư pháp" in out
+    assert "vai trò cán bộ đầu mối của Phòng Tư pháp" in out
     assert "Phòng Tư pháp — Kế hoạch 32/KH-UBND" in out and "Chưa thực hiện: 18" in out
     assert "Nhiệm vụ đang mở của Phòng Tư pháp: 18" in out
     assert "Gõ số thứ tự (1–18) để cập nhật nhiệm vụ." in out

@@ -66,7 +66,8 @@ async def test_a_focal_person_works_a_reminder_from_their_phone(
     api.user_sends(LAN, None, f"/start {code}")
     (welcome,) = await said(bot, LAN)
     assert welcome.startswith(
-        "Chào anh/chị Lan Nguyễn Thị. Anh/chị đã được đăng ký làm đầu mối của Phòng Tư pháp"
+        "Chào anh/chị Lan Nguyễn Thị. Anh/chị đã được đăng ký với vai trò cán bộ đầu mối của "
+        "Phòng Tư pháp"
     )
 
     # The outbox worker delivers a reminder with its five buttons.

@@ -26,11 +26,11 @@ ASSIGNMENT_ROLE: dict[str, str] = {
 
 # Who a registered person is; a deputy is a focal person standing in for the head.
 PERSON_ROLE: dict[str, str] = {
-    PersonRole.FOCAL: "đầu mối",
-    PersonRole.COORDINATOR: "điều phối (Phòng Nội vụ)",
-    PersonRole.LEADER: "lãnh đạo",
+    PersonRole.FOCAL: "cán bộ đầu mối",
+    PersonRole.COORDINATOR: "Phòng Nội vụ (theo dõi, tổng hợp)",
+    PersonRole.LEADER: "lãnh đạo UBND huyện",
 }
-DEPUTY = "đầu mối (phó)"
+DEPUTY = "cán bộ đầu mối (thay khi vắng)"
 
 UNIT_KIND: dict[str, str] = {
     UnitKind.DEPARTMENT: "Phòng/ban",
