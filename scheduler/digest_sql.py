@@ -215,3 +215,18 @@ async def focal_people(session: AsyncSession) -> list[Any]:
         col(Person.unit_id).is_not(None),
     )
     return list((await session.execute(query.order_by(col(Person.unit_id), col(Person.id)))).all())
+
+
+async def registered_since(session: AsyncSession) -> dict[int, datetime]:
+    """Each unit's earliest registration of an active focal person: its silence counts from it."""
+    query = (
+        select(col(Person.unit_id), func.min(col(Person.created_at)))
+        .where(
+            col(Person.role) == PersonRole.FOCAL,
+            col(Person.active).is_(True),
+            col(Person.unit_id).is_not(None),
+        )
+        .group_by(col(Person.unit_id))
+    )
+    rows = (await session.execute(query)).all()
+    return {unit: since for unit, since in rows if unit is not None}

@@ -421,3 +421,15 @@ async def test_the_welcome_fits_the_role(app: App, convo: Conversation) -> None:
         assert duty in welcome and "nhắc hạn các nhiệm vụ của đơn vị" not in welcome
     boss = text_of(await Phone(convo, "802").send("/help"))
     assert "chưa được đăng ký" in boss
+
+
+async def test_a_focal_persons_status_lists_open_tasks_with_deadlines(lan: Phone) -> None:
+    status = text_of(await lan.send("/status"))
+    assert "Nhiệm vụ khác đang mở (18):" in status
+    assert (
+        "• 1.7 (quý I/2023) Báo cáo kết quả khắc phục tồn tại, hạn chế CCHC… — hạn 31/03/2023"
+        in (status)
+        or "• 1.7 (quý I/2023) " in status
+    )
+    assert "— hạn 31/03/2023 — Chưa thực hiện" in status
+    assert "gõ /tasks để xem hết." in status

@@ -62,7 +62,29 @@ def unit_status(
             )
             for v, deadline in sorted(soon, key=lambda vd: vd[1])
         ]
+    listed = {id(v) for v, _ in overdue} | {id(v) for v, _ in soon}
+    lines += _other_open([v for v in views if v.status != S.DONE and id(v) not in listed])
     return "\n".join(lines)
+
+
+def _other_open(views: list[AssignmentView], shown: int = 15) -> list[str]:
+    """The rest of the unit's open tasks, each with its deadline and status."""
+    if not views:
+        return []
+    views = sorted(views, key=lambda v: (v.deadline is None, v.deadline or date.max))
+    lines = [t.OPEN_HEAD.format(count=len(views))]
+    lines += [
+        t.OPEN_LINE.format(
+            code=task_ref(v.task_code, v.occurrence_key),
+            title=short(v.title, 50),
+            due=dates.day(v.deadline),
+            status=STATUS[v.status],
+        )
+        for v in views[:shown]
+    ]
+    if len(views) > shown:
+        lines.append(t.OPEN_MORE.format(count=len(views) - shown))
+    return lines
 
 
 def rollup(plans: str, views: list[AssignmentView], now: datetime) -> str:
