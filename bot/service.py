@@ -129,6 +129,7 @@ def build_deps(app: App, channels: Sequence[Channel]) -> Deps:
         snooze_until=app.rules.snooze_until,
         digests=app.digests,
         invite_link=lambda code: invite_link(channels, code),
+        extension_example=app.rules.extension_example,
     )
 
 

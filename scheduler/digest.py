@@ -122,7 +122,13 @@ async def _lists(
             await q.overdue_rows(session, state, today=today), today, working_days, plan
         ),
         "blockers": _blockers(await q.blocker_rows(session, state, at=at), tz),
-        "silent": _silent(open_units, people, await q.last_answers(session, at=at), at, tz),
+        "silent": _silent(
+            open_units,
+            await q.registered_since(session),
+            await q.last_answers(session, at=at),
+            at,
+            tz,
+        ),
         "unreachable": _unreachable(open_units, people, at, tz),
         "no_focal": _no_focal(open_units, people),
         "due_next_week": _due(await q.due_rows(session, state, first=first, last=last)),
@@ -222,39 +228,40 @@ def _overdue(
             (today - deadline).days,
             _days_late(working_days, deadline, today, f"plan {plan}, assignment {id_}"),
             status,
+            key,
         )
-        for code, title, area, unit, deadline, status, id_ in rows
+        for code, title, area, unit, deadline, status, id_, key in rows
     )
 
 
 def _blockers(rows: list[Any], tz: ZoneInfo) -> tuple[Blocker, ...]:
     return tuple(
-        Blocker(code, title, unit, deadline, changed_at.astimezone(tz).date(), note)
-        for code, title, unit, deadline, changed_at, note in rows
+        Blocker(code, title, unit, deadline, changed_at.astimezone(tz).date(), note, key)
+        for code, title, unit, deadline, changed_at, note, key in rows
     )
 
 
 def _due(rows: list[Any]) -> tuple[DueItem, ...]:
     return tuple(
-        DueItem(code, title, unit, deadline, status)
-        for code, title, _area, unit, deadline, status, _id in rows
+        DueItem(code, title, unit, deadline, status, key)
+        for code, title, _area, unit, deadline, status, _id, key in rows
     )
 
 
 def _silent(
     open_units: dict[int | None, str],
-    people: list[Any],
+    registered: dict[int, datetime],
     last: dict[int, datetime],
     at: datetime,
     tz: ZoneInfo,
 ) -> tuple[Silent, ...]:
-    # A unit nobody ever registered for and never heard from is listed once, under no_focal.
-    covered = {unit_id for unit_id, _name, _since in people}
-    quiet = [
-        Silent(name, last[key].astimezone(tz).date() if key in last else None)
-        for key, name in open_units.items()
-        if (key in last and last[key] <= at - SILENCE) or (key not in last and key in covered)
-    ]
+    # Silence counts from the latest of the unit's last answer and its person's registration:
+    # a unit nobody registered for and never heard from is listed once, under no_focal.
+    quiet = []
+    for key, name in open_units.items():
+        since = [d for d in (registered.get(key), last.get(key)) if d is not None]  # type: ignore[arg-type]
+        if since and max(since) <= at - SILENCE:
+            quiet.append(Silent(name, last[key].astimezone(tz).date() if key in last else None))
     # Never heard from first, then the longest silent.
     return tuple(sorted(quiet, key=lambda s: (s.last_update or date.min, s.unit)))
 

@@ -77,6 +77,7 @@ class OverdueItem:
     days: int  # calendar days past the deadline
     working_days: int  # working days past it (Vietnamese calendar)
     status: str
+    occurrence_key: str = ""  # which period of a recurring task ("2024-Q1")
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class Blocker:
     deadline: date | None
     since: date  # the day it was reported blocked
     note: str | None  # the latest note written on it
+    occurrence_key: str = ""  # which period of a recurring task ("2024-Q1")
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class DueItem:
     unit: str
     deadline: date
     status: str
+    occurrence_key: str = ""  # which period of a recurring task ("2024-Q1")
 
 
 @dataclass(frozen=True)

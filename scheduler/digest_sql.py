@@ -48,6 +48,7 @@ def state_cte(plan_id: int, at: datetime) -> CTE:
             col(Assignment.task_id).label("task_id"),
             col(Task.area_id).label("area_id"),
             col(Assignment.deadline).label("deadline"),
+            col(Assignment.occurrence_key).label("occurrence_key"),
             func.coalesce(col(update.status), S.NOT_STARTED.value).label("status"),
             col(update.created_at).label("changed_at"),
         )
@@ -131,6 +132,7 @@ def _listed(state: CTE) -> Any:
             c.deadline,
             c.status,
             c.id,
+            c.occurrence_key,
         )
         .join(Task, col(Task.id) == c.task_id)
         .join(Unit, col(Unit.id) == c.unit_id)
@@ -181,6 +183,7 @@ async def blocker_rows(session: AsyncSession, state: CTE, *, at: datetime) -> li
             c.deadline,
             c.changed_at,
             col(note.note),
+            c.occurrence_key,
         )
         .join(Task, col(Task.id) == c.task_id)
         .join(Unit, col(Unit.id) == c.unit_id)
@@ -212,3 +215,18 @@ async def focal_people(session: AsyncSession) -> list[Any]:
         col(Person.unit_id).is_not(None),
     )
     return list((await session.execute(query.order_by(col(Person.unit_id), col(Person.id)))).all())
+
+
+async def registered_since(session: AsyncSession) -> dict[int, datetime]:
+    """Each unit's earliest registration of an active focal person: its silence counts from it."""
+    query = (
+        select(col(Person.unit_id), func.min(col(Person.created_at)))
+        .where(
+            col(Person.role) == PersonRole.FOCAL,
+            col(Person.active).is_(True),
+            col(Person.unit_id).is_not(None),
+        )
+        .group_by(col(Person.unit_id))
+    )
+    rows = (await session.execute(query)).all()
+    return {unit: since for unit, since in rows if unit is not None}

@@ -14,6 +14,8 @@ from scheduler.calendar import WorkCalendar
 from scheduler.policy import in_window, snooze_until
 from scheduler.reminder_config import ReminderConfig, ReminderSettings, load_reminder_settings
 
+EXAMPLE_WORKING_DAYS = 10  # how far past the deadline the suggested extension date lies
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -37,6 +39,11 @@ class Rules:
     def snooze_until(self, now: datetime) -> datetime:
         """When a reminder snoozed at `now` comes back (the next working day's send time)."""
         return snooze_until(now, self.calendar, self.reminders.defaults)
+
+    def extension_example(self, deadline: date | None, today: date) -> date:
+        """A date to suggest when asking for a new deadline: one the request would accept
+        (after the current deadline and today), a working day two weeks on."""
+        return self.calendar.add_working_days(max(deadline or today, today), EXAMPLE_WORKING_DAYS)
 
     def may_send(self, now: datetime) -> bool:
         """Whether `now` is inside the sending window (quiet hours keep everything waiting)."""

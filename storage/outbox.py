@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from storage.db import rowcount
 from storage.models import OutboxMessage, Person
 from storage.pending import Pending
-from storage.vocab import OutboxKind, OutboxStatus
+from storage.vocab import OutboxKind, OutboxStatus, ReminderKind
 
 
 def insert_for(session: AsyncSession) -> Callable[..., Any]:
@@ -64,8 +64,10 @@ async def assignment_for_message(
     session: AsyncSession, *, person_id: int, message_id: str
 ) -> int | None:
     """The assignment a delivered reminder was about, to read a reply to it."""
-    query = select(OutboxMessage.assignment_id).where(
-        OutboxMessage.person_id == person_id, OutboxMessage.message_id == message_id
+    query = (
+        select(OutboxMessage.assignment_id)
+        .where(OutboxMessage.person_id == person_id, OutboxMessage.message_id == message_id)
+        .order_by(col(OutboxMessage.id))  # the message itself before any edit of it
     )
     return (await session.execute(query)).scalars().first()
 
@@ -73,11 +75,37 @@ async def assignment_for_message(
 async def outbox_for_message(
     session: AsyncSession, *, person_id: int, message_id: str
 ) -> OutboxMessage | None:
-    """The delivered outbox row a person is replying to."""
-    query = select(OutboxMessage).where(
-        OutboxMessage.person_id == person_id, OutboxMessage.message_id == message_id
+    """The delivered outbox row a person is replying to (not a later edit of it)."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.person_id == person_id, OutboxMessage.message_id == message_id)
+        .order_by(col(OutboxMessage.id))
     )
     return (await session.execute(query)).scalars().first()
+
+
+async def reminders_delivered(
+    session: AsyncSession, *, person_id: int, assignment_id: int
+) -> list[OutboxMessage]:
+    """Reminders about one assignment delivered to one person, the latest first."""
+    kinds = [k.value for k in ReminderKind if k != ReminderKind.ESCALATION]
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.person_id == person_id,
+            OutboxMessage.assignment_id == assignment_id,
+            col(OutboxMessage.kind).in_(kinds),
+            col(OutboxMessage.message_id).is_not(None),
+        )
+        .order_by(col(OutboxMessage.id).desc())
+    )
+    return list((await session.execute(query)).scalars().all())
+
+
+async def rows_with_key_prefix(session: AsyncSession, *, prefix: str) -> list[OutboxMessage]:
+    """Every row whose dedupe key starts with `prefix` (the copies of one message)."""
+    query = select(OutboxMessage).where(col(OutboxMessage.dedupe_key).startswith(prefix))
+    return list((await session.execute(query.order_by(col(OutboxMessage.id)))).scalars().all())
 
 
 async def claim_next(

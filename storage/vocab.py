@@ -66,6 +66,7 @@ class OutboxKind(StrEnum):
     UNREACHABLE = "unreachable"  # coordinators told that a person no longer receives messages
     EXTENSION_REQUEST = "extension_request"  # coordinators asked to approve a new deadline
     EXTENSION_DECISION = "extension_decision"  # the unit told what was decided
+    EDIT = "edit"  # a message already delivered, rewritten in place (a request once decided)
 
 
 class DigestKind(StrEnum):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.channels.base import Answer, Attachment, Capabilities, Inbound
+from bot.channels.base import Answer, Attachment, Capabilities, Inbound, Outbound
 from bot.conversation.core import Conversation
 from bot.service import App, build_deps
 from storage.db import transaction
@@ -75,7 +75,13 @@ class Person:
 
 
 def text_of(answer: Answer) -> str:
-    return "\n".join(m.text for m in answer.messages)
+    """What the person reads as new messages (edits of earlier ones left out)."""
+    return "\n".join(m.text for m in answer.messages if m.edit_message_id is None)
+
+
+def edits_of(answer: Answer) -> list[Outbound]:
+    """The earlier messages the answer rewrites."""
+    return [m for m in answer.messages if m.edit_message_id is not None]
 
 
 def button(answer: Answer, label: str) -> str:

@@ -97,6 +97,7 @@ async def add_person(
     channel: str | None = None,
     active: bool = True,
     unreachable_at: datetime | None = None,
+    registered: datetime = datetime(2023, 5, 2, 2, tzinfo=UTC),  # before every digest here
 ) -> int:
     person = await factories.person(
         session,
@@ -106,6 +107,7 @@ async def add_person(
         channel=channel,
         active=active,
         unreachable_at=unreachable_at,
+        created_at=registered,
     )
     world.people[name] = person.id  # type: ignore[assignment]
     return person.id  # type: ignore[return-value]

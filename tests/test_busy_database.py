@@ -90,7 +90,7 @@ async def test_the_conversation_stores_nothing_and_says_not_stored_until_the_loc
     assert await stored(app, int(done.update_id)) == 0
     assert (await assignment_of(app, "1.7", TP)).status == "not_started"
     answer = await lan.conversation.handle(done, lan.caps, lan._download)  # offered again
-    assert "1.7 — Hoàn thành" in text_of(answer)
+    assert "1.7 (quý I/2023) — Hoàn thành" in text_of(answer)
     assert (await assignment_of(app, "1.7", TP)).status == "done"
     again = await lan.conversation.handle(done, lan.caps, lan._download)
     assert again.messages == [] and await stored(app, int(done.update_id)) == 1

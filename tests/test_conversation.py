@@ -144,7 +144,11 @@ async def test_extension_goes_to_coordinators_who_approve_with_a_button(
         ).scalar_one()
     assert row.person_id == 2
     assert row.payload["text"] == (
-        "Phòng Tư pháp xin gia hạn nhiệm vụ 2.2 từ 31/03/2023 đến 15/04/2023.\nLý do: chờ ý kiến Sở Tư pháp\n"
+        "📅 Đề nghị gia hạn nhiệm vụ 2.2: Xây dựng, thực hiện có hiệu quả văn bản QPPL thuộc "
+        "thẩm quyền ban hành; đẩy mạnh theo dõi thi hành pháp luật\n"
+        "Người đề nghị: Nguyễn Thị Lan (Phòng Tư pháp)\n"
+        "Hạn hiện tại: 31/03/2023 · Đề nghị gia hạn đến: 15/04/2023\n"
+        "Lý do: chờ ý kiến Sở Tư pháp\n"
         "(Đồng ý đến ngày khác: trả lời tin này bằng ngày, ví dụ 15/04/2023)"
     )
     approve = convo.deps.signer.payload("approve", row.payload["target"], 2)
@@ -161,6 +165,28 @@ async def test_extension_goes_to_coordinators_who_approve_with_a_button(
 async def test_an_extension_date_must_be_after_the_deadline(app: App, lan: Phone) -> None:
     answer = await lan.send("/update 2.2 xin gia han den 1/3/2023")
     assert "cần sau hạn hiện tại (31/03/2023)" in text_of(answer)
+
+
+async def test_the_suggested_extension_date_is_one_the_bot_accepts(app: App, lan: Phone) -> None:
+    # 2.2 is due 31/03/2023 (a Friday): the example lies after it, on a working day.
+    asked = text_of(await lan.send("/update 2.2 xin gia hạn"))
+    assert asked == "Anh/chị đề xuất gia hạn nhiệm vụ 2.2 đến ngày nào? (ví dụ 14/04/2023)"
+    refused = text_of(await lan.send("/update 2.2 xin gia han den 1/3/2023"))
+    assert refused.endswith("Ví dụ: 14/04/2023")
+    await lan.send("/update 2.2 xin gia hạn")
+    sent = await lan.send("14/04/2023")
+    assert text_of(sent) == "Đã gửi đề nghị gia hạn nhiệm vụ 2.2 đến 14/04/2023 tới Phòng Nội vụ."
+
+
+def test_the_example_is_a_later_working_day_for_every_deadline(app: App) -> None:
+    calendar = app.rules.calendar
+    today = date(2023, 3, 1)
+    for deadline in (date(2023, 3, d) for d in range(1, 32)):
+        suggested = app.rules.extension_example(deadline, today)
+        assert suggested > deadline and calendar.is_working_day(suggested)
+        assert (suggested - deadline).days <= 21
+    assert app.rules.extension_example(None, today) > today
+    assert app.rules.extension_example(date(2023, 1, 31), today) > today  # already overdue
 
 
 async def test_a_correction_keeps_both_answers(app: App, lan: Phone) -> None:
@@ -186,7 +212,7 @@ async def test_a_document_sent_as_a_reply_is_stored_with_its_hash(
     answer = await lan.send_file(
         b"%PDF-1.4 signed report", "Bao cao 45-BC-TP.pdf", reply_to_message_id="m-3"
     )
-    assert "Đã lưu minh chứng cho nhiệm vụ 2.1: Bao_cao_45-BC-TP.pdf (1 KB)." in text_of(answer)
+    assert "Đã lưu minh chứng cho nhiệm vụ 2.1: Bao cao 45-BC-TP.pdf (1 KB)." in text_of(answer)
     async with app.sessions() as session:
         evidence = (await session.execute(select(Evidence))).scalar_one()
     assert evidence.size == 22 and evidence.person_id == 1 and evidence.assignment_id == target.id
@@ -276,13 +302,17 @@ async def test_without_buttons_choices_are_numbered_and_task_codes_work(
 
 async def test_a_coordinator_invites_from_chat(app: App, convo: Conversation) -> None:
     boss = await register(app, convo, "700", None, PersonRole.COORDINATOR)
-    answer = text_of(await boss.send("/invite UBND xã Hương Trà phó"))
+    # The last word of a name is never read as "deputy" (a unit may end in "Phô").
+    guessed = text_of(await boss.send("/invite UBND xã Hương Trà phó"))
+    assert guessed == "Không tìm thấy đơn vị 'UBND xã Hương Trà phó'."
+    answer = text_of(await boss.send("/invite UBND xã Hương Trà --pho"))
     assert answer.startswith(
-        "Mã mời đầu mối (phó) UBND xã Hương Trà (dùng một lần, hết hạn 08/03/2023 09:00):"
+        "Mã mời cán bộ đầu mối (thay khi vắng) UBND xã Hương Trà (dùng một lần, hết hạn "
+        "08/03/2023 09:00):"
     )
     code = answer.splitlines()[1]
     welcome = text_of(await Phone(convo, "900").send(f"/start {code}"))
-    assert "đầu mối (phó) của UBND xã Hương Trà" in welcome
+    assert "cán bộ đầu mối (thay khi vắng) của UBND xã Hương Trà" in welcome
     lan_like = await register(app, convo, "901", TP, PersonRole.FOCAL)
     assert "không có quyền" in text_of(await lan_like.send("/invite Phòng Tư pháp"))
 
@@ -291,7 +321,7 @@ async def test_snooze_sets_the_next_working_morning(app: App, lan: Phone) -> Non
     tasks = await lan.send("/tasks")
     first = await lan.press(tasks.messages[0].buttons[0][0].data)
     snoozed = await lan.press(button(first, "Nhắc lại sau"))
-    assert text_of(snoozed) == "Bot sẽ nhắc lại nhiệm vụ 1.7 vào 08:00 02/03/2023."
+    assert text_of(snoozed) == "Bot sẽ nhắc lại nhiệm vụ 1.7 (quý I/2023) vào 08:00 02/03/2023."
     async with app.sessions() as session:
         query = select(Assignment).where(Assignment.snoozed_until.is_not(None))
         rows = (await session.execute(query)).scalars().all()
@@ -350,7 +380,9 @@ async def test_a_picked_task_takes_free_text_on_a_channel_without_replies(
     await zalo.send(await invite_code(app, TP, PersonRole.FOCAL))
     await zalo.send("/tasks")
     await zalo.send("1")  # picks 1.7
-    assert "nhiệm vụ 1.7 — Đang thực hiện 60%" in text_of(await zalo.send("đang làm 60%"))
+    assert "nhiệm vụ 1.7 (quý I/2023) — Đang thực hiện 60%" in text_of(
+        await zalo.send("đang làm 60%")
+    )
 
 
 async def test_long_task_lists_are_paged_not_cut(app: App, convo: Conversation) -> None:
@@ -403,3 +435,27 @@ async def test_tasks_shortens_a_long_title_to_fit_a_phone(app: App, lan: Phone) 
     listing = text_of(await lan.send("/tasks"))
     line = next(row for row in listing.splitlines() if " 1.7 " in row)
     assert "…" in line and len(line) < 160 and long_title not in listing
+
+
+async def test_the_welcome_fits_the_role(app: App, convo: Conversation) -> None:
+    for user, role, duty in (
+        ("800", PersonRole.COORDINATOR, "nhận đề nghị gia hạn"),
+        ("801", PersonRole.LEADER, "nhận bản tổng hợp tuần"),
+    ):
+        code = await invite_code(app, None, role)
+        welcome = text_of(await Phone(convo, user).send(f"/start {code}"))
+        assert duty in welcome and "nhắc hạn các nhiệm vụ của đơn vị" not in welcome
+    boss = text_of(await Phone(convo, "802").send("/help"))
+    assert "chưa được đăng ký" in boss
+
+
+async def test_a_focal_persons_status_lists_open_tasks_with_deadlines(lan: Phone) -> None:
+    status = text_of(await lan.send("/status"))
+    assert "Nhiệm vụ khác đang mở (18):" in status
+    assert (
+        "• 1.7 (quý I/2023) Báo cáo kết quả khắc phục tồn tại, hạn chế CCHC… — hạn 31/03/2023"
+        in (status)
+        or "• 1.7 (quý I/2023) " in status
+    )
+    assert "— hạn 31/03/2023 — Chưa thực hiện" in status
+    assert "gõ /tasks để xem hết." in status

@@ -19,7 +19,7 @@ from scheduler.digest_periods import (
 )
 from storage.db import transaction
 from storage.digests import previous_digest, save_digest
-from storage.models import Plan
+from storage.models import Person, Plan
 from storage.vocab import DigestKind
 from tests.digest_kit import HT, NV, PD, TP, VN, WEEK1, WEEK2, build, local
 
@@ -205,3 +205,14 @@ def test_the_weekly_schedule_reads_and_finds_its_last_slot() -> None:
 
 def test_weekdays_fallback_counts_monday_to_friday() -> None:
     assert weekdays_between(date(2023, 6, 16), date(2023, 6, 26)) == 6
+
+
+async def test_a_unit_is_silent_only_from_its_persons_registration(app: App, world) -> None:  # noqa: ANN001
+    async with transaction(app.sessions) as session:
+        person = (
+            await session.execute(select(Person).where(Person.full_name == "Trần Văn Bình"))
+        ).scalar_one()
+        person.created_at = local(2023, 6, 26, 9)  # Phúc Đồng registered four days before
+    figures = await figures_at(app, WEEK2)
+    assert PD not in [s.unit for s in figures.silent]
+    assert HT in [s.unit for s in figures.silent]  # heard from on 01/06, nobody since

@@ -79,13 +79,14 @@ def test_first_run_loads_the_example_plan_and_answers_in_the_console(
     assert code == 0, err
     assert "đã nạp kế hoạch ví dụ" in out
     assert "Kế hoạch 32/KH-UBND: 30 nhiệm vụ mới" in out
-    assert "vai trò đầu mối của Phòng Tư pháp" in out
+    assert "vai trò cán bộ đầu mối của Phòng Tư pháp" in out
     assert "Phòng Tư pháp — Kế hoạch 32/KH-UBND" in out and "Chưa thực hiện: 18" in out
     assert "Nhiệm vụ đang mở của Phòng Tư pháp: 18" in out
     assert "Gõ số thứ tự (1–18) để cập nhật nhiệm vụ." in out
     # "1" opens the first task, whose buttons become numbered choices; "1" again is Hoàn thành.
     assert "Trả lời: 1 Hoàn thành · 2 Đang thực hiện · 3 Vướng mắc · 4 Xin gia hạn" in out
-    assert "Đã ghi nhận: nhiệm vụ 1.7 — Hoàn thành" in out
+    year = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year  # the demo is this year's plan
+    assert f"Đã ghi nhận: nhiệm vụ 1.7 (quý I/{year}) — Hoàn thành" in out
     code, again, _ = run_console(cli_env, monkeypatch, capsys, "/status\n")
     assert code == 0
     assert "đã nạp kế hoạch ví dụ" not in again
@@ -138,7 +139,8 @@ def test_the_demo_plan_is_this_years(
     code, out, err = run_console(cli_env, monkeypatch, capsys, "/status\n/tasks\n/thoat\n")
     assert code == 0, err
     year = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year
-    due = re.findall(r"— hạn (\d\d/\d\d/\d{4}) —", out)
+    listing = out[out.index("Nhiệm vụ đang mở của Phòng Tư pháp") :]  # /tasks: each task once
+    due = re.findall(r"— hạn (\d\d/\d\d/\d{4}) —", listing)
     assert len(due) == 18 and {d[-4:] for d in due} == {str(year)}
     assert f"hạn 30/06/{year}" in out and f"hạn 15/12/{year}" in out
     late = [int(n) for n in re.findall(r"quá hạn (\d+) ngày làm việc", out)]

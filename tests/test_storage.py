@@ -113,5 +113,6 @@ def test_outbox_kinds_keep_their_stored_names_and_never_clash_with_reminders() -
         "unreachable",
         "extension_request",
         "extension_decision",
+        "edit",
     }
     assert not {k.value for k in OutboxKind} & {k.value for k in ReminderKind}

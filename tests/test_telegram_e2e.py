@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from bot.channels.base import Outbound
 from bot.service import App
 from storage.models import Evidence, OutboxMessage, Person, StatusUpdate
 from storage.vocab import PersonRole
@@ -65,7 +66,8 @@ async def test_a_focal_person_works_a_reminder_from_their_phone(
     api.user_sends(LAN, None, f"/start {code}")
     (welcome,) = await said(bot, LAN)
     assert welcome.startswith(
-        "Chào anh/chị Lan Nguyễn Thị. Anh/chị đã được đăng ký làm đầu mối của Phòng Tư pháp"
+        "Chào anh/chị Lan Nguyễn Thị. Anh/chị đã được đăng ký với vai trò cán bộ đầu mối của "
+        "Phòng Tư pháp"
     )
 
     # The outbox worker delivers a reminder with its five buttons.
@@ -178,9 +180,9 @@ async def test_an_extension_request_reaches_the_coordinator_who_approves(
     assert sent == "Đã gửi đề nghị gia hạn nhiệm vụ 2.2 đến 20/04/2023 tới Phòng Nội vụ."
     assert await bot.delivery.run_once() == 1
     (request,) = await api.next_messages(HUNG.id)
-    assert request.text.startswith(
-        "Phòng Tư pháp xin gia hạn nhiệm vụ 2.2 từ 31/03/2023 đến 20/04/2023."
-    )
+    assert request.text.startswith("📅 Đề nghị gia hạn nhiệm vụ 2.2: Xây dựng, thực hiện")
+    assert "Người đề nghị: Lan Nguyễn Thị (Phòng Tư pháp)" in request.text
+    assert "Hạn hiện tại: 31/03/2023 · Đề nghị gia hạn đến: 20/04/2023" in request.text
     assert [label for label, _ in request.buttons[0]] == ["Đồng ý", "Không đồng ý"]
     clock.advance(2)
     api.user_presses(HUNG, request.message_id, request.buttons[0][0][1])
@@ -357,3 +359,54 @@ async def test_a_failed_send_is_logged_with_the_person_and_unit_never_the_text_o
     assert "TransientError" in warnings[0] and "Unreachable" in warnings[1]
     assert "cannot be reached" in warnings[2]
     assert not any("Nhắc hạn" in w or bot.api.token in w for w in warnings)
+
+
+async def test_answers_edit_the_messages_they_answer(
+    bot: Bot, app: App, clock: ManualClock
+) -> None:
+    api = bot.api
+    mai = User(5003, "Mai", "Lê Thị")
+    api.user_sends(mai, None, f"/start {await invite_code(app, None, PersonRole.COORDINATOR)}")
+    await said(bot, mai)
+    await lan_asks_hung_for_an_extension(bot, app, clock)
+    await said(bot, LAN)
+    # Lan's reminder for 2.1: pressing Hoàn thành rewrites it, leaving only Sửa.
+    target = await assignment_of(app, "2.1", "Phòng Tư pháp")
+    await queue_reminder(app, person_id=2, assignment_id=target.id)  # Lan registered second
+    clock.advance(2)
+    assert await bot.delivery.run_once() == 3  # the reminder, and each coordinator's request
+    (reminder,) = await api.next_messages(LAN.id)
+    clock.advance(2)
+    api.user_presses(LAN, reminder.message_id, reminder.buttons[0][0][1])
+    (recorded,) = await said(bot, LAN)
+    assert recorded.startswith("Đã ghi nhận: nhiệm vụ 2.1 — Hoàn thành")
+    edited = api.bot_messages[reminder.message_id]
+    assert edited.edits == 1 and edited.text.startswith("⏰ Nhắc hạn nhiệm vụ 2.1")
+    assert edited.text.endswith(
+        "✔️ Trạng thái: Hoàn thành — Lan Nguyễn Thị cập nhật lúc 09:00 27/03/2023"
+    )
+    assert [label for row in edited.buttons for label, _ in row] == ["Sửa"]
+    # The request reached both coordinators; Hùng approves: both copies show it, buttons gone.
+    (hung_copy,) = await api.next_messages(HUNG.id)
+    (mai_copy,) = await api.next_messages(mai.id)
+    clock.advance(2)
+    api.user_presses(HUNG, hung_copy.message_id, hung_copy.buttons[0][0][1])
+    assert (await said(bot, HUNG))[0].startswith("Đã đồng ý gia hạn nhiệm vụ 2.2")
+    decided = "✅ Đã đồng ý gia hạn đến 20/04/2023 — Hùng Trần Văn, 09:00 27/03/2023"
+    mine = api.bot_messages[hung_copy.message_id]
+    assert mine.text.endswith(decided) and mine.reply_markup is None
+    clock.advance(2)
+    assert await bot.delivery.run_once() == 2  # Lan told, Mai's copy edited
+    theirs = api.bot_messages[mai_copy.message_id]
+    assert theirs.text.endswith(decided) and theirs.reply_markup is None
+
+
+async def test_an_edit_telegram_refuses_is_passed_over_quietly(bot: Bot, app: App) -> None:
+    person_id = await telegram_person(app, bot.api, User(5100, "Nga"))
+    assert person_id
+    channel = bot.channel
+    sent = await channel.send("5100", Outbound("Nội dung"))
+    again = await channel.send("5100", Outbound("Nội dung", edit_message_id=sent.message_id))
+    assert again.message_id == sent.message_id  # "message is not modified"
+    gone = await channel.send("5100", Outbound("Khác", edit_message_id="987654"))
+    assert gone.message_id == "987654"  # "message to edit not found"

@@ -58,7 +58,9 @@ class ConsoleChannel:
 
     async def send(self, chat_id: str, message: Outbound) -> Sent:  # noqa: ARG002
         self._sent += 1
-        self._write(message.text)
+        self._show(message)
+        if message.edit_message_id:
+            return Sent(message_id=message.edit_message_id)
         return Sent(message_id=f"console-{uuid.uuid4().hex[:12]}")
 
     async def download(self, attachment: Attachment, limit: int) -> bytes:  # noqa: ARG002
@@ -78,7 +80,7 @@ class ConsoleChannel:
                     self._write(words.NOT_STORED_TYPE_AGAIN)
                     continue
                 for message in answer.messages:
-                    self._write(message.text)
+                    self._show(message)
         finally:
             self.finished.set()
 
@@ -92,6 +94,11 @@ class ConsoleChannel:
             text=text,
             message_id=uuid.uuid4().hex[:12],
         )
+
+    def _show(self, message: Outbound) -> None:
+        """A terminal cannot change what it printed: an edit is printed again, marked."""
+        edited = message.edit_message_id is not None
+        self._write(words.EDITED.format(text=message.text) if edited else message.text)
 
     def _write(self, text: str) -> None:
         self._out.write(text + "\n\n")

@@ -309,9 +309,11 @@ class TelegramChannel:
         try:
             await self._call(chat, edit, patient=patient)
         except BadRequest as error:
-            # The same button pressed twice asks for the same text: already done.
-            if "not modified" not in error.message.lower():
+            if not _edit_refused(error):
                 raise
+            # Nothing to change, or a message Telegram no longer lets us edit: the edit only
+            # freshened an old message, so nobody misses anything.
+            log.info("edit of message %s skipped: %s", message.edit_message_id, error.message)
         if rest:
             return await self._send_text(chat, rest, message, patient=True)
         return Sent(str(message.edit_message_id))
@@ -356,6 +358,16 @@ class TelegramChannel:
                     raise
             attempt += 1
             await self._sleep(wait)
+
+
+_EDIT_REFUSALS = ("not modified", "not found", "can't be edited", "can not be edited")
+
+
+def _edit_refused(error: BadRequest) -> bool:
+    """Telegram's answers to an edit that need no action: the same text again, a message
+    deleted or too old to edit."""
+    text = error.message.lower()
+    return any(reason in text for reason in _EDIT_REFUSALS)
 
 
 def _parse_mode(message: Outbound) -> str | None:

@@ -1,15 +1,17 @@
 """Buttons on a task: verified, then carried out; recording what a person said about a task."""
 
+from datetime import date
+
 from bot.channels.base import Answer, Button, Outbound
-from bot.conversation import extensions
+from bot.conversation import edits, extensions
 from bot.conversation.turn import Turn, say, stored_id
 from bot.conversation.understand import Understood
 from bot.conversation.views import short
 from bot.texts import chat as t
 from bot.texts import dates
-from bot.texts.common import STATUS
+from bot.texts.common import STATUS, task_ref
 from storage.assignments import assignment_with_task, last_update_by, record_status
-from storage.models import Assignment, Task
+from storage.models import Assignment, StatusUpdate, Task
 from storage.pending import Pending
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
@@ -32,6 +34,11 @@ def status_rows(turn: Turn, assignment_id: int) -> tuple[tuple[Button, ...], ...
 TASKS_PAGE = 20
 
 
+def ref(a: Assignment, task: Task) -> str:
+    """The task as the person reads it: its code, and the period of a recurring one."""
+    return task_ref(task.code, a.occurrence_key)
+
+
 def task_list(
     turn: Turn, unit: str, rows: list[tuple[Assignment, Task]], *, with_buttons: bool, page: int = 1
 ) -> Answer:
@@ -47,11 +54,15 @@ def task_list(
         due = dates.day(a.deadline)
         status = STATUS[a.status]
         lines.append(
-            t.TASK_LINE.format(n=i, code=task.code, title=short(task.title), due=due, status=status)
+            t.TASK_LINE.format(
+                n=i, code=ref(a, task), title=short(task.title), due=due, status=status
+            )
         )
         if with_buttons:
             data = turn.deps.signer.payload("open", stored_id(a), turn.person_id)
-            label = t.TASK_BUTTON.format(label=t.BUTTON_LABELS["open"], code=task.code, due=due[:5])
+            label = t.TASK_BUTTON.format(
+                label=t.BUTTON_LABELS["open"], code=ref(a, task), due=due[:5]
+            )
             buttons.append((Button(label, data),))
     if page < pages:
         lines.append(t.NEXT_TASKS_PAGE.format(page=page + 1))
@@ -92,16 +103,19 @@ async def _act(turn: Turn, action: str, assignment: Assignment, task: Task) -> A
         return answer
     if action == "blocked":
         await_answer(turn, "blocker", assignment)
-        return say(t.ASK_BLOCKER.format(code=task.code))
+        return say(t.ASK_BLOCKER.format(code=ref(assignment, task)))
     if action == "extend":
         await_answer(turn, "extension", assignment)
-        return say(t.ASK_EXTENSION.format(code=task.code, example=example(turn, assignment)))
+        asked = t.ASK_EXTENSION.format(
+            code=ref(assignment, task), example=example(turn, assignment)
+        )
+        return say(asked)
     if action == "snooze":
         return await _snooze(turn, assignment, task)
     if action == "fix":
         await_answer(turn, "correction", assignment)
         rows = status_rows(turn, stored_id(assignment))
-        return say(t.CHOOSE_STATUS.format(code=task.code), *rows[:1])
+        return say(t.CHOOSE_STATUS.format(code=ref(assignment, task)), *rows[:1])
     await_answer(
         turn, "answer", assignment
     )  # the person picked this task: what they type is about it
@@ -115,7 +129,7 @@ async def _act(turn: Turn, action: str, assignment: Assignment, task: Task) -> A
 def _describe(a: Assignment, task: Task) -> str:
     due = dates.day(a.deadline)
     status = STATUS[a.status]
-    return t.TASK_CARD.format(code=task.code, due=due, title=task.title, status=status)
+    return t.TASK_CARD.format(code=ref(a, task), due=due, title=task.title, status=status)
 
 
 async def _snooze(turn: Turn, assignment: Assignment, task: Task) -> Answer:
@@ -123,12 +137,12 @@ async def _snooze(turn: Turn, assignment: Assignment, task: Task) -> Answer:
     assignment.snoozed_until = until
     turn.session.add(assignment)
     at = dates.clock_day(until.astimezone(turn.deps.timezone))
-    return say(t.SNOOZED.format(code=task.code, at=at))
+    return say(t.SNOOZED.format(code=ref(assignment, task), at=at))
 
 
 def example(turn: Turn, assignment: Assignment) -> str:
-    base = assignment.deadline or turn.local.date()
-    return dates.day(base.replace(day=15) if base.day < 15 else base)
+    """A date the extension request would accept, to show in the question."""
+    return dates.day(turn.deps.extension_example(assignment.deadline, turn.local.date()))
 
 
 def await_answer(turn: Turn, what: str, assignment: Assignment) -> None:
@@ -163,10 +177,27 @@ async def apply(turn: Turn, assignment: Assignment, task: Task, said: Understood
         corrects_id=corrects,
     )
     clear(turn)
+    edited = await edits.reminder_answered(turn, assignment, task)
+    answer = await _confirm(turn, assignment, task, said, update, old_deadline)
+    if edited is not None:  # the answered reminder first, then what was understood
+        answer.messages.insert(0, edited)
+    return answer
+
+
+async def _confirm(
+    turn: Turn,
+    assignment: Assignment,
+    task: Task,
+    said: Understood,
+    update: StatusUpdate,
+    old_deadline: date | None,
+) -> Answer:
+    person_id, assignment_id = turn.person_id, stored_id(assignment)
     if said.status == S.EXTENSION_REQUESTED:
         assert said.proposed is not None  # answer_text asks for the date before recording
         await extensions.request(turn, update, task, old_deadline)
-        return say(t.EXTENSION_SENT.format(code=task.code, day=dates.day(said.proposed)))
+        sent = t.EXTENSION_SENT.format(code=ref(assignment, task), day=dates.day(said.proposed))
+        return say(sent)
     turn.remember(Pending.evidence(assignment_id))
     when = (
         t.timing(turn.local.date(), assignment.deadline)
@@ -174,4 +205,6 @@ async def apply(turn: Turn, assignment: Assignment, task: Task, said: Understood
         else dates.day(turn.local)
     )
     fix = Button(t.BUTTON_LABELS["fix"], turn.deps.signer.payload("fix", assignment_id, person_id))
-    return say(t.recorded(task.code, said.status, said.progress, when, said.note), (fix,))
+    return say(
+        t.recorded(ref(assignment, task), said.status, said.progress, when, said.note), (fix,)
+    )

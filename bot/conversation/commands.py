@@ -21,8 +21,6 @@ from storage.vocab import SEES_EVERY_UNIT, PersonRole
 _ROLE_WORDS = {
     "dau moi": (PersonRole.FOCAL, False),
     "focal": (PersonRole.FOCAL, False),
-    "pho": (PersonRole.FOCAL, True),
-    "deputy": (PersonRole.FOCAL, True),
     "dieu phoi": (PersonRole.COORDINATOR, False),
     "coordinator": (PersonRole.COORDINATOR, False),
     "lanh dao": (PersonRole.LEADER, False),
@@ -54,7 +52,8 @@ async def unregistered(turn: Turn, text: str) -> Answer:
     unit = await turn.session.get(Unit, person.unit_id) if person.unit_id else None
     role = person_role(person.role, deputy=person.is_deputy)
     plans = await _plan_names(turn)
-    return say(t.welcome(person.full_name, role, unit.name if unit else None, plans))
+    unit_name = unit.name if unit else None
+    return say(t.welcome(person.full_name, role, unit_name, plans, duty=person.role))
 
 
 async def command(turn: Turn, text: str) -> Answer:
@@ -175,7 +174,15 @@ async def _invite(turn: Turn, rest: str) -> Answer:
     )
 
 
+# A deputy is said explicitly: a unit's name may itself end in "Phô".
+_DEPUTY_FLAGS = ("--pho", "--phó", "--deputy")
+
+
 def _invite_args(rest: str) -> tuple[PersonRole, bool, str]:
+    parts = rest.split()
+    if any(w.lower() in _DEPUTY_FLAGS for w in parts):
+        name = " ".join(w for w in parts if w.lower() not in _DEPUTY_FLAGS)
+        return PersonRole.FOCAL, True, name
     folded = fold_words(rest)
     for words, (role, deputy) in _ROLE_WORDS.items():
         if folded.endswith(" " + words) or folded == words:

@@ -6,8 +6,8 @@ import os
 import re
 from pathlib import Path
 
-from bot.channels.base import Answer
-from bot.conversation.actions import may_update
+from bot.channels.base import Answer, Attachment
+from bot.conversation.actions import may_update, ref
 from bot.conversation.replies import answer_text
 from bot.conversation.turn import Turn, say, stored_id
 from bot.conversation.understand import understand
@@ -57,6 +57,12 @@ def _write_owner_only(temporary: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
         raise
     temporary.replace(temporary.with_name(temporary.name.removesuffix(".part")))
+
+
+def _as_sent(attachment: Attachment | None, stored: str) -> str:
+    """The file's name as the person sent it (the disk name is made safe, not what they read)."""
+    sent = attachment.file_name if attachment else None
+    return sent.strip() if sent and sent.strip() else stored
 
 
 async def save_evidence(turn: Turn, assignment: Assignment, data: bytes) -> Evidence:
@@ -113,7 +119,9 @@ async def evidence(turn: Turn) -> Answer:
         return say(t.EVIDENCE_NOT_SAVED)
     answer = say(
         t.EVIDENCE_SAVED.format(
-            code=found[1].code, name=saved.file_name, size=t.size_text(saved.size)
+            code=ref(*found),
+            name=_as_sent(turn.inbound.attachment, saved.file_name),
+            size=t.size_text(saved.size),
         )
     )
     if turn.inbound.text and understand(turn.inbound.text, year=turn.local.year) is not None:

@@ -3,9 +3,11 @@
 from datetime import date
 
 from bot.channels.base import Answer
+from bot.conversation import edits
 from bot.conversation.turn import Turn, existing, say, stored_id
 from bot.texts import chat as t
 from bot.texts import dates
+from bot.texts.common import task_ref
 from scheduler.deadlines import plausible_days
 from storage.assignments import previous_status, record_status, updated_since
 from storage.models import Assignment, Plan, StatusUpdate, Task, Unit
@@ -30,13 +32,16 @@ async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None
     """Queue a message with Đồng ý / Không đồng ý to every coordinator."""
     assignment = await existing(turn.session, Assignment, update.assignment_id)
     unit = await existing(turn.session, Unit, assignment.unit_id)
-    text = t.EXTENSION_REQUEST.format(
+    body = t.EXTENSION_REQUEST.format(
+        code=task_ref(task.code, assignment.occurrence_key),
+        title=task.title,
+        name=turn.registered().full_name,
         unit=unit.name,
-        code=task.code,
         old=dates.day(old),
         new=dates.day(update.proposed_deadline),
         reason=update.note or t.NO_REASON,
     )
+    text = f"{body}\n{t.EXTENSION_REPLY_HINT.format(new=dates.day(update.proposed_deadline))}"
     coordinators = await people_with_role(turn.session, role=PersonRole.COORDINATOR)
     rows = [
         message_row(
@@ -48,6 +53,7 @@ async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None
             assignment_id=update.assignment_id,
             buttons=[["approve", "refuse"]],
             target=update.id,
+            body=body,  # what the copy keeps once decided (see edits.request_decided)
         )
         for c in coordinators
     ]
@@ -99,9 +105,13 @@ async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None 
         channel=turn.inbound.channel,
     )
     await _tell_unit(turn, update_id, assignment, task, approve, granted)
+    shown = granted if approve else assignment.deadline
+    own = await edits.request_decided(turn, update_id, approve=approve, day=shown)
     template = t.EXTENSION_APPROVED if approve else t.EXTENSION_REFUSED
     text = template.format(code=task.code, unit=unit.name, day=dates.day(granted))
-    return say(text)
+    answer = say(text)
+    answer.messages[:0] = own
+    return answer
 
 
 async def _still_open(turn: Turn, assignment: Assignment, update_id: int) -> bool:

@@ -16,6 +16,7 @@ from bot.conversation.actions import (
     example,
     may_update,
     press,
+    ref,
 )
 from bot.conversation.turn import Turn, say, stored_id
 from bot.conversation.understand import Understood, parse_day, understand
@@ -40,12 +41,15 @@ async def answer_text(turn: Turn, assignment: Assignment, task: Task, text: str)
         return say(t.NOT_UNDERSTOOD)
     if said.status == S.EXTENSION_REQUESTED and said.proposed is None:
         await_answer(turn, "extension", assignment)
-        return say(t.ASK_EXTENSION.format(code=task.code, example=example(turn, assignment)))
+        asked = t.ASK_EXTENSION.format(
+            code=ref(assignment, task), example=example(turn, assignment)
+        )
+        return say(asked)
     if said.status == S.EXTENSION_REQUESTED and said.proposed is not None:
         return await _extension_with_date(turn, assignment, task, said.proposed, said.note)
     if said.status == S.BLOCKED and not said.note:
         await_answer(turn, "blocker", assignment)
-        return say(t.ASK_BLOCKER.format(code=task.code))
+        return say(t.ASK_BLOCKER.format(code=ref(assignment, task)))
     return await apply(turn, assignment, task, said)
 
 

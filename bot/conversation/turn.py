@@ -31,6 +31,8 @@ class Deps:
     snooze_until: Callable[[datetime], datetime]  # the reminder policy's next slot
     digests: DigestKit
     invite_link: Callable[[str], str | None]  # the deep link of the first channel that has one
+    # A date to suggest for an extension (deadline, today): valid, a working day, later on.
+    extension_example: Callable[[date | None, date], date]
     limiter: InboundLimiter = field(default_factory=InboundLimiter)
 
 

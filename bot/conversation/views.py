@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from bot.texts import chat as t
 from bot.texts import dates
-from bot.texts.common import NO_AREA, STATUS
+from bot.texts.common import NO_AREA, STATUS, task_ref
 from storage.assignments import AssignmentView
 from storage.vocab import AssignmentStatus as S
 
@@ -44,7 +44,9 @@ def unit_status(
         lines.append(t.UNIT_OVERDUE_HEAD.format(count=len(overdue)))
         lines += [
             t.UNIT_OVERDUE_LINE.format(
-                code=v.task_code, title=short(v.title), days=late(deadline, today)
+                code=task_ref(v.task_code, v.occurrence_key),
+                title=short(v.title),
+                days=late(deadline, today),
             )
             for v, deadline in overdue
         ]
@@ -53,14 +55,36 @@ def unit_status(
         lines.append(t.SOON_HEAD)
         lines += [
             t.SOON_LINE.format(
-                code=v.task_code,
+                code=task_ref(v.task_code, v.occurrence_key),
                 title=short(v.title),
                 due=dates.day_month(deadline),
                 days=(deadline - today).days,
             )
             for v, deadline in sorted(soon, key=lambda vd: vd[1])
         ]
+    listed = {id(v) for v, _ in overdue} | {id(v) for v, _ in soon}
+    lines += _other_open([v for v in views if v.status != S.DONE and id(v) not in listed])
     return "\n".join(lines)
+
+
+def _other_open(views: list[AssignmentView], shown: int = 15) -> list[str]:
+    """The rest of the unit's open tasks, each with its deadline and status."""
+    if not views:
+        return []
+    views = sorted(views, key=lambda v: (v.deadline is None, v.deadline or date.max))
+    lines = [t.OPEN_HEAD.format(count=len(views))]
+    lines += [
+        t.OPEN_LINE.format(
+            code=task_ref(v.task_code, v.occurrence_key),
+            title=short(v.title, 50),
+            due=dates.day(v.deadline),
+            status=STATUS[v.status],
+        )
+        for v in views[:shown]
+    ]
+    if len(views) > shown:
+        lines.append(t.OPEN_MORE.format(count=len(views) - shown))
+    return lines
 
 
 def rollup(plans: str, views: list[AssignmentView], now: datetime) -> str:
@@ -126,7 +150,9 @@ def overdue_list(
         days = late(deadline, today)
         title = short(v.title, 60)
         lines.append(
-            t.OVERDUE_LINE.format(n=i, code=v.task_code, title=title, unit=unit, days=days)
+            t.OVERDUE_LINE.format(
+                n=i, code=task_ref(v.task_code, v.occurrence_key), title=title, unit=unit, days=days
+            )
         )
     if page < pages:
         lines.append(t.OVERDUE_MORE.format(page=page, pages=pages, next=page + 1))

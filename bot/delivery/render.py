@@ -11,11 +11,26 @@ from bot.conversation.buttons import ButtonSigner
 from bot.conversation.turn import existing, stored_id
 from bot.texts import chat as t
 from bot.texts import dates
-from bot.texts.common import ASSIGNMENT_ROLE, STATUS
+from bot.texts.common import ASSIGNMENT_ROLE, STATUS, task_ref
 from storage.models import Assignment, OutboxMessage, Person, Task, Unit
 from storage.vocab import AssignmentStatus, ReminderKind
 
 STATUS_ACTIONS = (("done", "progress", "blocked"), ("extend", "snooze"))
+# What still makes sense on a reminder once it is answered, by the status the answer left.
+ANSWERED_ACTIONS: dict[str, tuple[tuple[str, ...], ...]] = {
+    AssignmentStatus.DONE: (("fix",),),
+    AssignmentStatus.EXTENSION_REQUESTED: (("done", "fix"),),
+    AssignmentStatus.IN_PROGRESS: (("done", "blocked"), ("extend", "fix")),
+    AssignmentStatus.BLOCKED: (("done", "progress"), ("extend", "fix")),
+}
+
+
+def answered_buttons(
+    a: Assignment, person: Person, signer: ButtonSigner
+) -> tuple[tuple[Button, ...], ...]:
+    """The buttons an answered reminder keeps, signed for the person it was sent to."""
+    rows = ANSWERED_ACTIONS.get(a.status, STATUS_ACTIONS)
+    return _buttons(rows, stored_id(a), person, signer)
 
 
 def _buttons(
@@ -46,7 +61,14 @@ async def render(
         buttons = _buttons(payload.get("buttons", []), payload.get("target", 0), person, signer)
         # A digest row may carry a file (chart, Excel, report) and Telegram HTML.
         file_path, html = payload.get("file_path"), bool(payload.get("html"))
-        return Outbound(text=payload["text"], buttons=buttons, file_path=file_path, html=html)
+        edit = payload.get("edit_message_id")  # an edit row rewrites a delivered message
+        return Outbound(
+            text=payload["text"],
+            buttons=buttons,
+            file_path=file_path,
+            html=html,
+            edit_message_id=edit,
+        )
     # A row without text is a reminder: its assignment, task and unit exist.
     assignment = await existing(session, Assignment, row.assignment_id)
     task = await existing(session, Task, assignment.task_id)
@@ -67,23 +89,26 @@ def reminder_text(
     today: date,
     days_late: Callable[[date, date], int],
     tz: ZoneInfo,
+    answered: tuple[str, datetime] | None = None,
 ) -> str:
+    """The reminder's text; `answered` (who, when) turns its last line into the answer's."""
     deadline = a.deadline
     due = dates.day(deadline)
+    code = task_ref(task.code, a.occurrence_key)  # two occurrences of task 1.7 look apart
     if kind == ReminderKind.ESCALATION:
         assert deadline is not None  # only an overdue assignment is escalated
         head = t.REMINDER_ESCALATION.format(
-            code=task.code, unit=unit.name, days=days_late(deadline, today), due=due
+            code=code, unit=unit.name, days=days_late(deadline, today), due=due
         )
     elif kind == ReminderKind.MONTHLY_CHECKIN:
-        head = t.REMINDER_CHECKIN.format(code=task.code, month=dates.month(today))
+        head = t.REMINDER_CHECKIN.format(code=code, month=dates.month(today))
     elif deadline is not None and deadline < today:
-        head = t.REMINDER_OVERDUE.format(code=task.code, days=days_late(deadline, today), due=due)
+        head = t.REMINDER_OVERDUE.format(code=code, days=days_late(deadline, today), due=due)
     elif deadline == today:
-        head = t.REMINDER_DUE_TODAY.format(code=task.code, due=due)
+        head = t.REMINDER_DUE_TODAY.format(code=code, due=due)
     else:
         left = (deadline - today).days if deadline else 0
-        head = t.REMINDER_BEFORE.format(code=task.code, days=left, due=due)
+        head = t.REMINDER_BEFORE.format(code=code, days=left, due=due)
     role = ASSIGNMENT_ROLE[a.role]
     lines = [
         head,
@@ -91,8 +116,19 @@ def reminder_text(
         t.REMINDER_UNIT.format(unit=unit.name, role=role)
         + (t.REMINDER_OUTPUT.format(output=task.expected_output) if task.expected_output else ""),
     ]
-    lines.append(t.REMINDER_CURRENT.format(status=_current(a, tz)))
+    if answered is None:
+        lines.append(t.REMINDER_CURRENT.format(status=_current(a, tz)))
+    else:
+        who, at = answered
+        status = STATUS[AssignmentStatus(a.status)] + _percent(a)
+        when = dates.clock_day(at.astimezone(tz))
+        lines.append(t.REMINDER_ANSWERED.format(status=status, name=who, at=when))
     return "\n".join(lines)
+
+
+def _percent(a: Assignment) -> str:
+    shown = a.progress is not None and a.status not in (AssignmentStatus.DONE,)
+    return f" {a.progress}%" if shown else ""
 
 
 def _current(a: Assignment, tz: ZoneInfo) -> str:

@@ -24,6 +24,7 @@ from bot.digest.docx_layout import (
 )
 from bot.texts import dates
 from bot.texts import report as r
+from bot.texts.common import task_ref
 from scheduler.digest_figures import Figures, OverdueItem
 from scheduler.digest_periods import ReportPeriod
 
@@ -226,7 +227,9 @@ def _unfinished(items: Sequence[OverdueItem]) -> list[str]:
     """One line per task and deadline, naming the units that have not finished it."""
     grouped: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for item in items:
-        grouped[(item.task_code, item.title, dates.day(item.deadline))].append(item.unit)
+        grouped[
+            (task_ref(item.task_code, item.occurrence_key), item.title, dates.day(item.deadline))
+        ].append(item.unit)
     return [
         r.UNFINISHED_LINE.format(code=code, title=title, deadline=deadline, units=_units(units))
         for (code, title, deadline), units in grouped.items()
@@ -242,7 +245,11 @@ def _units(names: Sequence[str]) -> str:
 def _issues(doc: Document, f: Figures) -> None:
     _heading(doc, r.PART_ISSUES)
     lines = [
-        r.BLOCKER_LINE.format(unit=b.unit, code=b.task_code, note=b.note or r.BLOCKER_NO_NOTE)
+        r.BLOCKER_LINE.format(
+            unit=b.unit,
+            code=task_ref(b.task_code, b.occurrence_key),
+            note=b.note or r.BLOCKER_NO_NOTE,
+        )
         for b in f.blockers[:BLOCKERS_LISTED]
     ]
     if len(f.blockers) > BLOCKERS_LISTED:

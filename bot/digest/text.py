@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.channels.base import Capabilities
 from bot.texts import dates
 from bot.texts import digest as t
+from bot.texts.common import task_ref
 from scheduler.digest_figures import Counts, Figures, Line
 
 SHOWN = 10  # rows of each list a phone screen gets; the Excel file has them all
@@ -189,7 +190,11 @@ def _overdue(f: Figures, esc: Callable[[str], str], bold: Callable[[str], str]) 
         return []
     rows = [
         t.OVERDUE_LINE.format(
-            n=n, code=o.task_code, title=short(o.title, 50), unit=short(o.unit), days=o.working_days
+            n=n,
+            code=task_ref(o.task_code, o.occurrence_key),
+            title=short(o.title, 50),
+            unit=short(o.unit),
+            days=o.working_days,
         )
         for n, o in enumerate(f.overdue[:SHOWN], start=1)
     ]
@@ -205,7 +210,7 @@ def _blockers(f: Figures, esc: Callable[[str], str], bold: Callable[[str], str])
         return []
     rows = [
         t.BLOCKER_LINE.format(
-            code=b.task_code,
+            code=task_ref(b.task_code, b.occurrence_key),
             title=short(b.title, 50),
             unit=short(b.unit),
             note=t.BLOCKER_NOTE.format(note=short(b.note, 120)) if b.note else "",
@@ -233,7 +238,7 @@ def _due(f: Figures, esc: Callable[[str], str], bold: Callable[[str], str]) -> l
         return [head, t.NOTHING_DUE]
     rows = [
         t.DUE_LINE.format(
-            code=d.task_code,
+            code=task_ref(d.task_code, d.occurrence_key),
             title=short(d.title, 50),
             unit=short(d.unit),
             day=dates.day_month(d.deadline),

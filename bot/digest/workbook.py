@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.texts import dates
 from bot.texts import digest as t
-from bot.texts.common import STATUS
+from bot.texts.common import STATUS, task_ref
 from scheduler.digest_figures import Counts, Figures, Line
 from storage.textnorm import clean_text
 
@@ -89,7 +89,17 @@ def _count_rows(lines: Sequence[Line], *, numbered: bool = False) -> Iterable[tu
 def _overdue_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
     for n, o in enumerate(f.overdue, start=1):
         status = _status_name(o.status)
-        yield (n, o.task_code, o.title, o.area, o.unit, o.deadline, o.days, o.working_days, status)
+        yield (
+            n,
+            task_ref(o.task_code, o.occurrence_key),
+            o.title,
+            o.area,
+            o.unit,
+            o.deadline,
+            o.days,
+            o.working_days,
+            status,
+        )
 
 
 def _status_name(status: str) -> str:
@@ -99,13 +109,21 @@ def _status_name(status: str) -> str:
 
 def _blocker_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
     for n, b in enumerate(f.blockers, start=1):
-        yield (n, b.task_code, b.title, b.unit, b.deadline, b.since, b.note)
+        yield (
+            n,
+            task_ref(b.task_code, b.occurrence_key),
+            b.title,
+            b.unit,
+            b.deadline,
+            b.since,
+            b.note,
+        )
 
 
 def _due_rows(f: Figures) -> Iterable[tuple[Any, ...]]:
     for n, d in enumerate(f.due_next_week, start=1):
         status = _status_name(d.status)
-        yield (n, d.task_code, d.title, d.unit, d.deadline, status)
+        yield (n, task_ref(d.task_code, d.occurrence_key), d.title, d.unit, d.deadline, status)
 
 
 def _watch_rows(f: Figures) -> Iterable[tuple[Any, ...]]:

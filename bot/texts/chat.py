@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.texts.common import STATUS
 from bot.texts.dates import day
-from storage.vocab import AssignmentStatus
+from storage.vocab import AssignmentStatus, PersonRole
 
 NOT_REGISTERED = (
     "Anh/chị chưa được đăng ký sử dụng bot này. Vui lòng liên hệ Phòng Nội vụ để nhận mã mời."
@@ -51,9 +51,12 @@ BAD_GRANT_DATE = (
 NO_DATE = "Bot chưa đọc được ngày. Vui lòng nhắn theo dạng ngày/tháng/năm, ví dụ {example}."
 EXTENSION_SENT = "Đã gửi đề nghị gia hạn nhiệm vụ {code} đến {day} tới Phòng Nội vụ."
 EXTENSION_REQUEST = (
-    "{unit} xin gia hạn nhiệm vụ {code} từ {old} đến {new}.\nLý do: {reason}\n"
-    "(Đồng ý đến ngày khác: trả lời tin này bằng ngày, ví dụ {new})"
+    "📅 Đề nghị gia hạn nhiệm vụ {code}: {title}\n"
+    "Người đề nghị: {name} ({unit})\n"
+    "Hạn hiện tại: {old} · Đề nghị gia hạn đến: {new}\n"
+    "Lý do: {reason}"
 )
+EXTENSION_REPLY_HINT = "(Đồng ý đến ngày khác: trả lời tin này bằng ngày, ví dụ {new})"
 EXTENSION_APPROVED = "Đã đồng ý gia hạn nhiệm vụ {code} của {unit} đến {day}."
 EXTENSION_REFUSED = "Đã không đồng ý gia hạn nhiệm vụ {code} của {unit}."
 EXTENSION_DECIDED_FOR_UNIT = "Phòng Nội vụ {verdict} gia hạn nhiệm vụ {code} {detail}."
@@ -71,7 +74,10 @@ CODE_IN_PLANS = (
     "/update {plan} {code} {words}"
 )
 UPDATE_USAGE = 'Cách dùng: /update MÃ nội dung, ví dụ "/update 2.1 đang làm 60%".'
-INVITE_USAGE = "Cách dùng: /invite TÊN ĐƠN VỊ [đầu mối|phó|điều phối|lãnh đạo]"
+INVITE_USAGE = (
+    "Cách dùng: /invite TÊN ĐƠN VỊ [--pho] (mã cho cán bộ đầu mối; --pho: người thay khi "
+    "vắng), /invite điều phối, /invite lãnh đạo"
+)
 UNIT_UNKNOWN = "Không tìm thấy đơn vị {name!r}."
 INVITE_CREATED = "Mã mời {role} {unit} (dùng một lần, hết hạn {expires}):\n{code}\n{link}"
 NO_OPEN_TASKS = "Đơn vị không còn nhiệm vụ nào đang mở."
@@ -106,6 +112,9 @@ UNIT_OVERDUE_HEAD = "Quá hạn ({count}):"
 UNIT_OVERDUE_LINE = "• {code} {title} — quá hạn {days} ngày làm việc"
 SOON_HEAD = "Sắp đến hạn (7 ngày tới):"
 SOON_LINE = "• {code} {title} — hạn {due} (còn {days} ngày)"
+OPEN_HEAD = "Nhiệm vụ khác đang mở ({count}):"
+OPEN_LINE = "• {code} {title} — hạn {due} — {status}"
+OPEN_MORE = "… và {count} nhiệm vụ khác: gõ /tasks để xem hết."
 ROLLUP_HEAD = "Tổng hợp — {plans} (cập nhật {at})"
 ROLLUP_DONE = "Hoàn thành {done}/{total} ({pct}%) · Quá hạn {overdue}"
 ROLLUP_BY_AREA = "Theo lĩnh vực:"
@@ -151,7 +160,8 @@ HELP_COORDINATOR = (
     "/status — tổng hợp theo lĩnh vực và đơn vị; /status TÊN ĐƠN VỊ — một đơn vị\n"
     "/overdue — nhiệm vụ quá hạn của tất cả đơn vị\n"
     "/tasks TÊN ĐƠN VỊ — nhiệm vụ đang mở của một đơn vị\n"
-    "/invite TÊN ĐƠN VỊ [đầu mối|phó|điều phối|lãnh đạo] — tạo mã mời\n"
+    "/invite TÊN ĐƠN VỊ — tạo mã mời cán bộ đầu mối; thêm --pho cho người thay khi vắng, "
+    "ví dụ /invite Phòng Tư pháp --pho; /invite điều phối, /invite lãnh đạo\n"
     "/digest — bản tổng hợp tuần tính đến lúc này, kèm biểu đồ và tệp Excel\n"
     "Đề nghị gia hạn được gửi đến anh/chị kèm nút Đồng ý / Không đồng ý; đồng ý đến ngày "
     "khác: trả lời tin đề nghị bằng ngày đó."
@@ -164,13 +174,23 @@ HELP_LEADER = (
 )
 
 
-def welcome(name: str, role: str, unit: str | None, plans: str) -> str:
+WELCOME_DUTY: dict[str, str] = {
+    PersonRole.FOCAL: "Từ nay, bot sẽ nhắc hạn các nhiệm vụ của đơn vị và ghi nhận báo cáo tiến "
+    "độ của anh/chị.",
+    PersonRole.COORDINATOR: "Từ nay, anh/chị nhận đề nghị gia hạn, tin báo nhiệm vụ quá hạn và "
+    "bản tổng hợp tuần, và theo dõi tiến độ của mọi đơn vị.",
+    PersonRole.LEADER: "Từ nay, anh/chị nhận bản tổng hợp tuần và xem được tiến độ của mọi đơn "
+    "vị (/status, /overdue).",
+}
+
+
+def welcome(name: str, role: str, unit: str | None, plans: str, *, duty: str) -> str:
+    """The first words to a newly registered person; `duty` is their role's stored value."""
     where = f"{role} của {unit}" if unit else role
     plan_part = f" cho {plans}" if plans else ""
     return (
-        f"Chào anh/chị {name}. Anh/chị đã được đăng ký làm {where}{plan_part}. "
-        "Từ nay, bot sẽ nhắc hạn các nhiệm vụ của đơn vị và ghi nhận báo cáo tiến độ của "
-        "anh/chị. Gõ /help để xem hướng dẫn."
+        f"Chào anh/chị {name}. Anh/chị đã được đăng ký với vai trò {where}{plan_part}. "
+        f"{WELCOME_DUTY.get(duty, WELCOME_DUTY[PersonRole.FOCAL])} Gõ /help để xem hướng dẫn."
     )
 
 
@@ -212,6 +232,15 @@ REMINDER_UNIT = "Đơn vị: {unit} ({role})"
 REMINDER_OUTPUT = " · Sản phẩm: {output}"
 REMINDER_CURRENT = "Trạng thái hiện tại: {status}"
 REMINDER_UPDATED = "cập nhật {day}"
+# The last line of a reminder once it is answered (the message is edited in place).
+REMINDER_ANSWERED = "✔️ Trạng thái: {status} — {name} cập nhật lúc {at}"
+# An extension request once decided, on every coordinator's copy.
+EXTENSION_DECIDED_LINE = {
+    True: "✅ Đã đồng ý gia hạn đến {day} — {name}, {at}",
+    False: "❌ Không đồng ý gia hạn (hạn vẫn là {day}) — {name}, {at}",
+}
+# How the console shows a message it cannot change in place.
+EDITED = "✏️ (cập nhật tin trước)\n{text}"
 UNREACHABLE = (
     "Không gửi được tin nhắn cho {name} ({unit}): người nhận đã chặn bot hoặc chưa bấm Bắt đầu."
 )

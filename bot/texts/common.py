@@ -1,5 +1,6 @@
 """The shared vocabulary: the names of statuses, roles and unit kinds, one wording each."""
 
+from bot.texts.dates import occurrence
 from storage.vocab import AssignmentRole, AssignmentStatus, PersonRole, UnitKind
 
 STATUS: dict[str, str] = {  # keyed by the stored value (a StrEnum is its str)
@@ -25,11 +26,11 @@ ASSIGNMENT_ROLE: dict[str, str] = {
 
 # Who a registered person is; a deputy is a focal person standing in for the head.
 PERSON_ROLE: dict[str, str] = {
-    PersonRole.FOCAL: "đầu mối",
-    PersonRole.COORDINATOR: "điều phối (Phòng Nội vụ)",
-    PersonRole.LEADER: "lãnh đạo",
+    PersonRole.FOCAL: "cán bộ đầu mối",
+    PersonRole.COORDINATOR: "Phòng Nội vụ (theo dõi, tổng hợp)",
+    PersonRole.LEADER: "lãnh đạo UBND huyện",
 }
-DEPUTY = "đầu mối (phó)"
+DEPUTY = "cán bộ đầu mối (thay khi vắng)"
 
 UNIT_KIND: dict[str, str] = {
     UnitKind.DEPARTMENT: "Phòng/ban",
@@ -45,3 +46,10 @@ def person_role(role: str, *, deputy: bool = False) -> str:
     if deputy:
         return DEPUTY
     return PERSON_ROLE.get(role, role)
+
+
+def task_ref(code: str, occurrence_key: str = "") -> str:
+    """A task as lists and messages name it: its code, and for one occurrence of a recurring
+    task the period it is for, "1.7 (quý I/2024)"."""
+    period = occurrence(occurrence_key)
+    return f"{code} ({period})" if period else code

@@ -1,5 +1,6 @@
 """How dates, times and report periods are written: 30/06/2023, 30/06, 30/06/2023 08:00."""
 
+import re
 from datetime import date, datetime, time
 
 NO_DATE = "—"
@@ -10,6 +11,15 @@ PERIODS = {
     "year": "năm {year}",
 }
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+# The period a recurring task's occurrence is for, by its key (scheduler/deadlines.py).
+OCCURRENCES = {
+    "Q": "quý {roman}/{year}",
+    "H1": "6 tháng đầu năm {year}",
+    "H2": "6 tháng cuối năm {year}",
+    "M": "tháng {number:02d}/{year}",
+    "Y": "năm {year}",
+}
+_OCCURRENCE_KEY = re.compile(r"^(\d{4})-(?:(Y)|(M)(\d{2})|(Q)(\d)|H(\d))$")
 
 
 def day(on: date | None) -> str:
@@ -55,3 +65,19 @@ def weekday_moment(at: datetime) -> str:
 def period(kind: str, number: int, year: int) -> str:
     """A report period: "quý II năm 2023", "6 tháng đầu năm 2023", "năm 2023"."""
     return PERIODS[kind].format(roman=ROMAN.get(number, ""), year=year)
+
+
+def occurrence(key: str) -> str | None:
+    """The period an occurrence key names: "2024-Q1" is "quý I/2024", "2024-H1" "6 tháng đầu
+    năm 2024", "2024-M03" "tháng 03/2024", "2024-Y" "năm 2024"; a one-off task has none."""
+    m = _OCCURRENCE_KEY.match(key)
+    if m is None:
+        return None
+    year, whole, month, number, quarter, q_number, half = m.groups()
+    if whole:
+        return OCCURRENCES["Y"].format(year=year)
+    if month:
+        return OCCURRENCES["M"].format(number=int(number), year=year)
+    if quarter:
+        return OCCURRENCES["Q"].format(roman=ROMAN.get(int(q_number), q_number), year=year)
+    return OCCURRENCES.get(f"H{half}", OCCURRENCES["Y"]).format(year=year)

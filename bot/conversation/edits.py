@@ -1,0 +1,79 @@
+"""Messages change when the answer comes: the reminder a person answered shows the new state
+and keeps only the buttons that still make sense; an extension request, once decided, shows
+the decision on every coordinator's copy and loses its buttons.
+
+The person's own message is edited in the answer to their inbound; other people's copies are
+edited through the outbox (kind EDIT), so they are paced like every other message.
+"""
+
+from datetime import date
+
+from bot.channels.base import Outbound
+from bot.conversation.turn import Turn, existing, stored_id
+from bot.delivery.render import answered_buttons, reminder_text
+from bot.texts import chat as t
+from bot.texts import dates
+from storage.models import Assignment, Task, Unit
+from storage.outbox import enqueue, message_row, reminders_delivered, rows_with_key_prefix
+from storage.vocab import OutboxKind, OutboxStatus
+
+
+async def reminder_answered(turn: Turn, assignment: Assignment, task: Task) -> Outbound | None:
+    """The reminder this answer is about (the one pressed or replied to, else the latest one
+    sent to the person about the task), rewritten with who answered what and when."""
+    person = turn.registered()
+    rows = await reminders_delivered(
+        turn.session, person_id=turn.person_id, assignment_id=stored_id(assignment)
+    )
+    if not rows:
+        return None
+    referenced = {turn.inbound.message_id, turn.inbound.reply_to_message_id}
+    row = next((r for r in rows if r.message_id in referenced), rows[0])
+    unit = await existing(turn.session, Unit, assignment.unit_id)
+    tz = turn.deps.timezone
+    sent_on = (row.sent_at or turn.now).astimezone(tz).date()  # the head stays as it was sent
+    answered = (person.full_name, turn.now)
+    text = reminder_text(
+        row.kind, assignment, task, unit, sent_on, turn.deps.days_late, tz, answered
+    )
+    buttons = answered_buttons(assignment, person, turn.deps.signer) if turn.caps.buttons else ()
+    return Outbound(text, buttons=buttons, edit_message_id=row.message_id)
+
+
+async def request_decided(
+    turn: Turn, update_id: int, *, approve: bool, day: date | None
+) -> list[Outbound]:
+    """Every coordinator's copy of request `update_id` shows the decision, without buttons.
+
+    Returns the edit of the decider's own copy; the others go through the outbox, and a copy
+    not yet sent goes out already decided.
+    """
+    decider = turn.registered()
+    line = t.EXTENSION_DECIDED_LINE[approve].format(
+        day=dates.day(day), name=decider.full_name, at=dates.clock_day(turn.local)
+    )
+    own: list[Outbound] = []
+    edits = []
+    for row in await rows_with_key_prefix(turn.session, prefix=f"extension:{update_id}:"):
+        payload = row.payload or {}
+        text = f"{payload.get('body', payload.get('text', ''))}\n{line}"
+        if row.message_id is None:
+            if row.status == OutboxStatus.PENDING:
+                row.payload = {"text": text}
+                turn.session.add(row)
+        elif row.person_id == decider.id:
+            own.append(Outbound(text, edit_message_id=row.message_id))
+        else:
+            edits.append(
+                message_row(
+                    key=f"edit:extension:{update_id}:{row.person_id}",
+                    person_id=row.person_id,
+                    kind=OutboxKind.EDIT,
+                    text=text,
+                    now=turn.now,
+                    assignment_id=row.assignment_id,
+                    edit_message_id=row.message_id,
+                )
+            )
+    await enqueue(turn.session, edits)
+    return own
