@@ -399,6 +399,7 @@ async def test_answers_edit_the_messages_they_answer(
     assert await bot.delivery.run_once() == 2  # Lan told, Mai's copy edited
     theirs = api.bot_messages[mai_copy.message_id]
     assert theirs.text.endswith(decided) and theirs.reply_markup is None
+    assert api.rejected_429 == 0  # edits and confirmations to one chat are paced too
 
 
 async def test_an_edit_telegram_refuses_is_passed_over_quietly(bot: Bot, app: App) -> None:
