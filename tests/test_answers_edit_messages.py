@@ -160,3 +160,16 @@ async def test_the_console_prints_an_edit_as_an_update() -> None:
     sent = await console.send("1", Outbound("Trạng thái: Hoàn thành", edit_message_id="console-1"))
     assert sent.message_id == "console-1"
     assert out.getvalue() == "✏️ (cập nhật tin trước)\nTrạng thái: Hoàn thành\n\n"
+
+
+async def test_later_edits_the_reminder_to_say_when_it_comes_back(app: App, lan: Phone) -> None:
+    target = await assignment_of(app, "2.1", TP)
+    await deliver_reminder(app, target, person_id=1, message_id="m-7")
+    opened = await lan.press(lan.conversation.deps.signer.payload("snooze", target.id, 1))
+    (edited,) = edits_of(opened)
+    assert edited.edit_message_id == "m-7"
+    assert edited.text.endswith(
+        "⏰ Sẽ nhắc lại lúc 08:00 02/03/2023 — Nguyễn Thị Lan chọn nhắc lại sau"
+    )
+    assert "Nhắc lại sau" not in labels(edited) and "Hoàn thành" in labels(edited)
+    assert text_of(opened) == "Bot sẽ nhắc lại nhiệm vụ 2.1 vào 08:00 02/03/2023."

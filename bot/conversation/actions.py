@@ -137,7 +137,11 @@ async def _snooze(turn: Turn, assignment: Assignment, task: Task) -> Answer:
     assignment.snoozed_until = until
     turn.session.add(assignment)
     at = dates.clock_day(until.astimezone(turn.deps.timezone))
-    return say(t.SNOOZED.format(code=ref(assignment, task), at=at))
+    answer = say(t.SNOOZED.format(code=ref(assignment, task), at=at))
+    edited = await edits.reminder_snoozed(turn, assignment, task, until)
+    if edited is not None:  # the reminder says when it comes back, then the confirmation
+        answer.messages.insert(0, edited)
+    return answer
 
 
 def example(turn: Turn, assignment: Assignment) -> str:

@@ -6,7 +6,7 @@ The person's own message is edited in the answer to their inbound; other people'
 edited through the outbox (kind EDIT), so they are paced like every other message.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from bot.channels.base import Outbound
 from bot.conversation.turn import Turn, existing, stored_id
@@ -21,6 +21,20 @@ from storage.vocab import OutboxKind, OutboxStatus
 async def reminder_answered(turn: Turn, assignment: Assignment, task: Task) -> Outbound | None:
     """The reminder this answer is about (the one pressed or replied to, else the latest one
     sent to the person about the task), rewritten with who answered what and when."""
+    return await _rewritten(turn, assignment, task, snoozed_until=None)
+
+
+async def reminder_snoozed(
+    turn: Turn, assignment: Assignment, task: Task, until: datetime
+) -> Outbound | None:
+    """The reminder "Nhắc lại sau" was pressed on: it says when it comes back, and loses
+    that button (the status is unchanged, so the others stay)."""
+    return await _rewritten(turn, assignment, task, snoozed_until=until)
+
+
+async def _rewritten(
+    turn: Turn, assignment: Assignment, task: Task, *, snoozed_until: datetime | None
+) -> Outbound | None:
     person = turn.registered()
     rows = await reminders_delivered(
         turn.session, person_id=turn.person_id, assignment_id=stored_id(assignment)
@@ -32,11 +46,19 @@ async def reminder_answered(turn: Turn, assignment: Assignment, task: Task) -> O
     unit = await existing(turn.session, Unit, assignment.unit_id)
     tz = turn.deps.timezone
     sent_on = (row.sent_at or turn.now).astimezone(tz).date()  # the head stays as it was sent
-    answered = (person.full_name, turn.now)
+    snoozed = snoozed_until is not None
+    answered = None if snoozed else (person.full_name, turn.now)
     text = reminder_text(
         row.kind, assignment, task, unit, sent_on, turn.deps.days_late, tz, answered
     )
-    buttons = answered_buttons(assignment, person, turn.deps.signer) if turn.caps.buttons else ()
+    if snoozed_until is not None:
+        at = dates.clock_day(snoozed_until.astimezone(tz))
+        text += "\n" + t.REMINDER_SNOOZED_LINE.format(at=at, name=person.full_name)
+    buttons = (
+        answered_buttons(assignment, person, turn.deps.signer, snoozed=snoozed)
+        if turn.caps.buttons
+        else ()
+    )
     return Outbound(text, buttons=buttons, edit_message_id=row.message_id)
 
 

@@ -23,13 +23,14 @@ ANSWERED_ACTIONS: dict[str, tuple[tuple[str, ...], ...]] = {
     AssignmentStatus.IN_PROGRESS: (("done", "blocked"), ("extend", "fix")),
     AssignmentStatus.BLOCKED: (("done", "progress"), ("extend", "fix")),
 }
+SNOOZED_ACTIONS = (("done", "progress", "blocked"), ("extend",))  # "later" was just pressed
 
 
 def answered_buttons(
-    a: Assignment, person: Person, signer: ButtonSigner
+    a: Assignment, person: Person, signer: ButtonSigner, *, snoozed: bool = False
 ) -> tuple[tuple[Button, ...], ...]:
-    """The buttons an answered reminder keeps, signed for the person it was sent to."""
-    rows = ANSWERED_ACTIONS.get(a.status, STATUS_ACTIONS)
+    """The buttons an answered (or snoozed) reminder keeps, signed for the person it was sent to."""
+    rows = SNOOZED_ACTIONS if snoozed else ANSWERED_ACTIONS.get(a.status, STATUS_ACTIONS)
     return _buttons(rows, stored_id(a), person, signer)
 
 

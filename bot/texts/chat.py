@@ -233,6 +233,7 @@ REMINDER_OUTPUT = " · Sản phẩm: {output}"
 REMINDER_CURRENT = "Trạng thái hiện tại: {status}"
 REMINDER_UPDATED = "cập nhật {day}"
 # The last line of a reminder once it is answered (the message is edited in place).
+REMINDER_SNOOZED_LINE = "⏰ Sẽ nhắc lại lúc {at} — {name} chọn nhắc lại sau"
 REMINDER_ANSWERED = "✔️ Trạng thái: {status} — {name} cập nhật lúc {at}"
 # An extension request once decided, on every coordinator's copy.
 EXTENSION_DECIDED_LINE = {
