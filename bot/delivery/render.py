@@ -12,8 +12,9 @@ from bot.conversation.turn import existing, stored_id
 from bot.texts import chat as t
 from bot.texts import dates
 from bot.texts.common import ASSIGNMENT_ROLE, STATUS
+from storage.assignments import lead_unit_names
 from storage.models import Assignment, OutboxMessage, Person, Task, Unit
-from storage.vocab import AssignmentStatus, ReminderKind
+from storage.vocab import AssignmentRole, AssignmentStatus, ReminderKind
 
 STATUS_ACTIONS = (("done", "progress", "blocked"), ("extend", "snooze"))
 
@@ -52,7 +53,13 @@ async def render(
     task = await existing(session, Task, assignment.task_id)
     unit = await existing(session, Unit, assignment.unit_id)
     today = now.astimezone(tz).date()
-    text = reminder_text(row.kind, assignment, task, unit, today, days_late, tz)
+    lead = None
+    if assignment.role == AssignmentRole.SUPPORT:  # say whom the unit supports
+        names = await lead_unit_names(
+            session, task_id=stored_id(task), occurrence_key=assignment.occurrence_key
+        )
+        lead = ", ".join(names) or task.lead_text
+    text = reminder_text(row.kind, assignment, task, unit, today, days_late, tz, lead)
     if row.kind == ReminderKind.ESCALATION:
         return Outbound(text=text)
     buttons = _buttons(STATUS_ACTIONS, stored_id(assignment), person, signer)
@@ -67,10 +74,13 @@ def reminder_text(
     today: date,
     days_late: Callable[[date, date], int],
     tz: ZoneInfo,
+    lead: str | None = None,
 ) -> str:
     deadline = a.deadline
     due = dates.day(deadline)
-    if kind == ReminderKind.ESCALATION:
+    if kind == ReminderKind.SUPPORT_NOTICE:
+        head = t.REMINDER_SUPPORT_NOTICE.format(code=task.code, lead=lead, due=due)
+    elif kind == ReminderKind.ESCALATION:
         assert deadline is not None  # only an overdue assignment is escalated
         head = t.REMINDER_ESCALATION.format(
             code=task.code, unit=unit.name, days=days_late(deadline, today), due=due
@@ -85,6 +95,8 @@ def reminder_text(
         left = (deadline - today).days if deadline else 0
         head = t.REMINDER_BEFORE.format(code=task.code, days=left, due=due)
     role = ASSIGNMENT_ROLE[a.role]
+    if lead is not None:
+        role = t.REMINDER_SUPPORTS.format(role=role, lead=lead)
     lines = [
         head,
         task.title,

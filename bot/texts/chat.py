@@ -196,6 +196,11 @@ REMINDER_OVERDUE = "⚠️ Nhiệm vụ {code} đã quá hạn {days} ngày làm
 REMINDER_ESCALATION = (
     "🔺 Nhiệm vụ {code} của {unit} quá hạn {days} ngày làm việc (hạn {due}), chưa hoàn thành."
 )
+REMINDER_SUPPORT_NOTICE = (
+    "🤝 Nhiệm vụ {code} do {lead} chủ trì (hạn {due}); đơn vị tham gia phối hợp thực hiện. "
+    "Đơn vị chủ trì chịu trách nhiệm về thời hạn; thông báo này chỉ gửi một lần."
+)
+REMINDER_SUPPORTS = "{role} với {lead} là đơn vị chủ trì"
 REMINDER_CHECKIN = "📋 Cập nhật tiến độ tháng {month}: nhiệm vụ thường xuyên {code}"
 REMINDER_UNIT = "Đơn vị: {unit} ({role})"
 REMINDER_OUTPUT = " · Sản phẩm: {output}"
