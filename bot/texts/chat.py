@@ -196,6 +196,12 @@ REMINDER_OVERDUE = "⚠️ Nhiệm vụ {code} đã quá hạn {days} ngày làm
 REMINDER_ESCALATION = (
     "🔺 Nhiệm vụ {code} của {unit} quá hạn {days} ngày làm việc (hạn {due}), chưa hoàn thành."
 )
+# Escalations due together for one coordinator, in one message (by unit).
+ESCALATION_GROUP_HEAD = (
+    "🔺 {count} lượt giao quá hạn chưa hoàn thành của {units} đơn vị chủ trì, đề nghị đôn đốc:"
+)
+ESCALATION_GROUP_UNIT = "{unit} ({count}):"
+ESCALATION_GROUP_LINE = "• {code} {title} — quá hạn {days} ngày làm việc (hạn {due})"
 REMINDER_SUPPORT_NOTICE = (
     "🤝 Nhiệm vụ {code} do {lead} chủ trì (hạn {due}); đơn vị tham gia phối hợp thực hiện. "
     "Đơn vị chủ trì chịu trách nhiệm về thời hạn; thông báo này chỉ gửi một lần."
