@@ -1,10 +1,21 @@
 """The weekly digest's figures for one plan, as of a moment `at` (pure: no clock is read).
 
-Definitions (each assignment — one unit's share of a task — counts once):
+What is counted: "nhiệm vụ" means tasks, never unit assignments. The totals and the areas count
+tasks (a recurring task once, however many occurrences: it is done when all of them are); a
+task's state comes from its lead assignments (the units that "chủ trì"). The units' lines, the
+ranking and every list count lead assignments; supporting assignments ("phối hợp") are counted
+apart, per unit, and are never ranked or listed as overdue.
+
+Definitions for one assignment (one unit's share of one occurrence of a task):
     done on time   status done, completed on or before its deadline (local day), or no deadline
     done late      status done, completed on a local day after its deadline
     in progress, not started, blocked, extension requested — by status
     overdue        deadline before `at`'s local day and not done (cuts across the above)
+and for one task, from its lead assignments:
+    done           all done: late if any was done late, else on time
+    blocked        not done and any blocked; else extension requested if any asks for one;
+                   else in progress if any is in progress or done; else not started
+    overdue        not done and any overdue (cuts across the above)
     % done         (on time + late) / total, halves rounded up
     change         each count minus the previous stored weekly digest's
     silent         units with open work and no update by their own people in 14 days
@@ -22,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler import digest_sql as q
 from scheduler.digest_figures import (
+    COUNTS_VERSION,
     Blocker,
     Counts,
     DueItem,
@@ -67,30 +79,31 @@ async def compute(
     local = at.astimezone(tz)
     offset = local.utcoffset() or timedelta(0)
     state = q.state_cte(plan.id, at)
-    cells = await q.count_cells(session, state, today=local.date(), offset=offset)
+    today = local.date()
+    cells = await q.count_cells(session, state, today=today, offset=offset)
+    tasks = [_task(row) for row in await q.task_cells(session, state, today=today, offset=offset)]
+    helping = await q.count_cells(session, state, today=today, offset=offset, lead=False)
     previous = await previous_digest(
-        session,
-        plan_id=plan.id,
-        kind=DigestKind.WEEKLY,
-        before=at,
-        other_than=week_key(local.date()),
+        session, plan_id=plan.id, kind=DigestKind.WEEKLY, before=at, other_than=week_key(today)
     )
-    before: dict[str, Any] = previous.figures if previous else {}
+    # A digest stored before tasks were counted apart from assignments is not compared with.
+    comparable = previous is not None and previous.figures.get("counts") == COUNTS_VERSION
+    before: dict[str, Any] = previous.figures if previous and comparable else {}
     units = _lines(_sum_by(cells, 1, lambda r: r.name), stored_counts(before, "units"))
-    totals = sum((line.counts for line in units), Counts())
+    totals = sum((counts for _area, counts in tasks), Counts())
     open_units = {line.key: line.name for line in units if line.counts.done < line.counts.total}
     return Figures(
         plan=_plan_info(plan),
         at=local,
-        today=local.date(),
-        week=week_of(local.date()),
-        next_week=next_week(local.date()),
-        tasks=await q.task_count(session, state),
+        today=today,
+        week=week_of(today),
+        next_week=next_week(today),
         totals=totals,
-        change=totals.minus(Counts.from_dict(before["totals"])) if previous else None,
-        previous_at=previous.at if previous else None,
-        areas=await _areas(session, plan.id, cells, stored_counts(before, "areas")),
+        change=totals.minus(Counts.from_dict(before["totals"])) if before else None,
+        previous_at=previous.at if before and previous else None,
+        areas=await _areas(session, plan.id, tasks, stored_counts(before, "areas")),
         units=_ranked(units),
+        support=tuple(sorted(_lines(_sum_by(helping, 1, lambda r: r.name), {}), key=_by_name)),
         done_in=await _done_in(session, state, period, offset),
         **await _lists(session, state, at, tz, working_days, plan.number, open_units),
     )
@@ -141,6 +154,24 @@ def _plan_info(plan: Plan) -> PlanInfo:
     )
 
 
+def _by_name(line: Line) -> str:
+    return line.name
+
+
+def _task(row: Any) -> tuple[int | None, Counts]:
+    """One task's area and its state (a Counts of one), from its lead assignments' counts."""
+    leads = _cell_counts(row)
+    if leads.done == leads.total:
+        state = "done_late" if leads.done_late else "done_on_time"
+    elif leads.blocked or leads.extension_requested:
+        state = "blocked" if leads.blocked else "extension_requested"
+    elif leads.in_progress or leads.done:
+        state = "in_progress"
+    else:
+        state = "not_started"
+    return row.area_id, Counts(total=1, overdue=min(leads.overdue, 1), **{state: 1})
+
+
 def _cell_counts(row: Any) -> Counts:
     return Counts(
         total=row.total,
@@ -176,10 +207,15 @@ def _lines(
 
 
 async def _areas(
-    session: AsyncSession, plan_id: int, cells: list[Any], before: dict[int | None, Counts]
+    session: AsyncSession,
+    plan_id: int,
+    tasks: list[tuple[int | None, Counts]],
+    before: dict[int | None, Counts],
 ) -> tuple[Line, ...]:
-    """The plan's areas in their order, each with its counts; tasks with no area come last."""
-    sums = _sum_by(cells, 0, lambda _row: "")
+    """The plan's areas in their order, each with its tasks' counts; no area comes last."""
+    sums: dict[int | None, tuple[str, Counts]] = {}
+    for area, counts in tasks:
+        sums[area] = ("", sums.get(area, ("", Counts()))[1] + counts)
     ordered: list[tuple[int | None, str]] = list(await q.areas_of(session, plan_id))
     if None in sums:
         ordered.append((None, ""))  # named by the bot (texts.common.NO_AREA)

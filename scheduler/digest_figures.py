@@ -16,9 +16,14 @@ COUNT_FIELDS = (
 )
 
 
+# Stored figures carry this: "tasks" since totals and areas count tasks, units lead assignments.
+COUNTS_VERSION = "tasks"
+
+
 @dataclass(frozen=True)
 class Counts:
-    """Assignments by state. All but `overdue` partition `total`; overdue cuts across them."""
+    """Tasks or assignments by state. All but `overdue` partition `total`; overdue cuts across
+    them."""
 
     total: int = 0
     done_on_time: int = 0
@@ -137,28 +142,43 @@ class Figures:
     today: date  # `at`'s local date
     week: tuple[date, date]
     next_week: tuple[date, date]
-    tasks: int  # tasks (nhiệm vụ) behind the assignments
-    totals: Counts
+    totals: Counts  # tasks (nhiệm vụ), each in the state of its lead assignments
     change: Counts | None
     previous_at: datetime | None
-    areas: tuple[Line, ...]
-    units: tuple[Line, ...]  # ranked: % done, then fewest overdue
+    areas: tuple[Line, ...]  # tasks per area
+    units: tuple[Line, ...]  # lead assignments per unit, ranked: % done, then fewest overdue
+    support: tuple[Line, ...]  # supporting assignments per unit, by name; never ranked
     overdue: tuple[OverdueItem, ...]  # most overdue first
     blockers: tuple[Blocker, ...]
     silent: tuple[Silent, ...]
     unreachable: tuple[Unreachable, ...]
     no_focal: tuple[str, ...]  # units with open work and no registered focal person
     due_next_week: tuple[DueItem, ...]
-    done_in: int | None = None  # completions within a report period, when one is asked for
+    done_in: int | None = None  # lead completions within a report period, when one is asked for
+
+    @property
+    def tasks(self) -> int:
+        return self.totals.total
+
+    @property
+    def lead(self) -> Counts:
+        """Every lead assignment (lượt giao chủ trì): the units' lines summed."""
+        return sum((line.counts for line in self.units), Counts())
+
+    @property
+    def supporting(self) -> Counts:
+        return sum((line.counts for line in self.support), Counts())
 
     def stored(self) -> dict[str, Any]:
         """What is kept in `digests.figures`: the counts (the lists are in the Excel file)."""
         return {
             "at": self.at.isoformat(),
+            "counts": COUNTS_VERSION,
             "tasks": self.tasks,
             "totals": self.totals.as_dict(),
             "areas": [_line_dict(line) for line in self.areas],
             "units": [_line_dict(line) for line in self.units],
+            "support": [_line_dict(line) for line in self.support],
             "lists": {
                 "overdue": len(self.overdue),
                 "blockers": len(self.blockers),

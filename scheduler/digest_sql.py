@@ -3,6 +3,9 @@
 Each assignment's state as of `at` is rebuilt from its status history: the latest status
 update made at or before `at` (none means not started). So a digest for a past moment, a
 report at its data cut-off, shows what was known then; deadlines are the current ones.
+
+Lead assignments (the unit that "chủ trì") are what is counted, ranked and listed; supporting
+assignments ("phối hợp") are counted apart (`count_cells(..., lead=False)`).
 """
 
 from datetime import date, datetime, timedelta
@@ -16,8 +19,8 @@ from sqlalchemy.sql.selectable import CTE
 from sqlmodel import col
 
 from storage.models import Area, Assignment, Person, StatusUpdate, Task, Unit
+from storage.vocab import AssignmentRole, PersonRole
 from storage.vocab import AssignmentStatus as S
-from storage.vocab import PersonRole
 
 
 def local_date(column: Any, offset: timedelta, dialect: str) -> ColumnElement[Any]:
@@ -47,6 +50,7 @@ def state_cte(plan_id: int, at: datetime) -> CTE:
             col(Assignment.unit_id).label("unit_id"),
             col(Assignment.task_id).label("task_id"),
             col(Task.area_id).label("area_id"),
+            col(Assignment.role).label("role"),
             col(Assignment.deadline).label("deadline"),
             col(Assignment.occurrence_key).label("occurrence_key"),
             func.coalesce(col(update.status), S.NOT_STARTED.value).label("status"),
@@ -68,29 +72,51 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
-async def count_cells(
-    session: AsyncSession, state: CTE, *, today: date, offset: timedelta
-) -> list[Any]:
-    """Counts per (area, unit): the only pass over every assignment."""
+def is_lead(state: CTE) -> ColumnElement[bool]:
+    return state.c.role == AssignmentRole.LEAD.value
+
+
+def _counted(session: AsyncSession, state: CTE, today: date, offset: timedelta) -> list[Any]:
+    """The columns of `Counts`, each a sum over the grouped assignments."""
     dialect = session.get_bind().dialect.name
     c = state.c
     done = c.status == S.DONE.value
     late = and_(
         done, c.deadline.is_not(None), local_date(c.changed_at, offset, dialect) > c.deadline
     )
+    return [
+        func.count().label("total"),
+        _count(and_(done, ~late)).label("done_on_time"),
+        _count(late).label("done_late"),
+        *(_count(c.status == s.value).label(s.value) for s in _OPEN),
+        _count(and_(~done, c.deadline < today)).label("overdue"),
+    ]
+
+
+async def count_cells(
+    session: AsyncSession, state: CTE, *, today: date, offset: timedelta, lead: bool = True
+) -> list[Any]:
+    """Lead (or supporting) assignments counted per (area, unit)."""
+    c = state.c
     query = (
-        select(
-            c.area_id,
-            c.unit_id,
-            col(Unit.name),
-            func.count().label("total"),
-            _count(and_(done, ~late)).label("done_on_time"),
-            _count(late).label("done_late"),
-            *(_count(c.status == s.value).label(s.value) for s in _OPEN),
-            _count(and_(~done, c.deadline < today)).label("overdue"),
-        )
+        select(c.area_id, c.unit_id, col(Unit.name), *_counted(session, state, today, offset))
         .join(Unit, col(Unit.id) == c.unit_id)
+        .where(is_lead(state) if lead else ~is_lead(state))
         .group_by(c.area_id, c.unit_id, col(Unit.name))
+    )
+    return list((await session.execute(query)).all())
+
+
+async def task_cells(
+    session: AsyncSession, state: CTE, *, today: date, offset: timedelta
+) -> list[Any]:
+    """Each task's lead assignments counted by state, with the task's area: a task's own state
+    is worked out from these (scheduler/digest.py, `task_counts`)."""
+    c = state.c
+    query = (
+        select(c.area_id, c.task_id, *_counted(session, state, today, offset))
+        .where(is_lead(state))
+        .group_by(c.area_id, c.task_id)
     )
     return list((await session.execute(query)).all())
 
@@ -98,18 +124,14 @@ async def count_cells(
 _OPEN = (S.IN_PROGRESS, S.NOT_STARTED, S.BLOCKED, S.EXTENSION_REQUESTED)
 
 
-async def task_count(session: AsyncSession, state: CTE) -> int:
-    """How many distinct tasks the live assignments belong to."""
-    query = select(func.count(func.distinct(state.c.task_id)))
-    return (await session.execute(query)).scalar_one()
-
-
 async def done_between(
     session: AsyncSession, state: CTE, *, start: date, end: date, offset: timedelta
 ) -> int:
     """Completions whose local day falls within [start, end]: a report period's output."""
     day = local_date(state.c.changed_at, offset, session.get_bind().dialect.name)
-    query = select(func.count()).where(state.c.status == S.DONE.value, day >= start, day <= end)
+    query = select(func.count()).where(
+        is_lead(state), state.c.status == S.DONE.value, day >= start, day <= end
+    )
     return (await session.execute(query)).scalar_one()
 
 
@@ -137,6 +159,7 @@ def _listed(state: CTE) -> Any:
         .join(Task, col(Task.id) == c.task_id)
         .join(Unit, col(Unit.id) == c.unit_id)
         .outerjoin(Area, col(Area.id) == c.area_id)
+        .where(is_lead(state))
     )
 
 
@@ -189,7 +212,7 @@ async def blocker_rows(session: AsyncSession, state: CTE, *, at: datetime) -> li
         .join(Unit, col(Unit.id) == c.unit_id)
         .outerjoin(noted, noted.c.aid == c.id)
         .outerjoin(note, col(note.id) == noted.c.sid)
-        .where(c.status == S.BLOCKED.value)
+        .where(is_lead(state), c.status == S.BLOCKED.value)
         .order_by(c.changed_at, col(Task.code), col(Unit.name))
     )
     return list((await session.execute(query)).all())

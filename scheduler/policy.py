@@ -10,6 +10,10 @@ downtime that is the one reminder to catch up with, and the missed ones are supe
 A date the rules cannot work with (one outside the calendar's years, written straight into
 the database) costs only its own assignment: `latest_slots` hands the error to `skipped` and
 goes on with the others.
+
+Only a lead assignment (the unit that "chủ trì") is escalated. A supporting unit ("phối hợp")
+is reminded as its plan's `supporting` rule says: its whole unit track (`remind`), one notice
+on the first day the unit track would start (`inform_once`), or nothing (`none`).
 """
 
 import logging
@@ -20,8 +24,8 @@ from functools import cached_property
 from typing import Any, TypeVar, cast
 
 from scheduler.calendar import WorkCalendar
-from scheduler.reminder_config import ReminderConfig
-from storage.vocab import AssignmentStatus, ReminderKind, TaskKind
+from scheduler.reminder_config import ReminderConfig, Supporting
+from storage.vocab import AssignmentRole, AssignmentStatus, ReminderKind, TaskKind
 
 _T = TypeVar("_T")
 log = logging.getLogger(__name__)
@@ -52,6 +56,11 @@ class AssignmentFacts:
     snoozed_until: datetime | None = None
     cancelled: bool = False
     task_cancelled: bool = False
+    role: str = AssignmentRole.LEAD
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == AssignmentRole.LEAD
 
     @property
     def is_open(self) -> bool:
@@ -127,7 +136,7 @@ def latest_slots(
         if not facts.is_open:
             continue
         try:
-            tracks = (rules.unit_track(facts), rules.escalation(facts))
+            tracks = rules.tracks(facts)
         except Exception as exc:  # one assignment's error must not stop the others
             skipped(facts, exc)
             continue
@@ -215,6 +224,36 @@ class _Rules:
         if rung is None or rung[1] > self.last_day:
             return None
         return Due(facts.id, rung[0], self.slot(rung[1]), rung[2])
+
+    def tracks(self, facts: AssignmentFacts) -> tuple[Due | None, ...]:
+        """The lead's two tracks, or what the plan's rule gives a supporting unit."""
+        if facts.is_lead:
+            return (self.unit_track(facts), self.escalation(facts))
+        if self.config.supporting == Supporting.REMIND:
+            return (self.unit_track(facts),)
+        if self.config.supporting == Supporting.INFORM_ONCE:
+            return (self.notice(facts),)
+        return ()
+
+    def notice(self, facts: AssignmentFacts) -> Due | None:
+        """The one notice to a supporting unit: on the first day its unit track would start.
+
+        Its slot never moves, so the notice is written once however late the sweep first sees
+        it (after downtime, or for a task imported past that day).
+        """
+        deadline = facts.deadline
+        assert deadline is not None  # only open assignments get here
+        if facts.task_kind == TaskKind.ONGOING:
+            start = facts.period_start or date(deadline.year, 1, 1)
+            day = self._once(("start", start), lambda: self.calendar.next_working_day(start))
+        else:
+            first = lambda: min(  # noqa: E731
+                [r[1] for r in self.before(deadline)]
+                + [self.calendar.previous_working_day(deadline)]
+            )
+            day = self._once(("first", deadline), first)
+        why = f"supporting unit told, deadline {deadline}"
+        return self._due(facts, (K.SUPPORT_NOTICE, day, why))
 
     def unit_track(self, facts: AssignmentFacts) -> Due | None:
         snoozed = self.snoozed(facts)

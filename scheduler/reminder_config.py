@@ -34,6 +34,16 @@ _LIMITS = {
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
+class Supporting:
+    """How units that "phối hợp" (support) hear about a task; the lead unit answers for it."""
+
+    REMIND = "remind"  # the unit's whole track, like the lead (never escalated)
+    INFORM_ONCE = "inform_once"  # one notice when the task first comes into reminding range
+    NONE = "none"  # nothing
+
+    ALL = (REMIND, INFORM_ONCE, NONE)
+
+
 class ReminderConfigError(ValueError):
     """The reminder settings file cannot be used as it is."""
 
@@ -52,6 +62,8 @@ class ReminderConfig:
     monthly_checkin: bool = True  # ongoing tasks, first working day of each month
     window_start: time = time(7, 30)  # nothing is sent outside [window_start, window_end)
     window_end: time = time(17, 30)
+    # PRODUCT.md: supporting units "are told", not chased; the lead is reminded and escalated.
+    supporting: str = Supporting.INFORM_ONCE
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,12 @@ def _config(base: ReminderConfig, block: Any, where: str) -> ReminderConfig:
 def _value(key: str, value: Any, where: str) -> Any:
     if key in {"send_at", "window_start", "window_end"}:
         return _time(value, where)
+    if key == "supporting":
+        if value not in Supporting.ALL:
+            raise ReminderConfigError(
+                f"{where}: expected one of {', '.join(Supporting.ALL)}, got {value!r}"
+            )
+        return value
     if key in {"on_deadline", "monthly_checkin"}:
         if not isinstance(value, bool):
             raise ReminderConfigError(f"{where}: expected true or false, got {value!r}")

@@ -192,6 +192,7 @@ def _target(a: Assignment, kind: str, code: str, number: str, unit: str) -> Targ
         period_start=a.period_start,
         status=a.status,
         snoozed_until=a.snoozed_until,
+        role=a.role,
     )
     return Target(facts, plan=number, task_code=code, unit_id=a.unit_id, unit=unit)
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import Area, Assignment, Plan, StatusUpdate, Task, Unit
-from storage.vocab import AssignmentStatus
+from storage.vocab import AssignmentRole, AssignmentStatus
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,22 @@ def _view(number: str, task: Task, area: str | None, unit: str, a: Assignment) -
         status=a.status,
         progress=a.progress,
     )
+
+
+async def lead_unit_names(session: AsyncSession, *, task_id: int, occurrence_key: str) -> list[str]:
+    """The units that lead ("chủ trì") one occurrence of a task, by name."""
+    query = (
+        select(col(Unit.name))
+        .join(Assignment, col(Assignment.unit_id) == col(Unit.id))
+        .where(
+            col(Assignment.task_id) == task_id,
+            col(Assignment.occurrence_key) == occurrence_key,
+            col(Assignment.role) == AssignmentRole.LEAD,
+            col(Assignment.cancelled_at).is_(None),
+        )
+        .order_by(col(Unit.name))
+    )
+    return list((await session.execute(query)).scalars().all())
 
 
 async def open_assignments(session: AsyncSession, *, unit_id: int) -> list[tuple[Assignment, Task]]:

@@ -146,6 +146,36 @@ async def claim_next(
     return None
 
 
+async def claim_companions(
+    session: AsyncSession, *, row: OutboxMessage, worker: str, now: datetime
+) -> list[int]:
+    """Claim the other due rows of `row`'s kind for the same person, to go out in one message."""
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.person_id == row.person_id,
+            OutboxMessage.kind == row.kind,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.not_before <= now,
+            col(OutboxMessage.id) != row.id,
+        )
+        .order_by(col(OutboxMessage.id))
+    )
+    taken = []
+    for row_id in (await session.execute(due)).scalars().all():
+        claimed = await session.execute(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == row_id,
+                col(OutboxMessage.status) == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_at=now)
+        )
+        if rowcount(claimed) == 1:
+            taken.append(row_id)
+    return taken
+
+
 async def claimed_row(session: AsyncSession, *, row_id: int) -> OutboxMessage:
     row = await session.get(OutboxMessage, row_id)
     assert row is not None, f"outbox row {row_id} vanished while claimed"

@@ -56,6 +56,7 @@ class ReminderKind(StrEnum):
     ESCALATION = "escalation"
     MONTHLY_CHECKIN = "monthly_checkin"
     SNOOZED = "snoozed"
+    SUPPORT_NOTICE = "support_notice"  # a supporting unit told once of the task it supports
 
 
 class OutboxKind(StrEnum):

@@ -8,7 +8,8 @@ The data set (deadlines 2023, statuses as of Friday 30/06 15:00, Asia/Ho_Chi_Min
     2.1 (area 2, due 20/06)  Tư pháp extension requested 19/06
     2.2 (area 2, due 05/07)  Nội vụ, Hương Trà, Phúc Đồng not started
     2.3 (area 2, due 10/06)  Tư pháp, cancelled
-Area 3 has no task. Nội vụ's focal person is unreachable since 20/06; Hương Trà has no active
+Area 3 has no task. Every assignment above is a lead ("chủ trì"); `add_support` adds supporting
+units ("phối hợp") on top. Nội vụ's focal person is unreachable since 20/06; Hương Trà has no active
 focal person (its former one answered on 01/06); Phúc Đồng's never answered.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Capabilities
@@ -24,7 +26,7 @@ from bot.digest.text import text_format
 from bot.service import App
 from storage.assignments import record_status
 from storage.db import transaction
-from storage.models import Area, Assignment, Plan
+from storage.models import Area, Assignment, Plan, Task
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
 from tests import factories
@@ -114,7 +116,13 @@ async def add_person(
 
 
 async def add_task(
-    session: AsyncSession, world: World, code: str, area: int, due: date, units: list[str]
+    session: AsyncSession,
+    world: World,
+    code: str,
+    area: int,
+    due: date,
+    units: list[str],
+    support: tuple[str, ...] = (),
 ) -> list[Assignment]:
     """A task of the plan in area number `area` (1-based), assigned to `units`."""
     assert world.plan is not None
@@ -134,6 +142,7 @@ async def add_task(
             world.units[unit],
             due,
             original_deadline=due,
+            role="support" if unit in support else "lead",
         )
         for unit in units
     ]
@@ -181,3 +190,21 @@ async def build(app: App) -> World:
         await say(s, t12[1], hoa, S.BLOCKED, local(2023, 6, 21, 10), "chưa có kinh phí")
         await say(s, t12[0], lan, S.DONE, local(2023, 6, 28, 10))
     return world
+
+
+async def add_support(app: App, world: World) -> None:
+    """Supporting units on top of `build`'s data set, as of Friday 30/06:
+    1.1  Phúc Đồng supports, not started (the deadline, 15/06, has passed)
+    2.2  Tư pháp supports, done 29/06
+    3.1 (area 3, due 20/06)  Tư pháp leads, done 19/06 · Hương Trà supports, not started
+    """
+    async with transaction(app.sessions) as s:
+        codes = {t.code: t.id for t in (await s.execute(select(Task))).scalars()}
+        for code, unit, due in (("1.1", PD, date(2023, 6, 15)), ("2.2", TP, date(2023, 7, 5))):
+            helper = await factories.assignment(
+                s, codes[code], world.units[unit], due, original_deadline=due, role="support"
+            )
+        lan = world.people["Nguyễn Thị Lan"]
+        await say(s, helper, lan, S.DONE, local(2023, 6, 29, 9))
+        lead, _ = await add_task(s, world, "3.1", 3, date(2023, 6, 20), [TP, HT], support=(HT,))
+        await say(s, lead, lan, S.DONE, local(2023, 6, 19, 9))

@@ -235,7 +235,11 @@ async def test_status_for_a_focal_person_and_a_coordinator(
     assert "Sắp đến hạn" not in mine and "Quá hạn" not in mine
     boss = await register(app, convo, "700", None, PersonRole.COORDINATOR)
     overview = text_of(await boss.send("/status"))
-    assert "Tổng hợp — Kế hoạch 32/KH-UBND" in overview and "Hoàn thành 0/794 (0%)" in overview
+    assert "Tổng hợp — Kế hoạch 32/KH-UBND" in overview
+    # 30 tasks (not 794 unit assignments); units count their lead assignments; support apart.
+    assert "Hoàn thành 0/30 nhiệm vụ (0%) · Quá hạn 0 nhiệm vụ" in overview
+    assert "Theo đơn vị chủ trì (lượt giao, quá hạn nhiều trước):" in overview
+    assert "Phối hợp (không tính ở trên): 505 lượt của 34 đơn vị, 0 đã hoàn thành." in overview
     assert "• Cải cách thể chế:" in overview and "• Phòng Tư pháp:" in overview
     one = text_of(await boss.send("/status phong tu phap"))
     assert one.startswith("Phòng Tư pháp — ")

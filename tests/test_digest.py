@@ -21,7 +21,7 @@ from storage.db import transaction
 from storage.digests import previous_digest, save_digest
 from storage.models import Person, Plan
 from storage.vocab import DigestKind
-from tests.digest_kit import HT, NV, PD, TP, VN, WEEK1, WEEK2, build, local
+from tests.digest_kit import HT, NV, PD, TP, VN, WEEK1, WEEK2, add_support, build, local
 
 CALENDAR = WorkCalendar.load()
 
@@ -53,12 +53,17 @@ async def world(app: App):  # noqa: ANN201
 
 async def test_totals_as_of_each_friday(app: App, world) -> None:  # noqa: ANN001
     first = await figures_at(app, WEEK1)
-    # 1.2 of Tư pháp was done on 28/06, after the first Friday: then it was in progress.
-    assert first.totals == Counts(9, 1, 1, 2, 3, 1, 1, 2)
-    assert (first.totals.done, first.totals.pct_done, first.tasks) == (2, 22, 4)
+    # Tasks: 1.1 is in progress (Hương Trà has not finished) and overdue, 1.2 blocked (Nội vụ),
+    # 2.1 waits for an extension and is overdue, 2.2 not started; none is done by all its leads.
+    assert first.totals == Counts(4, 0, 0, 1, 1, 1, 1, 2)
+    assert (first.totals.done, first.totals.pct_done, first.tasks) == (0, 0, 4)
+    # Lead assignments: 1.2 of Tư pháp was done on 28/06, after the first Friday.
+    assert first.lead == Counts(9, 1, 1, 2, 3, 1, 1, 2)
+    assert (first.lead.done, first.lead.pct_done) == (2, 22)
     second = await figures_at(app, WEEK2)
-    assert second.totals == Counts(9, 2, 1, 1, 3, 1, 1, 2)
-    assert second.totals.pct_done == 33
+    assert second.totals == Counts(4, 0, 0, 1, 1, 1, 1, 2)
+    assert second.lead == Counts(9, 2, 1, 1, 3, 1, 1, 2) and second.lead.pct_done == 33
+    assert second.support == () and second.supporting == Counts()
     assert second.change is None and second.previous_at is None
 
 
@@ -74,10 +79,9 @@ async def test_change_since_the_stored_previous_week(app: App, world) -> None:  
     await store(app, await figures_at(app, WEEK1))
     second = await figures_at(app, WEEK2)
     assert second.previous_at == WEEK1
-    assert second.change == Counts(0, 1, 0, -1, 0, 0, 0, 0)
-    assert second.change.done == 1
+    assert second.change == Counts()  # 1.2 is still blocked by Nội vụ: no task changed state
     area_changes = [a.change.done for a in second.areas if a.change is not None]
-    assert area_changes == [1, 0, 0]
+    assert area_changes == [0, 0, 0]
     assert {u.name: u.change.done for u in second.units if u.change} == {TP: 1, NV: 0, HT: 0, PD: 0}
     # The same week's digest is never its own "previous".
     again = await figures_at(app, local(2023, 6, 23, 16))
@@ -91,9 +95,9 @@ async def test_areas_keep_the_plan_order_and_show_empty_ones(app: App, world) ->
         "Cải cách thể chế",
         "Cải cách thủ tục hành chính",
     ]
-    assert [a.counts for a in areas] == [
-        Counts(5, 2, 1, 1, 0, 1, 0, 1),
-        Counts(4, 0, 0, 0, 3, 0, 1, 1),
+    assert [a.counts for a in areas] == [  # tasks
+        Counts(2, 0, 0, 1, 0, 1, 0, 1),
+        Counts(2, 0, 0, 0, 1, 0, 1, 1),
         Counts(),
     ]
 
@@ -108,6 +112,33 @@ async def test_units_ranked_by_share_done_then_fewest_overdue(app: App, world) -
     ]
     first = await figures_at(app, WEEK1)  # 1/3 each: Nội vụ has nothing overdue, Tư pháp one
     assert [u.name for u in first.units][:2] == [NV, TP]
+
+
+async def test_supporting_units_are_counted_apart_never_ranked_or_listed(app: App, world) -> None:  # noqa: ANN001
+    before = await figures_at(app, WEEK2)
+    await add_support(app, world)
+    f = await figures_at(app, WEEK2)
+    # 3.1 is done: its lead is, though its supporting unit has not started.
+    assert f.totals == before.totals + Counts(1, 1, 0, 0, 0, 0, 0, 0)
+    assert [a.counts.total for a in f.areas] == [2, 2, 1]
+    # Units' lines and ranking: lead assignments only (Tư pháp's 3.1 added, nothing else).
+    lead = {u.name: u.counts for u in f.units}
+    assert lead[TP] == {u.name: u.counts for u in before.units}[TP] + Counts(1, 1)
+    assert (lead[PD], lead[HT]) == (
+        {u.name: u.counts for u in before.units}[PD],
+        Counts(2, 0, 0, 1, 1, 0, 0, 1),
+    )
+    assert [u.name for u in f.units] == [TP, NV, PD, HT]
+    # Phúc Đồng's 1.1 is 11 working days late, but it only supports: not on the overdue list.
+    assert [(o.task_code, o.unit) for o in f.overdue] == [
+        (o.task_code, o.unit) for o in before.overdue
+    ]
+    assert [(s.name, s.counts.total, s.counts.done, s.counts.overdue) for s in f.support] == [
+        (TP, 1, 1, 0),
+        (HT, 1, 0, 1),
+        (PD, 1, 0, 1),
+    ]
+    assert f.supporting == Counts(3, 1, 0, 0, 2, 0, 0, 2)
 
 
 async def test_overdue_in_calendar_and_working_days(app: App, world) -> None:  # noqa: ANN001
@@ -159,7 +190,9 @@ async def test_the_stored_figures_hold_counts_not_lists(app: App, world) -> None
             session, plan_id=f.plan.id, kind="weekly", before=local(2023, 7, 7), other_than="x"
         )
     assert found is not None and found.period == "2023-W26"
-    assert found.figures["totals"]["done_on_time"] == 2
+    assert found.figures["counts"] == "tasks"
+    assert found.figures["totals"]["total"] == 4 and found.figures["totals"]["overdue"] == 2
+    assert {u["name"]: u["done_on_time"] for u in found.figures["units"]}[TP] == 2
     assert found.figures["lists"] == {
         "overdue": 2,
         "blockers": 1,

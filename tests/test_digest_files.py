@@ -28,6 +28,7 @@ from tests.digest_kit import (
     WEEK2,
     World,
     add_plan,
+    add_support,
     add_task,
     add_unit,
     build,
@@ -57,8 +58,9 @@ async def test_the_message_opens_as_the_sketch_does(week2: Figures) -> None:
     (text,) = message(week2, ZALO)
     assert text.splitlines()[:6] == [
         "📋 TỔNG HỢP TUẦN 26/06–30/06/2023 — Kế hoạch 32/KH-UBND",
-        "Hoàn thành 3/9 nhiệm vụ (33%, +1 so với tuần trước), trong đó 1 hoàn thành quá hạn.",
-        "Đang thực hiện 1 · Vướng mắc 1 · Xin gia hạn 1 · Chưa thực hiện 3 · Quá hạn 2",
+        # Tasks: none is done by all its lead units yet (3 of the 9 lead assignments are).
+        "Hoàn thành 0/4 nhiệm vụ (0%, +0 so với tuần trước).",
+        "Đang thực hiện 1 · Vướng mắc 1 · Xin gia hạn 1 · Chưa thực hiện 1 · Quá hạn 2",
         "Đơn vị chưa phản hồi 14 ngày: UBND xã Phúc Đồng, UBND xã Hương Trà.",
         "(Biểu đồ và tệp Excel chi tiết gửi kèm.)",
         "",
@@ -108,11 +110,12 @@ async def test_the_workbook_holds_every_sheet_with_real_dates(
         "Vướng mắc",
         "Đến hạn tuần tới",
         "Đơn vị cần chú ý",
+        "Đơn vị phối hợp",
     ]
     units = book["Theo đơn vị"]
     assert [c.value for c in units[1]][:4] == [
         "Xếp hạng",
-        "Đơn vị",
+        "Đơn vị chủ trì",
         "Tổng số",
         "Hoàn thành đúng hạn",
     ]
@@ -125,10 +128,10 @@ async def test_the_workbook_holds_every_sheet_with_real_dates(
     assert deadline.number_format == "DD/MM/YYYY"
     assert [c.value for c in overdue[2]][6:8] == [15, 11]
     summary = {row[0].value: row[1].value for row in book["Tổng hợp"].iter_rows(min_row=2)}
-    assert (
-        summary["Hoàn thành quá hạn"] == 1
-        and summary["Số liệu đến"].isoformat() == "2023-06-30T15:00:00"
-    )
+    assert summary["Số liệu đến"].isoformat() == "2023-06-30T15:00:00"
+    assert (summary["Số nhiệm vụ"], summary["Hoàn thành quá hạn"]) == (4, 0)  # tasks
+    assert (summary["Số lượt giao chủ trì"], summary["Lượt chủ trì đã hoàn thành"]) == (9, 3)
+    assert summary["Số lượt phối hợp"] == 0
     blockers = book["Vướng mắc"]
     assert blockers["G2"].value == "chưa có kinh phí" and blockers["F2"].is_date
 
@@ -162,6 +165,35 @@ async def test_the_report_is_laid_out_as_decree_30_asks(week2: Figures, tmp_path
     assert [round(m.mm) for m in margins] == [210, 30, 15, 20]
 
 
+async def test_supporting_units_show_apart_in_the_message_and_the_workbook(
+    app: App, tmp_path: Path
+) -> None:
+    world = await build(app)
+    await add_support(app, world)
+    f = await figures_at(app, WEEK2)
+    (text,) = message(f, ZALO)
+    assert text.splitlines()[1] == "Hoàn thành 1/5 nhiệm vụ (20%)."
+    assert "Theo đơn vị chủ trì (lượt giao, xếp theo tỉ lệ hoàn thành)" in text
+    assert f"1. {TP} — 3/4 lượt (75%)" in text
+    lines = text.splitlines()
+    at = lines.index("Đơn vị phối hợp (không tính xếp hạng)")
+    assert lines[at + 1] == "3 lượt phối hợp của 3 đơn vị: đã hoàn thành 1, chưa hoàn thành 2."
+    assert f"{PD} — quá" not in text  # supporting Phúc Đồng's late 1.1 is not on the list
+    book = load_workbook(write_workbook(f, tmp_path / "digest.xlsx"))
+    rows = [[c.value for c in row][:4] for row in book["Đơn vị phối hợp"].iter_rows(min_row=2)]
+    assert rows == [[1, TP, 1, 1], [2, HT, 1, 0], [3, PD, 1, 0]]
+    summary = {row[0].value: row[1].value for row in book["Tổng hợp"].iter_rows(min_row=2)}
+    assert (summary["Số lượt phối hợp"], summary["Lượt phối hợp đã hoàn thành"]) == (3, 1)
+    report = write_report(f, HALF_YEAR, tmp_path / "bao-cao.docx", dated=date(2023, 7, 14))
+    texts = [p.text for p in Document(str(report)).paragraphs]
+    assert (
+        "Kế hoạch có 5 nhiệm vụ, giao chủ trì 10 lượt cho 4 đơn vị (và 3 lượt phối hợp của 3 "
+        "đơn vị). Đến ngày 14/06/2023, đã hoàn thành 1/5 nhiệm vụ (20%), trong đó 1 nhiệm vụ "
+        "đúng hạn, 0 nhiệm vụ quá hạn; các đơn vị chủ trì hoàn thành 4/10 lượt, trong kỳ báo "
+        "cáo hoàn thành 0 lượt."
+    ) in texts
+
+
 def test_official_dates_pad_small_days_and_early_months() -> None:
     assert official_date(date(2023, 2, 5)) == {"day": "05", "month": "02", "year": "2023"}
     assert official_date(date(2023, 11, 24)) == {"day": "24", "month": "11", "year": "2023"}
@@ -178,7 +210,11 @@ async def test_five_hundred_units_stay_within_each_channel(app: App, tmp_path: P
         await add_task(session, world, "2.1", 2, date(2023, 7, 4), names[::2])
     figures = await figures_at(app, WEEK2)
     # Nobody is registered for these units: each is listed once, as having no focal person.
-    assert figures.totals.total == 750 and len(figures.no_focal) == 500 and not figures.silent
+    assert (
+        (figures.tasks, figures.lead.total) == (2, 750)
+        and len(figures.no_focal) == 500
+        and not figures.silent
+    )
     for fmt in (TELEGRAM, ZALO):
         parts = message(figures, fmt)
         assert all(0 < utf16_len(p) <= fmt.limit for p in parts)

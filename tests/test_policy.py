@@ -3,6 +3,7 @@
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,8 +18,13 @@ from scheduler.policy import (
     simulate,
     snooze_until,
 )
-from scheduler.reminder_config import ReminderConfig
-from storage.vocab import AssignmentStatus, ReminderKind, TaskKind
+from scheduler.reminder_config import (
+    ReminderConfig,
+    ReminderConfigError,
+    Supporting,
+    parse_reminder_settings,
+)
+from storage.vocab import AssignmentRole, AssignmentStatus, ReminderKind, TaskKind
 
 CAL = WorkCalendar.load()
 RULES = ReminderConfig()
@@ -207,6 +213,61 @@ def test_per_plan_rules_change_the_ladder() -> None:
     ]
 
 
+def test_a_supporting_unit_is_told_once_by_default_and_never_escalated() -> None:
+    lead, support = once(date(2023, 6, 30)), once(date(2023, 6, 30), 2, role=AssignmentRole.SUPPORT)
+    got = simulate(
+        [(RULES, (lead, support))], calendar=CAL, start=date(2023, 6, 1), end=date(2023, 7, 31)
+    )
+    theirs = [
+        (CAL.local(d.slot).date(), d.kind.value)
+        for _, due in got
+        for d in due
+        if d.assignment_id == 2
+    ]
+    assert theirs == [(date(2023, 6, 23), "support_notice")]  # the day the lead's ladder starts
+    escalated = {d.assignment_id for _, due in got for d in due if d.kind is K.ESCALATION}
+    assert escalated == {1}
+
+
+def test_a_supporting_unit_first_seen_late_is_still_told_once() -> None:
+    support = once(date(2023, 6, 30), 2, role=AssignmentRole.SUPPORT)
+    (notice,) = due_at(at(date(2023, 7, 20), 9), support)  # after downtime, or imported late
+    assert (notice.kind, CAL.local(notice.slot).date()) == (K.SUPPORT_NOTICE, date(2023, 6, 23))
+    assert due_at(at(date(2023, 7, 21), 9), support, written={notice.key}) == []
+
+
+def test_per_plan_rules_for_supporting_units() -> None:
+    support = once(date(2023, 6, 30), 2, role=AssignmentRole.SUPPORT)
+    remind = ReminderConfig(supporting=Supporting.REMIND)
+    kinds = [
+        k
+        for _, k in schedule(support, start=date(2023, 6, 1), end=date(2023, 7, 14), config=remind)
+    ]
+    assert kinds[:4] == ["before_7d", "before_3d", "before_1wd", "due_today"]
+    assert (
+        "overdue" in kinds and "escalation" not in kinds
+    )  # reminded like the lead, never escalated
+    quiet = ReminderConfig(supporting=Supporting.NONE)
+    assert schedule(support, start=date(2023, 6, 1), end=date(2023, 7, 14), config=quiet) == []
+
+
+def test_the_supporting_rule_is_read_per_plan_and_checked() -> None:
+    data = {"plans": {"32/KH-UBND": {"supporting": "remind"}}}
+    settings = parse_reminder_settings(data, "rules.yaml")
+    assert settings.defaults.supporting == Supporting.INFORM_ONCE
+    assert settings.for_plan("32/KH-UBND").supporting == Supporting.REMIND
+    with pytest.raises(ReminderConfigError, match="supporting.*inform_once.*'sometimes'"):
+        parse_reminder_settings({"defaults": {"supporting": "sometimes"}}, "rules.yaml")
+
+
+def test_an_ongoing_task_tells_its_supporting_unit_at_the_start_of_its_period() -> None:
+    support = AssignmentFacts(
+        3, TaskKind.ONGOING, date(2023, 12, 31), date(2023, 1, 1), "not_started", role="support"
+    )
+    got = schedule(support, start=date(2023, 1, 1), end=date(2023, 12, 31))
+    assert got == [(date(2023, 1, 3), "support_notice")]  # 02/01/2023 was a day off
+
+
 # --- properties -----------------------------------------------------------------------------
 
 DAYS = st.dates(min_value=date(2023, 1, 1), max_value=date(2026, 12, 31))
@@ -230,6 +291,7 @@ def assignments(draw: st.DrawFn, id: int) -> AssignmentFacts:
         snoozed_until=snoozed,
         cancelled=draw(st.booleans()),
         task_cancelled=draw(st.integers(0, 4)) == 0,
+        role=draw(st.sampled_from(list(AssignmentRole))),
     )
 
 
@@ -241,6 +303,7 @@ CONFIGS = st.builds(
     working_days_before=st.none() | st.integers(1, 30),
     overdue_every_working_days=st.none() | st.integers(1, 10),
     escalate_after_working_days=st.none() | st.integers(1, 20),
+    supporting=st.sampled_from(Supporting.ALL),
 )
 
 
@@ -283,6 +346,7 @@ def test_running_again_and_again_never_repeats_or_brings_back_a_missed_slot(
             written.add(d.key)
 
 
+@settings(deadline=None)  # loading a fresh calendar is slow on a loaded machine
 @given(PLANS, MOMENTS)
 def test_the_same_slot_computed_twice_is_equal(
     facts: tuple[AssignmentFacts, ...], now: datetime

@@ -155,11 +155,17 @@ def test_simulate_counts_each_days_reminders_by_kind_and_unit(
     due_30_6 = [
         r for r in json.loads(tasks) if r["deadline"] == "2023-06-30" and r["kind"] != "ongoing"
     ]
-    assert days["2023-06-23"]["kinds"] == {"before_7d": len(due_30_6)}
-    assert days["2023-06-27"]["kinds"] == {"before_3d": len(due_30_6)}
-    assert days["2023-06-30"]["kinds"]["due_today"] == len(due_30_6)
+    lead = [r for r in due_30_6 if r["role"] == "lead"]
+    # Supporting units are told once, on the day the lead's ladder starts, and never escalated.
+    support = len(due_30_6) - len(lead)
+    assert support and days["2023-06-23"]["kinds"] == {
+        "before_7d": len(lead),
+        "support_notice": support,
+    }
+    assert days["2023-06-27"]["kinds"] == {"before_3d": len(lead)}
+    assert days["2023-06-30"]["kinds"]["due_today"] == len(lead)
     assert days["2023-07-03"]["kinds"] == {"monthly_checkin": days["2023-07-03"]["total"]}
-    assert days["2023-07-07"]["kinds"] == {"escalation": len(due_30_6)}
+    assert days["2023-07-07"]["kinds"] == {"escalation": len(lead)}
     # The first day catches up once with what was already late when the plan is switched on.
     assert {"overdue", "escalation", "monthly_checkin"} <= set(days["2023-06-19"]["kinds"])
     assert "2023-06-21" not in days  # every overdue one went out on 20/6; the next is 22/6

@@ -6,8 +6,10 @@ from datetime import date, datetime, time
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
+from bot.conversation.buttons import ButtonSigner
+from bot.delivery.render import render
 from bot.service import App
 from scheduler.calendar import WorkCalendar
 from scheduler.jobs import DIGEST_JOB, SWEEP_JOB, add_digest_job, build_scheduler, run_sweep
@@ -119,8 +121,9 @@ async def test_two_machines_sweeping_the_same_database_write_each_reminder_once(
             )
 
         results = await asyncio.gather(*(one(m) for m in makers))
-        # The focal person's overdue reminder, and both tasks' escalations to 2 coordinators.
-        assert sum(r.written for r in results) == 5
+        # The focal person's overdue reminder, and the lead's escalation to 2 coordinators (the
+        # supporting unit is not escalated).
+        assert sum(r.written for r in results) == 3
         # The worst interleaving: both read before either writes.
         async with makers[0]() as first, makers[1]() as second:
             args = {
@@ -138,7 +141,7 @@ async def test_two_machines_sweeping_the_same_database_write_each_reminder_once(
         for engine in engines:
             await engine.dispose()
     rows = await outbox(app)
-    assert len(rows) == len({r.dedupe_key for r in rows}) == 6
+    assert len(rows) == len({r.dedupe_key for r in rows}) == 4
     assert {r.person_id for r in rows if r.kind == "escalation"} == set(world.coordinators)
 
 
@@ -161,7 +164,7 @@ async def test_an_away_focal_person_hands_reminders_to_the_deputy(app: App) -> N
 async def test_escalation_goes_to_every_active_coordinator(app: App) -> None:
     world = await build_world(app)
     await run(app, at(date(2023, 7, 6), 9))  # the overdue reminder of that day
-    assert await run(app, at(date(2023, 7, 7), 9)) == 4  # both units' assignments escalate
+    assert await run(app, at(date(2023, 7, 7), 9)) == 2  # the lead's, never the supporting unit's
     rows = [
         r
         for r in await outbox(app)
@@ -180,7 +183,13 @@ async def test_a_done_assignment_gets_nothing(app: App) -> None:
     for day in (date(2023, 6, 23), date(2023, 6, 30), date(2023, 7, 7), date(2023, 12, 1)):
         await run(app, at(day, 10))
     assert [r for r in await outbox(app) if r.assignment_id == world.assignment] == []
-    assert await outbox(app) != []  # the other unit's share of the task is still reminded
+    async with app.sessions() as s:  # the supporting unit's share is still told (it has nobody)
+        planned = await plan_reminders(
+            s, now=at(date(2023, 6, 23)), calendar=CAL, config_for_plan=RULES.for_plan
+        )
+    assert [(p.target.unit, p.due.kind) for p in planned] == [
+        ("UBND xã Hương Trà", "support_notice")
+    ]
 
 
 async def test_a_unit_without_a_focal_person_is_reported_not_written(app: App) -> None:
@@ -249,3 +258,48 @@ async def test_a_cancelled_task_gets_nothing(app: App) -> None:
     async with transaction(app.sessions) as s:
         await s.execute(update(Task).values(cancelled_at=at(date(2023, 6, 1))))
     assert await run(app, at(date(2023, 7, 7), 9)) == 0
+
+
+async def test_a_supporting_unit_is_told_once_whom_it_supports(app: App) -> None:
+    world = await build_world(app)
+    async with transaction(app.sessions) as s:
+        other = (
+            await s.execute(select(Assignment).where(Assignment.role == "support"))
+        ).scalar_one()
+        helper = await person(s, "Hồ F", PersonRole.FOCAL, other.unit_id)
+    for day in (date(2023, 6, 23), date(2023, 6, 27), date(2023, 7, 7), date(2023, 8, 1)):
+        await run(app, at(day, 9))
+    mine = [(r.kind, r.payload["slot"]) for r in await outbox(app) if r.person_id == helper]
+    assert mine == [("support_notice", "2023-06-23T01:00:00+00:00")]
+    escalated = {r.assignment_id for r in await outbox(app) if r.kind == "escalation"}
+    assert escalated == {world.assignment}
+    (row,) = [r for r in await outbox(app) if r.person_id == helper]
+    async with app.sessions() as session:
+        who = await session.get(Person, helper)
+        shown = await render(
+            session,
+            row,
+            who,
+            ButtonSigner(b"k" * 32),
+            at(date(2023, 6, 23), 9),
+            CAL.timezone,  # type: ignore[arg-type]
+            app.rules.days_late,
+        )
+    assert shown.text.startswith("🤝 Nhiệm vụ 2.2 do Phòng Tư pháp chủ trì (hạn 30/06/2023)")
+    assert "Đơn vị: UBND xã Hương Trà (phối hợp với Phòng Tư pháp là đơn vị chủ trì)" in shown.text
+
+
+async def test_a_plan_may_remind_its_supporting_units_or_leave_them_out(app: App) -> None:
+    await build_world(app)
+    async with transaction(app.sessions) as s:
+        other = (
+            await s.execute(select(Assignment).where(Assignment.role == "support"))
+        ).scalar_one()
+        helper = await person(s, "Hồ F", PersonRole.FOCAL, other.unit_id)
+    for rule, kinds in (("none", []), ("remind", ["before_7d", "before_3d", "overdue"])):
+        settings = ReminderSettings(ReminderConfig(supporting=rule))
+        async with transaction(app.sessions) as s:
+            await s.execute(delete(OutboxMessage))
+            for day in (date(2023, 6, 23), date(2023, 6, 27), date(2023, 7, 7)):
+                await sweep(s, now=at(day, 9), calendar=CAL, config_for_plan=settings.for_plan)
+        assert [r.kind for r in await outbox(app) if r.person_id == helper] == kinds

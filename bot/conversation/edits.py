@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from bot.channels.base import Outbound
 from bot.conversation.turn import Turn, existing, stored_id
-from bot.delivery.render import answered_buttons, reminder_text
+from bot.delivery.render import answered_buttons, lead_of, reminder_text
 from bot.texts import chat as t
 from bot.texts import dates
 from storage.models import Assignment, Task, Unit
@@ -48,8 +48,9 @@ async def _rewritten(
     sent_on = (row.sent_at or turn.now).astimezone(tz).date()  # the head stays as it was sent
     snoozed = snoozed_until is not None
     answered = None if snoozed else (person.full_name, turn.now)
+    lead = await lead_of(turn.session, assignment, task)
     text = reminder_text(
-        row.kind, assignment, task, unit, sent_on, turn.deps.days_late, tz, answered
+        row.kind, assignment, task, unit, sent_on, turn.deps.days_late, tz, answered, lead=lead
     )
     if snoozed_until is not None:
         at = dates.clock_day(snoozed_until.astimezone(tz))

@@ -8,6 +8,7 @@ from bot.texts import chat as t
 from bot.texts import dates
 from bot.texts.common import NO_AREA, STATUS, task_ref
 from storage.assignments import AssignmentView
+from storage.vocab import AssignmentRole
 from storage.vocab import AssignmentStatus as S
 
 PAGE = 30
@@ -88,20 +89,53 @@ def _other_open(views: list[AssignmentView], shown: int = 15) -> list[str]:
 
 
 def rollup(plans: str, views: list[AssignmentView], now: datetime) -> str:
+    """Tasks (done when their lead units are), by area; lead assignments by unit; support apart."""
     today = now.date()
-    done = sum(v.status == S.DONE for v in views)
-    overdue = sum(v.is_overdue(today) for v in views)
-    pct = round(100 * done / len(views)) if views else 0
+    lead = [v for v in views if v.role == AssignmentRole.LEAD]
+    support = [v for v in views if v.role != AssignmentRole.LEAD]
+    tasks = _tasks(lead)
+    done = sum(all(v.status == S.DONE for v in items) for items in tasks.values())
+    overdue = sum(any(v.is_overdue(today) for v in items) for items in tasks.values())
+    pct = round(100 * done / len(tasks)) if tasks else 0
     lines = [
         t.ROLLUP_HEAD.format(plans=plans, at=dates.moment(now)),
-        t.ROLLUP_DONE.format(done=done, total=len(views), pct=pct, overdue=overdue),
-        counts_line(views),
+        t.ROLLUP_DONE.format(done=done, total=len(tasks), pct=pct, overdue=overdue),
+        t.ROLLUP_LEAD_COUNTS.format(counts=counts_line(lead)),
         t.ROLLUP_BY_AREA,
-        *_group_lines(views, lambda v: v.area or NO_AREA, today),
+        *_area_lines(tasks, today),
         t.ROLLUP_BY_UNIT,
-        *_group_lines(views, lambda v: v.unit, today, by_overdue=True),
+        *_group_lines(lead, lambda v: v.unit, today, by_overdue=True),
     ]
+    if support:
+        lines.append(
+            t.ROLLUP_SUPPORT.format(
+                total=len(support),
+                units=len({v.unit for v in support}),
+                done=sum(v.status == S.DONE for v in support),
+            )
+        )
     return "\n".join(lines)
+
+
+def _tasks(lead: list[AssignmentView]) -> dict[tuple[str, str], list[AssignmentView]]:
+    """Lead assignments by task (a recurring task's occurrences together)."""
+    found: dict[tuple[str, str], list[AssignmentView]] = defaultdict(list)
+    for view in lead:
+        found[(view.plan_number, view.task_code)].append(view)
+    return found
+
+
+def _area_lines(tasks: dict[tuple[str, str], list[AssignmentView]], today: date) -> list[str]:
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for items in tasks.values():
+        row = counts[items[0].area or NO_AREA]
+        row[0] += all(v.status == S.DONE for v in items)
+        row[1] += 1
+        row[2] += any(v.is_overdue(today) for v in items)
+    return [
+        t.ROLLUP_AREA_LINE.format(name=name, done=done, total=total, late=late)
+        for name, (done, total, late) in counts.items()
+    ]
 
 
 def _group_lines(

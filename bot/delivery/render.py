@@ -12,8 +12,9 @@ from bot.conversation.turn import existing, stored_id
 from bot.texts import chat as t
 from bot.texts import dates
 from bot.texts.common import ASSIGNMENT_ROLE, STATUS, task_ref
+from storage.assignments import lead_unit_names
 from storage.models import Assignment, OutboxMessage, Person, Task, Unit
-from storage.vocab import AssignmentStatus, ReminderKind
+from storage.vocab import AssignmentRole, AssignmentStatus, ReminderKind
 
 STATUS_ACTIONS = (("done", "progress", "blocked"), ("extend", "snooze"))
 # What still makes sense on a reminder once it is answered, by the status the answer left.
@@ -75,11 +76,22 @@ async def render(
     task = await existing(session, Task, assignment.task_id)
     unit = await existing(session, Unit, assignment.unit_id)
     today = now.astimezone(tz).date()
-    text = reminder_text(row.kind, assignment, task, unit, today, days_late, tz)
+    lead = await lead_of(session, assignment, task)
+    text = reminder_text(row.kind, assignment, task, unit, today, days_late, tz, lead=lead)
     if row.kind == ReminderKind.ESCALATION:
         return Outbound(text=text)
     buttons = _buttons(STATUS_ACTIONS, stored_id(assignment), person, signer)
     return Outbound(text=text, buttons=buttons)
+
+
+async def lead_of(session: AsyncSession, assignment: Assignment, task: Task) -> str | None:
+    """For a supporting unit's assignment, the lead unit(s) it supports; None for a lead."""
+    if assignment.role != AssignmentRole.SUPPORT:
+        return None
+    names = await lead_unit_names(
+        session, task_id=stored_id(task), occurrence_key=assignment.occurrence_key
+    )
+    return ", ".join(names) or task.lead_text
 
 
 def reminder_text(
@@ -91,12 +103,15 @@ def reminder_text(
     days_late: Callable[[date, date], int],
     tz: ZoneInfo,
     answered: tuple[str, datetime] | None = None,
+    lead: str | None = None,
 ) -> str:
     """The reminder's text; `answered` (who, when) turns its last line into the answer's."""
     deadline = a.deadline
     due = dates.day(deadline)
     code = task_ref(task.code, a.occurrence_key)  # two occurrences of task 1.7 look apart
-    if kind == ReminderKind.ESCALATION:
+    if kind == ReminderKind.SUPPORT_NOTICE:
+        head = t.REMINDER_SUPPORT_NOTICE.format(code=code, lead=lead, due=due)
+    elif kind == ReminderKind.ESCALATION:
         assert deadline is not None  # only an overdue assignment is escalated
         head = t.REMINDER_ESCALATION.format(
             code=code, unit=unit.name, days=days_late(deadline, today), due=due
@@ -111,6 +126,8 @@ def reminder_text(
         left = (deadline - today).days if deadline else 0
         head = t.REMINDER_BEFORE.format(code=code, days=left, due=due)
     role = ASSIGNMENT_ROLE[a.role]
+    if lead is not None:
+        role = t.REMINDER_SUPPORTS.format(role=role, lead=lead)
     lines = [
         head,
         task.title,

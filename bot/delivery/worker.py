@@ -36,6 +36,7 @@ from bot.clock import Clock
 from bot.conversation.buttons import ButtonSigner
 from bot.conversation.present import present
 from bot.conversation.turn import stored_id
+from bot.delivery.grouping import grouped_text, overdue_items
 from bot.delivery.pacing import Sleep
 from bot.delivery.render import render
 from bot.texts import chat
@@ -45,7 +46,7 @@ from storage.models import Person
 from storage.outbox import enqueue, message_row
 from storage.people import channels_of, mark_unreachable, people_with_role
 from storage.units import unit_name
-from storage.vocab import OutboxKind, PersonRole
+from storage.vocab import OutboxKind, PersonRole, ReminderKind
 
 log = logging.getLogger(__name__)
 DEFAULT_LEASE = timedelta(seconds=60)  # far longer than one send (its timeouts included)
@@ -110,21 +111,39 @@ class Delivery:
             )
 
     async def _deliver(self, row_id: int) -> int:
-        prepared = await self._prepare(row_id)
+        """Send one claimed row, or the group of escalations it leads; returns rows sent."""
+        rows = [row_id, *await self._companions(row_id)]
+        prepared = await self._prepare(rows)
         if prepared is None:
             return 0
-        channel, chat_id, message, choices = prepared
+        channel, chat_id, message, choices, rows = prepared
         try:
             sent = await channel.send(chat_id, message)
         except ChannelError as exc:
-            await self._failed(row_id, exc)
+            for each in rows:
+                await self._failed(each, exc)
             if isinstance(exc, RetryLater):  # the whole channel must pause, not only this chat
                 await self.sleep(exc.retry_after)
             return 0
-        await self._record(row_id, sent.message_id, choices)
-        return 1
+        for each in rows:
+            await self._record(each, sent.message_id, choices)
+        return len(rows)
 
-    async def _prepare(self, row_id: int) -> tuple[Channel, str, Outbound, list[str]] | None:
+    async def _companions(self, row_id: int) -> list[int]:
+        """An escalation takes the person's other due escalations with it (bot/delivery/grouping)."""
+        async with transaction(self.sessions) as session:
+            row = await outbox.claimed_row(session, row_id=row_id)
+            if row.kind != ReminderKind.ESCALATION:
+                return []
+            return await outbox.claim_companions(
+                session, row=row, worker=self.worker, now=self.clock.now()
+            )
+
+    async def _prepare(
+        self, rows: list[int]
+    ) -> tuple[Channel, str, Outbound, list[str], list[int]] | None:
+        """The channel, chat and message for `rows`; rows that do not fit go back to the queue."""
+        row_id = rows[0]
         async with self.sessions() as session:
             row = await outbox.claimed_row(session, row_id=row_id)
             person = await session.get(Person, row.person_id)
@@ -135,14 +154,30 @@ class Delivery:
             on = {i.channel: i for i in identities}  # the first running channel the person is on
             target = next((on[name] for name in self.channels if name in on), None)
             if target is None or not person.active:
-                await self._give_up(row_id, "no running channel for this person")
+                for each in rows:
+                    await self._give_up(each, "no running channel for this person")
                 return None
             channel = self.channels[target.channel]
-            message = await render(
-                session, row, person, self.signer, self.clock.now(), self.timezone, self.days_late
-            )
+            if len(rows) > 1:
+                message, sent = await self._grouped(session, rows, channel.capabilities.max_text)
+            else:
+                now, tz = self.clock.now(), self.timezone
+                message, sent = (
+                    await render(session, row, person, self.signer, now, tz, self.days_late),
+                    rows,
+                )
+        for left in set(rows) - set(sent):  # the next message
+            await self._release(left)
         message, choices = present(message, channel.capabilities)
-        return channel, target.chat_id, message, choices
+        return channel, target.chat_id, message, choices, sent
+
+    async def _grouped(
+        self, session: AsyncSession, rows: list[int], limit: int
+    ) -> tuple[Outbound, list[int]]:
+        today = self.clock.now().astimezone(self.timezone).date()
+        items = await overdue_items(session, rows, today, self.days_late)
+        text, sent = grouped_text(items, limit)
+        return Outbound(text=text), sent
 
     async def _record(self, row_id: int, message_id: str, choices: list[str]) -> None:
         async with transaction(self.sessions) as session:

@@ -155,16 +155,21 @@ def _results(doc: Document, f: Figures, period: ReportPeriod, style: ReportStyle
 
 
 def _overall(f: Figures, period: ReportPeriod) -> list[str]:
-    c = f.totals
+    c, lead, helping = f.totals, f.lead, f.supporting
+    support = ""
+    if helping.total:
+        support = r.OVERALL_SUPPORT.format(support=helping.total, units=len(f.support))
     done = r.OVERALL_TEXT.format(
         tasks=f.tasks,
-        total=c.total,
+        total=lead.total,
         units=len(f.units),
+        support=support,
         end=dates.day(period.end),
         done=c.done,
         pct=c.pct_done,
         on_time=c.done_on_time,
         late=c.done_late,
+        lead_done=lead.done,
         done_in=f.done_in or 0,
     )
     still_open = r.OPEN_TEXT.format(

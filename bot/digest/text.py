@@ -47,6 +47,7 @@ def message(figures: Figures, fmt: Format) -> list[str]:
         _opening(figures, esc, bold),
         _areas(figures.areas, esc, bold),
         _units(figures.units, esc, bold),
+        _support(figures, bold),
         _overdue(figures, esc, bold),
         _blockers(figures, esc, bold),
         _attention(figures, esc, bold),
@@ -179,6 +180,17 @@ def _units(
         t.BY_UNIT_BOTTOM,
         *(esc(_unit_row(u)) for u in bottom),
     ]
+
+
+def _support(f: Figures, bold: Callable[[str], str]) -> list[str]:
+    """Supporting units' share in one line: counted apart, never ranked."""
+    if not f.support:
+        return []
+    c = f.supporting
+    line = t.SUPPORT_LINE.format(
+        total=c.total, units=len(f.support), done=c.done, open=c.total - c.done
+    )
+    return [bold(t.SUPPORT_HEAD), line]
 
 
 def _more(total: int) -> list[str]:

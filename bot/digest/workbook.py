@@ -1,6 +1,6 @@
 """The digest's full detail as an .xlsx: one sheet per list, ready to filter and print."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +46,8 @@ def write_workbook(figures: Figures, path: Path) -> Path:
     )
     _table(book, t.SHEET_DUE, t.DUE_HEADER, _due_rows(figures), (6, 10, 60, 32, 12, 16))
     _table(book, t.SHEET_WATCH, t.WATCH_HEADER, _watch_rows(figures), (36, 24, 50))
+    support = _count_rows(figures.support, numbered=True)
+    _table(book, t.SHEET_SUPPORT, t.SUPPORT_HEADER, support, (6, 40))
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
@@ -56,14 +58,24 @@ def _summary_values(key: str, f: Figures) -> tuple[Any, ...]:
         return (f.plan.number, None, None)
     if key == "at":
         return (f.at.replace(tzinfo=None), None, None)  # Excel has no time zones: local time
-    if key == "tasks":
-        return (f.tasks, None, None)
+    if key in _ASSIGNMENTS:
+        counts, done = _ASSIGNMENTS[key]
+        return (counts(f).done if done else counts(f).total, None, None)
     value = f.totals.done if key == "done" else getattr(f.totals, key)
     change = None
     if f.change is not None:
         change = f.change.done if key == "done" else getattr(f.change, key)
     pct = round(100 * value / f.totals.total, 1) if f.totals.total and key != "total" else None
     return (value, pct, change)
+
+
+# Summary rows that count assignments, not tasks: (which counts, done or all).
+_ASSIGNMENTS: dict[str, tuple[Callable[[Figures], Counts], bool]] = {
+    "lead": (lambda f: f.lead, False),
+    "lead_done": (lambda f: f.lead, True),
+    "support": (lambda f: f.supporting, False),
+    "support_done": (lambda f: f.supporting, True),
+}
 
 
 def _count_rows(lines: Sequence[Line], *, numbered: bool = False) -> Iterable[tuple[Any, ...]]:

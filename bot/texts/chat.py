@@ -116,10 +116,15 @@ OPEN_HEAD = "Nhiệm vụ khác đang mở ({count}):"
 OPEN_LINE = "• {code} {title} — hạn {due} — {status}"
 OPEN_MORE = "… và {count} nhiệm vụ khác: gõ /tasks để xem hết."
 ROLLUP_HEAD = "Tổng hợp — {plans} (cập nhật {at})"
-ROLLUP_DONE = "Hoàn thành {done}/{total} ({pct}%) · Quá hạn {overdue}"
-ROLLUP_BY_AREA = "Theo lĩnh vực:"
-ROLLUP_BY_UNIT = "Theo đơn vị (quá hạn nhiều trước):"
-ROLLUP_LINE = "• {name}: {done}/{total} hoàn thành, {late} quá hạn"
+ROLLUP_DONE = "Hoàn thành {done}/{total} nhiệm vụ ({pct}%) · Quá hạn {overdue} nhiệm vụ"
+ROLLUP_LEAD_COUNTS = "Lượt giao chủ trì — {counts}"
+ROLLUP_BY_AREA = "Theo lĩnh vực (nhiệm vụ):"
+ROLLUP_AREA_LINE = "• {name}: {done}/{total} nhiệm vụ hoàn thành, {late} quá hạn"
+ROLLUP_BY_UNIT = "Theo đơn vị chủ trì (lượt giao, quá hạn nhiều trước):"
+ROLLUP_LINE = "• {name}: {done}/{total} lượt hoàn thành, {late} quá hạn"
+ROLLUP_SUPPORT = (
+    "Phối hợp (không tính ở trên): {total} lượt của {units} đơn vị, {done} đã hoàn thành."
+)
 NO_OVERDUE = "Không có nhiệm vụ quá hạn."
 OVERDUE_HEAD = "Nhiệm vụ quá hạn: {count} ({units} đơn vị)"
 OVERDUE_LINE = "{n}. {code} {title}{unit} — quá {days} ngày làm việc"
@@ -227,6 +232,17 @@ REMINDER_OVERDUE = "⚠️ Nhiệm vụ {code} đã quá hạn {days} ngày làm
 REMINDER_ESCALATION = (
     "🔺 Nhiệm vụ {code} của {unit} quá hạn {days} ngày làm việc (hạn {due}), chưa hoàn thành."
 )
+# Escalations due together for one coordinator, in one message (by unit).
+ESCALATION_GROUP_HEAD = (
+    "🔺 {count} lượt giao quá hạn chưa hoàn thành của {units} đơn vị chủ trì, đề nghị đôn đốc:"
+)
+ESCALATION_GROUP_UNIT = "{unit} ({count}):"
+ESCALATION_GROUP_LINE = "• {code} {title} — quá hạn {days} ngày làm việc (hạn {due})"
+REMINDER_SUPPORT_NOTICE = (
+    "🤝 Nhiệm vụ {code} do {lead} chủ trì (hạn {due}); đơn vị tham gia phối hợp thực hiện. "
+    "Đơn vị chủ trì chịu trách nhiệm về thời hạn; thông báo này chỉ gửi một lần."
+)
+REMINDER_SUPPORTS = "{role} với {lead} là đơn vị chủ trì"
 REMINDER_CHECKIN = "📋 Cập nhật tiến độ tháng {month}: nhiệm vụ thường xuyên {code}"
 REMINDER_UNIT = "Đơn vị: {unit} ({role})"
 REMINDER_OUTPUT = " · Sản phẩm: {output}"

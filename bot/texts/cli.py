@@ -223,6 +223,7 @@ REMINDER_KIND: dict[str, str] = {
     K.ESCALATION: "Báo Phòng Nội vụ",
     K.MONTHLY_CHECKIN: "Hỏi tiến độ đầu tháng",
     K.SNOOZED: "Nhắc lại theo hẹn",
+    K.SUPPORT_NOTICE: "Báo đơn vị phối hợp",
 }
 GAP = {
     "no_focal": "chưa có đầu mối",

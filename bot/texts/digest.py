@@ -13,12 +13,16 @@ OVERDUE_TOTAL = "Quá hạn {overdue}"
 SILENT = "Đơn vị chưa phản hồi 14 ngày: {names}."
 ATTACHED = "(Biểu đồ và tệp Excel chi tiết gửi kèm.)"
 BY_AREA = "Theo lĩnh vực"
-AREA_LINE = "{n}. {name}: {done}/{total} ({pct}%){overdue}"
+AREA_LINE = "{n}. {name}: {done}/{total} nhiệm vụ ({pct}%){overdue}"
 LINE_OVERDUE = " · quá hạn {count}"
-BY_UNIT = "Theo đơn vị (xếp theo tỉ lệ hoàn thành)"
+BY_UNIT = "Theo đơn vị chủ trì (lượt giao, xếp theo tỉ lệ hoàn thành)"
 BY_UNIT_TOP = "Cao nhất:"
 BY_UNIT_BOTTOM = "Thấp nhất:"
-UNIT_LINE = "{rank}. {name} — {done}/{total} ({pct}%){overdue}"
+UNIT_LINE = "{rank}. {name} — {done}/{total} lượt ({pct}%){overdue}"
+SUPPORT_HEAD = "Đơn vị phối hợp (không tính xếp hạng)"
+SUPPORT_LINE = (
+    "{total} lượt phối hợp của {units} đơn vị: đã hoàn thành {done}, chưa hoàn thành {open}."
+)
 OVERDUE_HEAD = "Quá hạn ({count})"
 OVERDUE_LINE = "{n}. {code} {title} — {unit} — quá {days} ngày làm việc"
 BLOCKERS_HEAD = "Vướng mắc ({count})"
@@ -46,7 +50,7 @@ CHART_UNITS_CUT = "Theo đơn vị: {top} cao nhất và {bottom} thấp nhất 
 CHART_ON_TIME = c.DONE_ON_TIME
 CHART_LATE = c.DONE_LATE
 CHART_OPEN = "Chưa hoàn thành"
-CHART_AXIS = "Tỉ lệ nhiệm vụ (%)"
+CHART_AXIS = "Tỉ lệ hoàn thành (%)"
 CHART_EMPTY = "Chưa có nhiệm vụ"
 
 # The Excel file.
@@ -57,12 +61,12 @@ SHEET_OVERDUE = "Quá hạn"
 SHEET_BLOCKERS = "Vướng mắc"
 SHEET_DUE = "Đến hạn tuần tới"
 SHEET_WATCH = "Đơn vị cần chú ý"
+SHEET_SUPPORT = "Đơn vị phối hợp"
 SUMMARY_HEADER = ("Chỉ tiêu", "Giá trị", "Tỉ lệ (%)", "Thay đổi so với lần trước")
 SUMMARY_ROWS = (
     ("plan", "Kế hoạch"),
     ("at", "Số liệu đến"),
-    ("tasks", "Số nhiệm vụ"),
-    ("total", "Số lượt giao cho đơn vị"),
+    ("total", "Số nhiệm vụ"),
     ("done", c.STATUS[S.DONE]),
     ("done_on_time", c.DONE_ON_TIME),
     ("done_late", c.DONE_LATE),
@@ -71,6 +75,10 @@ SUMMARY_ROWS = (
     ("blocked", c.STATUS[S.BLOCKED]),
     ("extension_requested", c.STATUS[S.EXTENSION_REQUESTED]),
     ("overdue", "Quá hạn (chưa hoàn thành)"),
+    ("lead", "Số lượt giao chủ trì"),
+    ("lead_done", "Lượt chủ trì đã hoàn thành"),
+    ("support", "Số lượt phối hợp"),
+    ("support_done", "Lượt phối hợp đã hoàn thành"),
 )
 COUNT_HEADER = (
     "Tổng số",
@@ -85,7 +93,8 @@ COUNT_HEADER = (
     "Thay đổi số hoàn thành",
 )
 AREAS_HEADER = ("STT", "Lĩnh vực", *COUNT_HEADER)
-UNITS_HEADER = ("Xếp hạng", "Đơn vị", *COUNT_HEADER)
+UNITS_HEADER = ("Xếp hạng", "Đơn vị chủ trì", *COUNT_HEADER)
+SUPPORT_HEADER = ("STT", "Đơn vị phối hợp", *COUNT_HEADER)
 OVERDUE_HEADER = (
     "STT",
     "Mã nhiệm vụ",

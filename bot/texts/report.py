@@ -19,19 +19,22 @@ INTRO = (
 PART_RESULTS = "I. KẾT QUẢ THỰC HIỆN"
 OVERALL = "1. Kết quả chung"
 OVERALL_TEXT = (
-    "Kế hoạch có {tasks} nhiệm vụ, giao {total} lượt cho {units} đơn vị thực hiện. Đến ngày "
-    "{end}, đã hoàn thành {done}/{total} lượt ({pct}%), trong đó {on_time} lượt đúng hạn, "
-    "{late} lượt quá hạn; trong kỳ báo cáo hoàn thành {done_in} lượt."
+    "Kế hoạch có {tasks} nhiệm vụ, giao chủ trì {total} lượt cho {units} đơn vị{support}. "
+    "Đến ngày {end}, đã hoàn thành {done}/{tasks} nhiệm vụ ({pct}%), trong đó {on_time} nhiệm "
+    "vụ đúng hạn, {late} nhiệm vụ quá hạn; các đơn vị chủ trì hoàn thành {lead_done}/{total} "
+    "lượt, trong kỳ báo cáo hoàn thành {done_in} lượt."
 )
+OVERALL_SUPPORT = " (và {support} lượt phối hợp của {units} đơn vị)"
 OPEN_TEXT = (
-    "Đang thực hiện {in_progress} lượt; chưa thực hiện {not_started} lượt; có vướng mắc "
-    "{blocked} lượt; đề nghị gia hạn {extension} lượt. Quá hạn chưa hoàn thành: {overdue} lượt."
+    "Đang thực hiện {in_progress} nhiệm vụ; chưa thực hiện {not_started} nhiệm vụ; có vướng mắc "
+    "{blocked} nhiệm vụ; đề nghị gia hạn {extension} nhiệm vụ. Quá hạn chưa hoàn thành: "
+    "{overdue} nhiệm vụ."
 )
 BY_AREA = "2. Kết quả theo từng lĩnh vực"
 AREA_TABLE_HEADER = (
     "STT",
     "Lĩnh vực",
-    "Tổng số",
+    "Số nhiệm vụ",
     DONE_ON_TIME,
     DONE_LATE,
     "Chưa hoàn thành",
@@ -40,9 +43,11 @@ AREA_TABLE_HEADER = (
 )
 AREA_TOTAL = "Tổng cộng"
 AREA_HEAD = "2.{n}. {name}"
-AREA_TEXT = "Hoàn thành {done}/{total} lượt ({pct}%); quá hạn chưa hoàn thành {overdue} lượt."
+AREA_TEXT = (
+    "Hoàn thành {done}/{total} nhiệm vụ ({pct}%); quá hạn chưa hoàn thành {overdue} nhiệm vụ."
+)
 AREA_UNFINISHED = "Nhiệm vụ quá hạn chưa hoàn thành:"
-UNFINISHED_LINE = "- Nhiệm vụ {code}: {title} (hạn {deadline}) — {units}."
+UNFINISHED_LINE = "- Nhiệm vụ {code}: {title} (hạn {deadline}) — đơn vị chủ trì: {units}."
 MORE_UNITS = "và {count} đơn vị khác"
 PART_ISSUES = "II. TỒN TẠI, HẠN CHẾ, KHÓ KHĂN, VƯỚNG MẮC"
 BLOCKER_LINE = "- {unit}, nhiệm vụ {code}: {note}"
