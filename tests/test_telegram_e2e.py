@@ -4,14 +4,14 @@ the outbox worker on a real SQLite file, driven as officials use it from their p
 import math
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.channels.base import Outbound
 from bot.service import App
-from storage.models import Evidence, OutboxMessage, Person, StatusUpdate
+from storage.models import Assignment, Evidence, OutboxMessage, Person, StatusUpdate
 from storage.vocab import PersonRole
 from tests.conversation_kit import assignment_of
 from tests.factories import invite_code, load_example
@@ -411,3 +411,29 @@ async def test_an_edit_telegram_refuses_is_passed_over_quietly(bot: Bot, app: Ap
     assert again.message_id == sent.message_id  # "message is not modified"
     gone = await channel.send("5100", Outbound("Khác", edit_message_id="987654"))
     assert gone.message_id == "987654"  # "message to edit not found"
+
+
+async def test_escalations_due_together_reach_a_coordinator_as_one_message(
+    bot: Bot, app: App, clock: ManualClock
+) -> None:
+    api = bot.api
+    api.user_sends(HUNG, None, f"/start {await invite_code(app, None, PersonRole.COORDINATOR)}")
+    await said(bot, HUNG)
+    clock.move_to(datetime(2023, 7, 10, 2, 0, tzinfo=UTC))  # 30/06 deadlines are well past
+    async with app.sessions() as session:
+        query = (
+            select(Assignment)
+            .where(Assignment.deadline == date(2023, 6, 30), Assignment.role == "lead")
+            .order_by(Assignment.id)
+        )
+        overdue = list((await session.execute(query)).scalars())
+    by_unit = {a.unit_id: a for a in overdue}
+    assert len(by_unit) >= 3
+    for target in list(by_unit.values())[:3]:
+        await queue_reminder(app, person_id=1, assignment_id=target.id, kind="escalation")
+    assert await bot.delivery.run_once() == 3  # three rows, recorded as sent...
+    (message,) = await said(bot, HUNG)  # ...in one message to Hùng
+    assert message.count("quá hạn") >= 3 and api.rejected_429 == 0
+    async with app.sessions() as session:
+        ids = (await session.execute(select(OutboxMessage.message_id))).scalars().all()
+    assert len(set(ids)) == 1
