@@ -26,12 +26,15 @@ from bot.channels.base import Answer, Channel, Inbound
 from bot.clock import Clock, SystemClock
 from bot.conversation.buttons import ButtonSigner, load_key
 from bot.conversation.core import Conversation
+from bot.conversation.present import FileLink, no_links
 from bot.conversation.turn import Deps
 from bot.delivery.worker import Delivery
 from bot.digest.send import DIGEST_CHECK_SECONDS, run_digest_job
 from bot.digest.service import DigestKit
 from bot.digest.text import text_format
 from bot.settings import Settings, SettingsError
+from bot.web.links import FileLinks
+from bot.web.server import WebServer
 from scheduler import jobs as jobs_module
 from scheduler.digest_periods import WeeklySchedule
 from scheduler.rules import Rules
@@ -44,6 +47,7 @@ DELIVERY_SECONDS = 5
 # own stopping this keeps a SIGTERM's exit within systemd's patience (10 s here).
 STOP_GRACE_SECONDS = 5.0
 EVIDENCE_FOLDER = "minh-chung"
+LINK_KEY = "link.key"  # signs file links; apart from the button key
 DIGEST_FOLDER = "digests"
 
 
@@ -117,7 +121,29 @@ def build_digest_kit(settings: Settings, rules: Rules) -> DigestKit:
     )
 
 
-def build_deps(app: App, channels: Sequence[Channel]) -> Deps:
+def build_web_server(settings: Settings) -> WebServer:
+    """The in-process HTTP server; it listens only once some route needs it (see `serve`)."""
+    return WebServer(settings.http_host, settings.http_port)
+
+
+def build_file_links(app: App, channels: Sequence[Channel], web: WebServer) -> FileLink:
+    """Signed links to digest files, served by `web`, where a running channel cannot send
+    files and the service has a public address; otherwise none (the message names the file)."""
+    base = app.settings.public_base_url
+    if base is None or all(c.capabilities.files for c in channels):
+        return no_links
+    links = FileLinks(
+        key=load_key(app.settings.data_dir, LINK_KEY),
+        root=app.settings.data_dir / DIGEST_FOLDER,
+        base_url=base,
+        clock=app.clock,
+        ttl=timedelta(days=app.settings.file_link_days),
+    )
+    links.mount(web)
+    return links.link
+
+
+def build_deps(app: App, channels: Sequence[Channel], file_link: FileLink = no_links) -> Deps:
     """The conversation's dependencies; invites link through the first channel that can."""
     return Deps(
         sessions=app.sessions,
@@ -130,6 +156,7 @@ def build_deps(app: App, channels: Sequence[Channel]) -> Deps:
         digests=app.digests,
         invite_link=lambda code: invite_link(channels, code),
         extension_example=app.rules.extension_example,
+        file_link=file_link,
     )
 
 
@@ -147,6 +174,7 @@ def build_delivery(app: App, deps: Deps, channels: Sequence[Channel]) -> Deliver
         timezone=app.settings.timezone,
         days_late=app.rules.days_late,
         lease=timedelta(seconds=app.settings.delivery_lease_seconds),
+        file_link=deps.file_link,
     )
 
 
@@ -205,16 +233,46 @@ async def serve(
     channels: Sequence[Channel],
     stop: asyncio.Event,
     *,
+    web: WebServer | None = None,
     delivery_every: float = DELIVERY_SECONDS,
 ) -> None:
     """Run until `stop` is set (a signal, or the console's input ending).
 
+    `web` carries the routes channels added (a webhook); file links join them, and it
+    listens before the channels start (a webhook must be reachable when it is set).
     Raises ChannelDown, once everything is stopped, when a channel stopped receiving and
     cannot resume: the process must end so that its supervisor starts it again.
     """
-    deps = build_deps(app, channels)
+    web = web or build_web_server(app.settings)
+    deps = build_deps(app, channels, build_file_links(app, channels, web))
     conversation = Conversation(deps)
     delivery = build_delivery(app, deps, channels)
+    async with listening(web):
+        await start_and_run(app, channels, stop, conversation, delivery, delivery_every)
+
+
+@asynccontextmanager
+async def listening(web: WebServer) -> AsyncIterator[None]:
+    """The HTTP server runs inside this block when some route needs it."""
+    if not web.needed:
+        yield
+        return
+    await web.start()
+    try:
+        yield
+    finally:
+        await web.stop()
+
+
+async def start_and_run(
+    app: App,
+    channels: Sequence[Channel],
+    stop: asyncio.Event,
+    conversation: Conversation,
+    delivery: Delivery,
+    delivery_every: float,
+) -> None:
+    """Channels, jobs and delivery started; run until stopped, then stopped in reverse."""
     await start_channels(conversation, channels)
     jobs = Jobs()
     scheduler = build_scheduler(app, delivery, jobs)

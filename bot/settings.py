@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -45,6 +46,14 @@ class Settings:
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     zalo_bot_token: str | None = None
+    zalo_api_base_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_webhook_secret: str | None = None  # sent back by Zalo in X-Bot-Api-Secret-Token
+    zalo_rate_per_second: float = 10.0  # no documented limit: a conservative one
+    zalo_rate_per_chat: float = 1.0
+    public_base_url: str | None = None  # set: webhooks and file links under this address
+    http_host: str = "127.0.0.1"  # the in-process HTTP server (webhooks, file links)
+    http_port: int = 8080
+    file_link_days: int = 7  # how long a file link (digest chart, Excel) keeps working
     log_level: str = "INFO"
     reminder_config_file: Path | None = None  # per-plan reminder rules (YAML)
     calendar_file: Path | None = None  # extra days off / make-up days, merged with the shipped
@@ -54,7 +63,7 @@ class Settings:
 
     def __repr__(self) -> str:
         # Tokens must never reach logs, even through a debug print of the settings.
-        hidden = {"telegram_bot_token", "zalo_bot_token"}
+        hidden = {"telegram_bot_token", "zalo_bot_token", "zalo_webhook_secret"}
         parts = [
             f"{name}={'***' if name in hidden and value else value!r}"
             for name, value in self.__dict__.items()
@@ -84,7 +93,7 @@ def load_settings(
         telegram_api_base_url=values.get("TELEGRAM_API_BASE_URL") or Settings.telegram_api_base_url,
         telegram_file_base_url=values.get("TELEGRAM_FILE_BASE_URL")
         or Settings.telegram_file_base_url,
-        zalo_bot_token=_secret(values, "ZALO_BOT_TOKEN", None),
+        **_zalo(values),
         log_level=_log_level(values.get("LOG_LEVEL") or "INFO"),
         reminder_config_file=_optional_file(values, "REMINDER_CONFIG_FILE"),
         calendar_file=_optional_file(values, "CALENDAR_FILE"),
@@ -92,6 +101,68 @@ def load_settings(
         report_cutoff_day=_cutoff_day(values.get("REPORT_CUTOFF_DAY")),
         delivery_lease_seconds=_lease(values.get("DELIVERY_LEASE_SECONDS")),
     )
+
+
+class _ZaloSettings(TypedDict):
+    zalo_bot_token: str | None
+    zalo_api_base_url: str
+    zalo_webhook_secret: str | None
+    zalo_rate_per_second: float
+    zalo_rate_per_chat: float
+    public_base_url: str | None
+    http_host: str
+    http_port: int
+    file_link_days: int
+
+
+def _zalo(values: dict[str, str]) -> _ZaloSettings:
+    """The Zalo channel's settings and the in-process HTTP server's (webhooks, file links)."""
+    token = _secret(values, "ZALO_BOT_TOKEN", None)
+    public = (values.get("PUBLIC_BASE_URL") or "").strip().rstrip("/") or None
+    if public is not None and not public.startswith(("https://", "http://")):
+        raise SettingsError(f"PUBLIC_BASE_URL={public!r} must start with https://")
+    secret = _secret(values, "ZALO_WEBHOOK_SECRET", None)
+    if secret is not None and not 8 <= len(secret) <= 256:
+        raise SettingsError("ZALO_WEBHOOK_SECRET must be 8 to 256 characters long")
+    if token and public and secret is None:
+        raise SettingsError(
+            "ZALO_WEBHOOK_SECRET is not set; the Zalo webhook (PUBLIC_BASE_URL is set) needs one "
+            "of 8 to 256 characters (e.g. `openssl rand -hex 32`)"
+        )
+    return _ZaloSettings(
+        zalo_bot_token=token,
+        zalo_api_base_url=(values.get("ZALO_API_BASE_URL") or "").strip().rstrip("/")
+        or Settings.zalo_api_base_url,
+        zalo_webhook_secret=secret,
+        zalo_rate_per_second=_rate(values, "ZALO_RATE_PER_SECOND", Settings.zalo_rate_per_second),
+        zalo_rate_per_chat=_rate(values, "ZALO_RATE_PER_CHAT", Settings.zalo_rate_per_chat),
+        public_base_url=public,
+        http_host=(values.get("HTTP_HOST") or "").strip() or Settings.http_host,
+        http_port=_bounded(values, "HTTP_PORT", Settings.http_port, 1, 65535),
+        file_link_days=_bounded(values, "FILE_LINK_DAYS", Settings.file_link_days, 1, 90),
+    )
+
+
+def _rate(values: dict[str, str], name: str, default: float) -> float:
+    text = (values.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = 0.0
+    if not 0.01 <= rate <= 100:
+        raise SettingsError(f"{name}={text!r} must be messages a second, from 0.01 to 100")
+    return rate
+
+
+def _bounded(values: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = (values.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise SettingsError(f"{name}={text!r} must be a whole number from {low} to {high}")
+    return int(text)
 
 
 def project_home(environment: dict[str, str]) -> Path:

@@ -66,6 +66,52 @@ def test_env_example_lists_every_setting() -> None:
         "TELEGRAM_API_BASE_URL",
         "TELEGRAM_FILE_BASE_URL",
         "ZALO_BOT_TOKEN",
+        "ZALO_API_BASE_URL",
+        "ZALO_WEBHOOK_SECRET",
+        "PUBLIC_BASE_URL",
+        "HTTP_HOST",
+        "HTTP_PORT",
+        "FILE_LINK_DAYS",
+        "ZALO_RATE_PER_SECOND",
+        "ZALO_RATE_PER_CHAT",
     ):
         assert f"\n{name}=" in example
     assert load_settings(env={}, env_file=Path(__file__).parent.parent / ".env.example")
+
+
+ZALO = {"ZALO_BOT_TOKEN": "3090077098889577948:abcdefghijklmnop"}
+
+
+def test_zalo_defaults_are_conservative_and_polling() -> None:
+    settings = load_settings(env=ZALO, env_file=None)
+    assert settings.zalo_api_base_url == "https://bot-api.zaloplatforms.com"
+    assert (settings.zalo_rate_per_second, settings.zalo_rate_per_chat) == (10.0, 1.0)
+    assert settings.public_base_url is None and settings.file_link_days == 7
+
+
+def test_a_zalo_webhook_needs_a_real_secret() -> None:
+    public = {**ZALO, "PUBLIC_BASE_URL": "https://nhacviec.example.vn/"}
+    with pytest.raises(SettingsError, match="ZALO_WEBHOOK_SECRET"):
+        load_settings(env=public, env_file=None)
+    with pytest.raises(SettingsError, match="8 to 256"):
+        load_settings(env={**public, "ZALO_WEBHOOK_SECRET": "short"}, env_file=None)
+    with pytest.raises(SettingsError, match="placeholder"):
+        load_settings(env={**public, "ZALO_WEBHOOK_SECRET": "changeme"}, env_file=None)
+    settings = load_settings(env={**public, "ZALO_WEBHOOK_SECRET": "s" * 32}, env_file=None)
+    assert settings.public_base_url == "https://nhacviec.example.vn"
+    assert "s" * 32 not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ZALO_RATE_PER_SECOND", "0"),
+        ("ZALO_RATE_PER_CHAT", "nhanh"),
+        ("HTTP_PORT", "70000"),
+        ("FILE_LINK_DAYS", "0"),
+        ("PUBLIC_BASE_URL", "nhacviec.vn"),
+    ],
+)
+def test_bad_zalo_and_http_settings_are_refused(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings(env={**ZALO, name: value}, env_file=None)

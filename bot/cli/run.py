@@ -10,12 +10,13 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.channels.base import ChannelDown
+from bot.channels.base import Channel, ChannelDown
 from bot.channels.console import ConsoleChannel
 from bot.importing.reader import ImportFileError
 from bot.importing.service import PlanOptions, import_plan_file, import_units_file
-from bot.service import App, serve
+from bot.service import App, build_web_server, serve
 from bot.texts import cli as words
+from bot.web.server import WebServer
 from storage.db import transaction
 from storage.people import console_person
 from storage.plans import count_plans
@@ -30,12 +31,12 @@ DEMO_UNIT = "Phòng Tư pháp"
 
 
 async def run_service(app: App, *, examples: Path) -> int:
-    """Telegram when a token is set; otherwise the console, on the example plan."""
-    if app.settings.telegram_bot_token:
-        from bot.channels.telegram import build_telegram_channel
-
+    """Telegram, Zalo or both, whichever tokens are set; otherwise the console, on the
+    example plan."""
+    if app.settings.has_channel_token:
+        web = build_web_server(app.settings)
         try:
-            await serve(app, [build_telegram_channel(app.settings, app.clock)], asyncio.Event())
+            await serve(app, token_channels(app, web), asyncio.Event(), web=web)
         except ChannelDown as down:
             # Non-zero, so that systemd (Restart=on-failure) starts the service again.
             log.error("the service stops: %s", down, exc_info=down.__cause__ is not None)
@@ -52,6 +53,20 @@ async def run_service(app: App, *, examples: Path) -> int:
         demo = await find_unit(session, name=DEMO_UNIT)
     role = PersonRole.FOCAL if demo else PersonRole.COORDINATOR
     return await chat(app, unit_name=demo.name if demo else None, role=role, name="Người dùng thử")
+
+
+def token_channels(app: App, web: WebServer) -> list[Channel]:
+    """The channels whose tokens are set, in the order delivery prefers them."""
+    channels: list[Channel] = []
+    if app.settings.telegram_bot_token:
+        from bot.channels.telegram import build_telegram_channel
+
+        channels.append(build_telegram_channel(app.settings, app.clock))
+    if app.settings.zalo_bot_token:
+        from bot.channels.zalo import build_zalo_channel
+
+        channels.append(build_zalo_channel(app.settings, app.clock, web=web))
+    return channels
 
 
 async def chat(app: App, *, unit_name: str | None, role: PersonRole, name: str) -> int:

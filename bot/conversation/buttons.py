@@ -49,9 +49,10 @@ class ButtonSigner:
         return base64.urlsafe_b64encode(mac[:12]).decode().rstrip("=")
 
 
-def load_key(data_dir: Path) -> bytes:
-    """The service's signing key, created once (owner-only) in the data folder."""
-    path = data_dir / "button.key"
+def load_key(data_dir: Path, name: str = "button.key") -> bytes:
+    """A signing key of the service (buttons, file links), created once (owner-only) in the
+    data folder; each purpose has its own file, so one key never signs two kinds of thing."""
+    path = data_dir / name
     if path.exists():
         return path.read_bytes()
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -160,7 +160,7 @@ async def _remember_choices(turn: Turn, answer: Answer) -> None:
     shown: list[Outbound] = []
     choices: list[str] = []
     for message in answer.messages:
-        fitted, offered = present(message, turn.caps)
+        fitted, offered = present(message, turn.caps, turn.deps.file_link)
         shown.append(fitted)
         choices = offered or choices
     answer.messages = shown

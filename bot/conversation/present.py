@@ -1,15 +1,31 @@
 """Fit an answer to what the channel can show: buttons, or numbered choices where there are none."""
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from bot.channels.base import Capabilities, Outbound
 from bot.texts import chat as t
 
+FileLink = Callable[[str], str | None]  # a file's signed download link, if it can have one
 
-def present(message: Outbound, caps: Capabilities) -> tuple[Outbound, list[str]]:
-    """The message as this channel shows it, and the button payloads numbered 1..n (if any)."""
-    if message.file_path and not caps.files:  # the file stays where the service wrote it
-        text = t.FILE_AT.format(text=message.text, path=message.file_path)
+
+def no_links(_path: str) -> str | None:
+    return None
+
+
+def present(
+    message: Outbound, caps: Capabilities, file_link: FileLink = no_links
+) -> tuple[Outbound, list[str]]:
+    """The message as this channel shows it, and the button payloads numbered 1..n (if any).
+
+    A file the channel cannot carry becomes a link to it, or, without a public address, the
+    place where the service wrote it."""
+    if message.file_path and not caps.files:
+        link = file_link(message.file_path)
+        if link:
+            text = t.FILE_LINK.format(text=message.text, link=link)
+        else:
+            text = t.FILE_AT.format(text=message.text, path=message.file_path)
         message = replace(message, text=text, file_path=None)
     if caps.buttons or not message.buttons:
         return message, []

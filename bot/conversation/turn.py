@@ -13,6 +13,7 @@ from bot.channels.base import Answer, Button, Capabilities, Inbound, Outbound
 from bot.clock import Clock
 from bot.conversation.buttons import ButtonSigner
 from bot.conversation.limits import InboundLimiter
+from bot.conversation.present import FileLink, no_links
 from bot.digest.service import DigestKit
 from storage.models import ChannelIdentity, Person
 from storage.pending import Pending
@@ -34,6 +35,7 @@ class Deps:
     # A date to suggest for an extension (deadline, today): valid, a working day, later on.
     extension_example: Callable[[date | None, date], date]
     limiter: InboundLimiter = field(default_factory=InboundLimiter)
+    file_link: FileLink = no_links  # for channels without files (bot/web/links.py)
 
 
 @dataclass

@@ -34,7 +34,7 @@ from bot.channels.base import (
 )
 from bot.clock import Clock
 from bot.conversation.buttons import ButtonSigner
-from bot.conversation.present import present
+from bot.conversation.present import FileLink, no_links, present
 from bot.conversation.turn import stored_id
 from bot.delivery.grouping import grouped_text, overdue_items
 from bot.delivery.pacing import Sleep
@@ -66,6 +66,7 @@ class Delivery:
     lease: timedelta = DEFAULT_LEASE  # a claim not recorded within this goes back to the queue
     worker: str = field(default_factory=lambda: worker_identity())
     sleep: Sleep = asyncio.sleep  # a 429's pause; tests pass their clock's
+    file_link: FileLink = no_links  # files as links where a channel cannot send them
     _stopping: asyncio.Event = field(init=False, default_factory=asyncio.Event)
 
     async def run(self, *, every: float) -> None:
@@ -168,7 +169,7 @@ class Delivery:
                 )
         for left in set(rows) - set(sent):  # the next message
             await self._release(left)
-        message, choices = present(message, channel.capabilities)
+        message, choices = present(message, channel.capabilities, self.file_link)
         return channel, target.chat_id, message, choices, sent
 
     async def _grouped(

@@ -276,3 +276,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 # Shown when the conversation failed on a message, so the person is not left waiting.
 HANDLER_FAILED = "Xin lỗi, bot gặp lỗi khi xử lý yêu cầu. Anh/chị vui lòng thử lại sau ít phút."
 NOT_STORED_TYPE_AGAIN = "Hệ thống đang bận nên chưa ghi nhận tin vừa gõ. Anh/chị vui lòng gõ lại."
+
+# Zalo: what the bot cannot read there, and files it cannot send.
+UNSUPPORTED = (
+    "Bot chỉ đọc được tin nhắn chữ và ảnh. Vui lòng nhắn bằng chữ (ví dụ: 1.2 đã xong) "
+    "hoặc gõ /help."
+)
+FILE_LINK = "{text}\nTải tệp: {link}\n(Đường dẫn có hạn dùng; khi hết hạn, gõ /digest để nhận lại.)"
