@@ -89,6 +89,10 @@ class Person(SQLModel, table=True):
     unreachable_at: datetime | None = _at(nullable=True)
     # What the conversation is waiting for from this person, e.g. a blocker's reason.
     pending: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Where messages go (see storage.people.delivery_targets): the channel chosen with /kenh,
+    # else the one the person last wrote from, else the first running channel they are on.
+    channel_choice: str | None = Field(default=None, sa_type=String(16))
+    last_channel: str | None = Field(default=None, sa_type=String(16))
     created_at: datetime = _at()
 
 
@@ -199,6 +203,7 @@ class OutboxMessage(SQLModel, table=True):
     claimed_at: datetime | None = _at(nullable=True)
     sent_at: datetime | None = _at(nullable=True)
     message_id: str | None = Field(default=None, sa_type=String(64))
+    channel: str | None = Field(default=None, sa_type=String(16))  # where it was delivered
     last_error: str | None = None
     created_at: datetime = _at()
 
@@ -224,6 +229,8 @@ class Invite(SQLModel, table=True):
     role: str = _code(16)
     is_deputy: bool = False
     created_by: int | None = Field(default=None, foreign_key="people.id")
+    # A link code (/kenh them): redeeming it adds a channel to this person, creates no one.
+    person_id: int | None = Field(default=None, foreign_key="people.id")
     expires_at: datetime = _at()
     used_at: datetime | None = _at(nullable=True)
     used_by: int | None = Field(default=None, foreign_key="people.id")

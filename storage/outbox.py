@@ -5,15 +5,19 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.db import rowcount
-from storage.models import OutboxMessage, Person
+from storage.models import Assignment, OutboxMessage, Person
 from storage.pending import Pending
-from storage.vocab import OutboxKind, OutboxStatus, ReminderKind
+from storage.vocab import AssignmentStatus, OutboxKind, OutboxStatus, ReminderKind
+
+# Reminders a person answers (an escalation is about another unit's task: it is read, not
+# answered).
+_ANSWERABLE = [k.value for k in ReminderKind if k != ReminderKind.ESCALATION]
 
 
 def insert_for(session: AsyncSession) -> Callable[..., Any]:
@@ -61,43 +65,77 @@ def message_row(
 
 
 async def assignment_for_message(
-    session: AsyncSession, *, person_id: int, message_id: str
+    session: AsyncSession, *, person_id: int, message_id: str, channel: str
 ) -> int | None:
-    """The assignment a delivered reminder was about, to read a reply to it."""
+    """The assignment a delivered reminder was about, to read a reply to it on `channel`."""
     query = (
         select(OutboxMessage.assignment_id)
-        .where(OutboxMessage.person_id == person_id, OutboxMessage.message_id == message_id)
+        .where(
+            OutboxMessage.person_id == person_id,
+            OutboxMessage.message_id == message_id,
+            _on(channel),
+        )
         .order_by(col(OutboxMessage.id))  # the message itself before any edit of it
     )
     return (await session.execute(query)).scalars().first()
 
 
 async def outbox_for_message(
-    session: AsyncSession, *, person_id: int, message_id: str
+    session: AsyncSession, *, person_id: int, message_id: str, channel: str
 ) -> OutboxMessage | None:
-    """The delivered outbox row a person is replying to (not a later edit of it)."""
+    """The delivered outbox row a person is replying to on `channel` (not a later edit)."""
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.person_id == person_id, OutboxMessage.message_id == message_id)
+        .where(
+            OutboxMessage.person_id == person_id,
+            OutboxMessage.message_id == message_id,
+            _on(channel),
+        )
         .order_by(col(OutboxMessage.id))
     )
     return (await session.execute(query)).scalars().first()
+
+
+def _on(channel: str) -> Any:
+    """Delivered on `channel` (message ids of two channels may look alike); rows from before
+    the channel was recorded match any."""
+    return or_(col(OutboxMessage.channel).is_(None), col(OutboxMessage.channel) == channel)
 
 
 async def reminders_delivered(
     session: AsyncSession, *, person_id: int, assignment_id: int
 ) -> list[OutboxMessage]:
     """Reminders about one assignment delivered to one person, the latest first."""
-    kinds = [k.value for k in ReminderKind if k != ReminderKind.ESCALATION]
     query = (
         select(OutboxMessage)
         .where(
             OutboxMessage.person_id == person_id,
             OutboxMessage.assignment_id == assignment_id,
-            col(OutboxMessage.kind).in_(kinds),
+            col(OutboxMessage.kind).in_(_ANSWERABLE),
             col(OutboxMessage.message_id).is_not(None),
         )
         .order_by(col(OutboxMessage.id).desc())
+    )
+    return list((await session.execute(query)).scalars().all())
+
+
+async def open_reminders(
+    session: AsyncSession, *, person_id: int, limit: int = 50
+) -> list[OutboxMessage]:
+    """Reminders delivered to a person (on any channel) whose task is still open, the latest
+    first: what an answer that names no task is about."""
+    query = (
+        select(OutboxMessage)
+        .join(Assignment, col(Assignment.id) == OutboxMessage.assignment_id)
+        .where(
+            OutboxMessage.person_id == person_id,
+            col(OutboxMessage.kind).in_(_ANSWERABLE),
+            col(OutboxMessage.message_id).is_not(None),
+            col(Assignment.status) != AssignmentStatus.DONE,
+            col(Assignment.cancelled_at).is_(None),
+        )
+        .order_by(col(OutboxMessage.sent_at).desc().nulls_last(), col(OutboxMessage.id).desc())
+        .limit(limit)
     )
     return list((await session.execute(query)).scalars().all())
 
@@ -202,11 +240,19 @@ async def release(session: AsyncSession, *, row_id: int) -> None:
 
 
 async def record_sent(
-    session: AsyncSession, *, row_id: int, message_id: str, now: datetime, choices: list[str]
+    session: AsyncSession,
+    *,
+    row_id: int,
+    message_id: str,
+    now: datetime,
+    choices: list[str],
+    channel: str | None = None,
 ) -> None:
-    """Mark a row sent; numbered choices it offered are kept for the person's reply."""
+    """Mark a row sent (and on which channel); numbered choices it offered are kept for the
+    person's reply."""
     row = await claimed_row(session, row_id=row_id)
     row.status, row.sent_at, row.message_id = OutboxStatus.SENT, now, message_id
+    row.channel = channel
     row.attempts += 1
     if choices:
         person = await session.get(Person, row.person_id)

@@ -1,7 +1,7 @@
 """What the bot is waiting for from a person between two messages (`Person.pending`).
 
 Stored as JSON with short keys (`choices`, `await`, `assignment`, `at`, `correcting`,
-`evidence_for`); read and written only through `Pending`, never as a dict.
+`evidence_for`, `held`); read and written only through `Pending`, never as a dict.
 """
 
 from collections.abc import Mapping, Sequence
@@ -18,6 +18,7 @@ class Pending:
     asked_at: datetime | None = None
     correcting: int | None = None  # the assignment whose last answer the next one corrects
     evidence_for: int | None = None  # the assignment a file sent next is evidence for
+    held: str | None = None  # an answer that named no task, kept while the bot asks which one
 
     @classmethod
     def of(cls, stored: Mapping[str, Any] | None) -> "Pending":
@@ -30,6 +31,7 @@ class Pending:
             asked_at=datetime.fromisoformat(asked) if asked else None,
             correcting=stored.get("correcting"),
             evidence_for=stored.get("evidence_for"),
+            held=stored.get("held"),
         )
 
     def stored(self) -> dict[str, Any] | None:
@@ -41,6 +43,7 @@ class Pending:
             "at": self.asked_at.isoformat() if self.asked_at else None,
             "correcting": self.correcting,
             "evidence_for": self.evidence_for,
+            "held": self.held,
         }
         kept = {key: value for key, value in values.items() if value is not None}
         return kept or None
@@ -60,6 +63,11 @@ class Pending:
     def question_fresh(self, now: datetime, within: timedelta) -> bool:
         """Whether the question was asked recently enough to read the next text as its answer."""
         return bool(self.awaiting) and self.asked_at is not None and now - self.asked_at <= within
+
+    @classmethod
+    def holding(cls, text: str) -> "Pending":
+        """An answer that named no task, held until the person picks the task it is about."""
+        return cls(held=text)
 
     @classmethod
     def evidence(cls, assignment_id: int) -> "Pending":

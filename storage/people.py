@@ -40,6 +40,33 @@ async def channels_of(
     return found
 
 
+async def delivery_targets(
+    session: AsyncSession, *, person_ids: Collection[int], running: Sequence[str]
+) -> dict[int, ChannelIdentity]:
+    """Where each person's messages go, among the `running` channels (in preference order):
+    the channel they chose with /kenh, else the one they last wrote from, else the first of
+    `running` they are on. People on no running channel are left out.
+
+    The delivery worker and the digest's recipients both ask here, so they always agree."""
+    people = {
+        p.id: p
+        for p in (await session.execute(select(Person).where(col(Person.id).in_(person_ids))))
+        .scalars()
+        .all()
+    }
+    found: dict[int, ChannelIdentity] = {}
+    for person_id, identities in (await channels_of(session, person_ids=person_ids)).items():
+        person = people.get(person_id)
+        if person is None:
+            continue
+        on = {i.channel: i for i in identities}  # a later identity on a channel replaces one
+        wanted = (person.channel_choice, person.last_channel, *running)
+        target = next((on[c] for c in wanted if c in on and c in running), None)
+        if target is not None:
+            found[person_id] = target
+    return found
+
+
 async def people_with_role(session: AsyncSession, *, role: PersonRole) -> list[Person]:
     query = select(Person).where(Person.role == role, col(Person.active).is_(True))
     return list((await session.execute(query)).scalars())

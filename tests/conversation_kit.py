@@ -18,6 +18,8 @@ from tests.factories import invite_code
 
 PHONE = Capabilities(buttons=True, max_text=4096, files=True, html=True)  # Telegram
 PLAIN = Capabilities(buttons=False, max_text=2000, files=False)
+# Zalo as the conversation sees it: no buttons, no replies, no files, 2,000 characters.
+ZALO_CAPS = Capabilities(buttons=False, max_text=2000, files=False, html=False)
 _ids = itertools.count(1000)
 
 
@@ -35,10 +37,11 @@ class Person:
     name: str = "Nguyễn Thị Lan"
     caps: Capabilities = PHONE
     files: dict[str, bytes] = field(default_factory=dict)
+    channel: str = "telegram"
 
     def inbound(self, **fields: object) -> Inbound:
         values = {
-            "channel": "telegram",
+            "channel": self.channel,
             "update_id": str(next(_ids)),
             "user_id": self.user_id,
             "chat_id": self.user_id,
@@ -55,6 +58,14 @@ class Person:
 
     async def press(self, data: str, **fields: object) -> Answer:
         return await self.send(button_data=data, **fields)
+
+    async def choose(self, answer: Answer, number: int) -> Answer:
+        """The `number`-th choice of an answer: its button where there are buttons, else the
+        number typed (as the answer's numbered hint says)."""
+        if not self.caps.buttons:
+            return await self.send(str(number))
+        flat = [b for m in answer.messages for row in m.buttons for b in row]
+        return await self.press(flat[number - 1].data)
 
     async def send_file(self, data: bytes, name: str, **fields: object) -> Answer:
         file_id = f"f{next(_ids)}"
@@ -115,9 +126,13 @@ async def assignment_of(app: App, code: str, unit: str) -> Assignment:
 
 
 async def deliver_reminder(
-    app: App, assignment: Assignment, person_id: int, message_id: str
+    app: App,
+    assignment: Assignment,
+    person_id: int,
+    message_id: str,
+    channel: str | None = None,
 ) -> None:
-    """As if the delivery worker had sent a reminder that the person can reply to."""
+    """As if the delivery worker had sent a reminder (now) that the person can reply to."""
     async with transaction(app.sessions) as session:
         await factories.outbox(
             session,
@@ -127,4 +142,6 @@ async def deliver_reminder(
             assignment_id=assignment.id,
             status="sent",
             message_id=message_id,
+            sent_at=app.clock.now(),
+            channel=channel,
         )

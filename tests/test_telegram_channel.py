@@ -196,7 +196,8 @@ async def test_the_vietnamese_command_menu_is_registered(
     registered = [(c["command"], c["description"]) for c in api.commands["default/"]]
     assert registered == list(words.COMMANDS)
     assert (
-        " ".join(c for c, _ in registered) == "start help status overdue tasks update invite digest"
+        " ".join(c for c, _ in registered)
+        == "start help status overdue tasks update invite digest kenh"
     )
 
 

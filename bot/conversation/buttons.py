@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ACTIONS = frozenset(
-    {"done", "progress", "blocked", "extend", "snooze", "fix", "approve", "refuse", "open"}
+    {"done", "progress", "blocked", "extend", "snooze", "fix", "approve", "refuse", "open", "pick"}
 )
 MAX_PAYLOAD = 64
 

@@ -4,6 +4,7 @@ from bot.channels.base import Answer
 from bot.conversation import actions, replies
 from bot.conversation.digest_preview import digest_command
 from bot.conversation.invites import CODE_SHAPE, create_invite, redeem
+from bot.conversation.reach import channels_command
 from bot.conversation.turn import Turn, say, stored_id
 from bot.conversation.views import overdue_list, rollup, unit_status
 from bot.texts import chat as t
@@ -29,7 +30,8 @@ _ROLE_WORDS = {
 
 
 async def unregistered(turn: Turn, text: str) -> Answer:
-    """Only an invite code gets through: "/start CODE", or the code alone (Zalo)."""
+    """Only an invite or link code gets through: "/start CODE", or the code alone (Zalo,
+    where the first message cannot carry a deep link's payload)."""
     parts = text.split()
     code = parts[1] if len(parts) == 2 and parts[0] == "/start" else text
     if not CODE_SHAPE.match(code):
@@ -38,7 +40,7 @@ async def unregistered(turn: Turn, text: str) -> Answer:
         await turn.session.delete(turn.identity)
         await turn.session.flush()
     inbound = turn.inbound
-    person = await redeem(
+    redeemed = await redeem(
         turn.session,
         code=code,
         channel=inbound.channel,
@@ -47,8 +49,12 @@ async def unregistered(turn: Turn, text: str) -> Answer:
         name=inbound.display_name,
         now=turn.now,
     )
-    if person is None:
+    if redeemed is None:
         return say(t.INVITE_INVALID)
+    person = redeemed.person
+    if redeemed.linked:
+        channel = t.CHANNEL_NAMES.get(inbound.channel, inbound.channel)
+        return say(t.CHANNEL_LINKED.format(channel=channel, name=person.full_name))
     unit = await turn.session.get(Unit, person.unit_id) if person.unit_id else None
     role = person_role(person.role, deputy=person.is_deputy)
     plans = await _plan_names(turn)
@@ -222,4 +228,5 @@ _COMMANDS = {
     "/xong": _done,
     "/invite": _invite,
     "/digest": digest_command,
+    "/kenh": channels_command,
 }

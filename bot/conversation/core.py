@@ -26,7 +26,7 @@ from bot.channels.base import (
     NotStored,
     Outbound,
 )
-from bot.conversation import actions, commands, evidence, replies
+from bot.conversation import commands, evidence, replies
 from bot.conversation.present import present
 from bot.conversation.turn import Deps, Turn, say
 from bot.texts import chat as t
@@ -131,6 +131,11 @@ class Conversation:
         if person is not None and person.unreachable_at is not None:
             person.unreachable_at = None  # they wrote to us, so messages reach them again
             session.add(person)
+        if person is not None and person.last_channel != inbound.channel:
+            # Where they are now is where reminders go, unless they chose with /kenh. Written
+            # only on a change, so a read-only turn still takes no write lock early.
+            person.last_channel = inbound.channel
+            session.add(person)
         return Turn(self.deps, session, inbound, caps, person, identity, now, data)
 
 
@@ -145,7 +150,7 @@ async def route(turn: Turn) -> Answer:
     if turn.person is None:
         return await commands.unregistered(turn, text)
     if inbound.button_data is not None:
-        return await actions.press(turn, inbound.button_data)
+        return await replies.choose(turn, inbound.button_data)
     if inbound.attachment is not None:
         return await evidence.evidence(turn)
     if text.startswith("/"):

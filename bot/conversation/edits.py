@@ -39,6 +39,8 @@ async def _rewritten(
     rows = await reminders_delivered(
         turn.session, person_id=turn.person_id, assignment_id=stored_id(assignment)
     )
+    # Only a message on the channel this answer came from can be edited from here.
+    rows = [r for r in rows if r.channel in (None, turn.inbound.channel)]
     if not rows:
         return None
     referenced = {turn.inbound.message_id, turn.inbound.reply_to_message_id}

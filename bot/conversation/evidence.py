@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.channels.base import Answer, Attachment
 from bot.conversation.actions import may_update, ref
-from bot.conversation.replies import answer_text
+from bot.conversation.replies import answer_text, last_reminded
 from bot.conversation.turn import Turn, say, stored_id
 from bot.conversation.understand import understand
 from bot.texts import chat as t
@@ -105,8 +105,12 @@ async def evidence(turn: Turn) -> Answer:
             turn.session,
             person_id=turn.person_id,
             message_id=turn.inbound.reply_to_message_id,
+            channel=turn.inbound.channel,
         )
     target = target or turn.pending.evidence_for or turn.pending.assignment
+    if target is None and not turn.inbound.reply_to_message_id:
+        reminded = await last_reminded(turn)  # without replies (Zalo): the one last reminder
+        target = reminded[0] if len(reminded) == 1 else None
     found = await assignment_with_task(turn.session, assignment_id=target) if target else None
     if found is None:
         return say(t.NEED_TARGET)

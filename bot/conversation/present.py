@@ -30,7 +30,7 @@ def present(
     if caps.buttons or not message.buttons:
         return message, []
     flat = [button for row in message.buttons for button in row]
-    if all(b.data.startswith("open:") for b in flat):
+    if all(b.data.startswith(("open:", "pick:")) for b in flat):
         hint = t.PICK_BY_NUMBER.format(last=len(flat))  # the list above is already numbered
     else:
         choices = " · ".join(f"{i} {b.label}" for i, b in enumerate(flat, start=1))

@@ -1,13 +1,16 @@
 """Free text: replies to reminders, "2.1 xong", and answers to what the bot asked.
 
 What the text itself names (a reply, a task code) wins over what the bot last asked, and a
-question is forgotten after half an hour or any command.
+question is forgotten after half an hour or any command. An answer that names nothing (no
+reply, no code, no question pending; the usual case on Zalo, which has no replies) is about
+the last open reminder sent to the person on any channel; when several went out that day
+about different tasks, the bot asks which one and holds the answer until it is picked.
 """
 
 import re
 from datetime import date, timedelta
 
-from bot.channels.base import Answer
+from bot.channels.base import Answer, Button, Outbound
 from bot.conversation import extensions
 from bot.conversation.actions import (
     apply,
@@ -20,15 +23,18 @@ from bot.conversation.actions import (
 )
 from bot.conversation.turn import Turn, say, stored_id
 from bot.conversation.understand import Understood, parse_day, understand
+from bot.conversation.views import short
 from bot.texts import chat as t
 from bot.texts import dates
 from storage.assignments import assignment_with_task, find_by_code
 from storage.models import Assignment, Task
-from storage.outbox import assignment_for_message, outbox_for_message
+from storage.outbox import assignment_for_message, open_reminders, outbox_for_message
+from storage.pending import Pending
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import OutboxKind, PersonRole
 
 PENDING_FOR = timedelta(minutes=30)
+MAX_WHICH = 9  # reminders listed when the bot asks which one (one digit to type)
 _CODE_FIRST = re.compile(r"^(\d+(?:\.\d+)*)\s+(.+)$", re.S)
 
 
@@ -75,7 +81,7 @@ async def free_text(turn: Turn, text: str) -> Answer:
     pending = turn.pending
     choices = pending.choices
     if text.isdigit() and 1 <= int(text) <= len(choices):
-        return await press(turn, choices[int(text) - 1])
+        return await choose(turn, choices[int(text) - 1])
     # A fresh question always names what it awaits.
     question = pending.awaiting if pending.question_fresh(turn.now, PENDING_FOR) else None
     awaited = pending.assignment if question else None
@@ -87,6 +93,7 @@ async def free_text(turn: Turn, text: str) -> Answer:
             turn.session,
             person_id=person_id,
             message_id=turn.inbound.reply_to_message_id,
+            channel=turn.inbound.channel,
         )
         found = await assignment_with_task(turn.session, assignment_id=target) if target else None
         if found is not None and target == awaited and question:
@@ -100,7 +107,71 @@ async def free_text(turn: Turn, text: str) -> Answer:
     found = await assignment_with_task(turn.session, assignment_id=awaited) if awaited else None
     if found is not None and question:
         return await _awaited(turn, question, *found, text)
+    if not turn.inbound.reply_to_message_id and understand(text, year=turn.local.year):
+        return await _about_the_last_reminder(turn, text)
     return say(t.NOT_UNDERSTOOD)
+
+
+async def last_reminded(turn: Turn) -> list[int]:
+    """The open tasks (assignment ids) of the last reminders sent to the person: those sent
+    on the same local day as the latest one, the latest first; empty when none is open."""
+    rows = await open_reminders(turn.session, person_id=turn.person_id)
+    if not rows:
+        return []
+    tz = turn.deps.timezone
+    day = rows[0].sent_at.astimezone(tz).date() if rows[0].sent_at else None
+    same_day = [
+        r.assignment_id
+        for r in rows
+        if r.assignment_id is not None
+        and (r is rows[0] or (r.sent_at is not None and r.sent_at.astimezone(tz).date() == day))
+    ]
+    return list(dict.fromkeys(same_day))
+
+
+async def _about_the_last_reminder(turn: Turn, text: str) -> Answer:
+    reminded = await last_reminded(turn)
+    if not reminded:
+        return say(t.NOT_UNDERSTOOD)
+    if len(reminded) == 1:
+        found = await assignment_with_task(turn.session, assignment_id=reminded[0])
+        if found is None:
+            return say(t.NOT_UNDERSTOOD)
+        clear(turn)
+        return await answer_text(turn, *found, text)
+    return await _ask_which(turn, reminded, text)
+
+
+async def _ask_which(turn: Turn, assignment_ids: list[int], text: str) -> Answer:
+    """Several reminders could be meant: a numbered list; the answer waits in Pending."""
+    lines = [t.WHICH_TASK.format(text=short(text, 60))]
+    buttons: list[tuple[Button, ...]] = []
+    for n, assignment_id in enumerate(assignment_ids[:MAX_WHICH], start=1):
+        found = await assignment_with_task(turn.session, assignment_id=assignment_id)
+        if found is None:
+            continue
+        a, task = found
+        code = ref(a, task)
+        lines.append(
+            t.WHICH_LINE.format(n=n, code=code, title=short(task.title), due=dates.day(a.deadline))
+        )
+        data = turn.deps.signer.payload("pick", assignment_id, turn.person_id)
+        buttons.append((Button(t.WHICH_BUTTON.format(n=n, code=code), data),))
+    turn.remember(Pending.holding(text))
+    return say("\n".join(lines), *buttons)
+
+
+async def choose(turn: Turn, data: str) -> Answer:
+    """A button pressed, or its number typed: the task a held answer is about, or an action."""
+    pressed = turn.deps.signer.verify(data, turn.person_id)
+    if pressed is None or pressed.action != "pick":
+        return await press(turn, data)
+    held = turn.pending.held
+    found = await assignment_with_task(turn.session, assignment_id=pressed.target)
+    if held is None or found is None:
+        return Answer(messages=[Outbound(t.WHICH_EXPIRED)], toast=t.WHICH_EXPIRED)
+    clear(turn)
+    return await answer_text(turn, *found, held)
 
 
 async def _date_for_a_request(turn: Turn, text: str) -> Answer | None:
@@ -109,7 +180,12 @@ async def _date_for_a_request(turn: Turn, text: str) -> Answer | None:
     message_id = turn.inbound.reply_to_message_id
     if person is None or person.role != PersonRole.COORDINATOR or not message_id:
         return None
-    row = await outbox_for_message(turn.session, person_id=stored_id(person), message_id=message_id)
+    row = await outbox_for_message(
+        turn.session,
+        person_id=stored_id(person),
+        message_id=message_id,
+        channel=turn.inbound.channel,
+    )
     if row is None or row.kind != OutboxKind.EXTENSION_REQUEST:
         return None
     day = parse_day(text, year=turn.local.year)

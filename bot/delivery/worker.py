@@ -44,7 +44,7 @@ from storage import outbox
 from storage.db import transaction
 from storage.models import Person
 from storage.outbox import enqueue, message_row
-from storage.people import channels_of, mark_unreachable, people_with_role
+from storage.people import delivery_targets, mark_unreachable, people_with_role
 from storage.units import unit_name
 from storage.vocab import OutboxKind, PersonRole, ReminderKind
 
@@ -127,7 +127,7 @@ class Delivery:
                 await self.sleep(exc.retry_after)
             return 0
         for each in rows:
-            await self._record(each, sent.message_id, choices)
+            await self._record(each, sent.message_id, choices, channel.name)
         return len(rows)
 
     async def _companions(self, row_id: int) -> list[int]:
@@ -149,11 +149,10 @@ class Delivery:
             row = await outbox.claimed_row(session, row_id=row_id)
             person = await session.get(Person, row.person_id)
             assert person is not None
-            identities = (await channels_of(session, person_ids=[row.person_id])).get(
-                row.person_id, []
+            targets = await delivery_targets(
+                session, person_ids=[row.person_id], running=list(self.channels)
             )
-            on = {i.channel: i for i in identities}  # the first running channel the person is on
-            target = next((on[name] for name in self.channels if name in on), None)
+            target = targets.get(row.person_id)
             if target is None or not person.active:
                 for each in rows:
                     await self._give_up(each, "no running channel for this person")
@@ -180,10 +179,15 @@ class Delivery:
         text, sent = grouped_text(items, limit)
         return Outbound(text=text), sent
 
-    async def _record(self, row_id: int, message_id: str, choices: list[str]) -> None:
+    async def _record(self, row_id: int, message_id: str, choices: list[str], channel: str) -> None:
         async with transaction(self.sessions) as session:
             await outbox.record_sent(
-                session, row_id=row_id, message_id=message_id, now=self.clock.now(), choices=choices
+                session,
+                row_id=row_id,
+                message_id=message_id,
+                now=self.clock.now(),
+                choices=choices,
+                channel=channel,
             )
 
     async def _failed(self, row_id: int, exc: ChannelError) -> None:

@@ -33,7 +33,7 @@ from storage.db import transaction
 from storage.digests import digest_exists, save_digest
 from storage.models import Plan
 from storage.outbox import enqueue
-from storage.people import channels_of, people_with_roles
+from storage.people import delivery_targets, people_with_roles
 from storage.plans import active_plans
 from storage.vocab import SEES_EVERY_UNIT, DigestKind, OutboxKind, OutboxStatus
 
@@ -156,14 +156,12 @@ async def _store_and_send(
 
 
 async def recipients(session: AsyncSession, *, channels: Sequence[str]) -> list[tuple[int, str]]:
-    """Active coordinators and leaders, each with the first of `channels` they are on (the one
-    the delivery worker will use, so it shapes their text); people on none are left out."""
+    """Active coordinators and leaders, each with the channel the delivery worker will use
+    (so it shapes their text); people on none of `channels` are left out."""
     people = await people_with_roles(session, roles=list(SEES_EVERY_UNIT))
     ids = [p.id for p in people if p.id is not None]
-    on = await channels_of(session, person_ids=ids)
-    found = {pid: {i.channel for i in on.get(pid, [])} for pid in ids}
-    chosen = {pid: next((c for c in channels if c in names), None) for pid, names in found.items()}
-    return [(pid, channel) for pid, channel in chosen.items() if channel is not None]
+    targets = await delivery_targets(session, person_ids=ids, running=channels)
+    return [(pid, targets[pid].channel) for pid in ids if pid in targets]
 
 
 def _rows(made: Made, person_id: int, fmt: Format, now: datetime) -> list[dict[str, Any]]:

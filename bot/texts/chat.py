@@ -85,6 +85,38 @@ NUMBERED_HINT = "Trả lời: {choices}"
 NEXT_TASKS_PAGE = "Gõ /tasks {page} để xem trang sau."
 PICK_BY_NUMBER = "Gõ số thứ tự (1–{last}) để cập nhật nhiệm vụ."
 FREE_TEXT_HINT = '(hoặc nhắn nội dung, ví dụ "đang làm 60%")'
+# An answer that names no task, with several reminders sent the same day: which one?
+WHICH_TASK = 'Anh/chị báo "{text}" cho nhiệm vụ nào?'
+WHICH_LINE = "{n}. {code} — {title} (hạn {due})"
+WHICH_BUTTON = "{n}. Nhiệm vụ {code}"
+WHICH_EXPIRED = "Lựa chọn này không còn hiệu lực. Anh/chị vui lòng nhắn lại nội dung cập nhật."
+
+# /kenh: where reminders go, for a person on more than one channel.
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "console": "màn hình lệnh"}
+CHANNELS_SHOWN = "Kênh của anh/chị: {channels}.\nTin nhắc việc gửi về: {current} ({why})."
+CHANNELS_SWITCH = "Đổi kênh nhận nhắc việc: {choices}"
+CHANNELS_ADD = (
+    "Thêm kênh khác (Zalo hoặc Telegram): gõ /kenh them để nhận mã liên kết, rồi gửi mã đó "
+    "cho bot trên kênh kia."
+)
+CHANNEL_WHY_CHOSEN = "anh/chị đã chọn"
+CHANNEL_WHY_LAST = "kênh anh/chị nhắn gần nhất"
+CHANNEL_WHY_FIRST = "mặc định"
+CHANNEL_CHOSEN = "Từ nay tin nhắc việc sẽ gửi về {channel}."
+CHANNEL_NOT_LINKED = (
+    "Anh/chị chưa dùng bot trên {channel}. Gõ /kenh them để nhận mã liên kết, rồi gửi mã đó "
+    "cho bot trên {channel}."
+)
+CHANNEL_UNKNOWN = "Không có kênh '{name}'. Gõ /kenh để xem các kênh của anh/chị."
+CHANNEL_CODE = (
+    "Mã liên kết (dùng một lần, hết hạn {expires}):\n{code}\n"
+    "Mở bot Nhắc việc trên ứng dụng kia (Zalo hoặc Telegram) và gửi mã này làm tin nhắn đầu "
+    "tiên. Không chia sẻ mã này cho người khác."
+)
+CHANNEL_LINKED = (
+    "Đã thêm kênh {channel} cho anh/chị {name}. Anh/chị có thể trả lời nhắc việc trên kênh nào "
+    "cũng được; tin nhắc việc gửi về kênh anh/chị nhắn gần nhất. Gõ /kenh để chọn kênh."
+)
 
 NO_PLANS = "Chưa có kế hoạch nào để tổng hợp."
 PLAN_UNKNOWN = "Không có kế hoạch số {number!r}."
@@ -158,7 +190,8 @@ HELP_FOCAL = (
     "/status — tình hình nhiệm vụ của đơn vị\n"
     "/overdue — nhiệm vụ quá hạn\n"
     "/tasks — nhiệm vụ đang mở, có nút cập nhật\n"
-    "/update MÃ nội dung — cập nhật nhanh, ví dụ /update 2.1 xong"
+    "/update MÃ nội dung — cập nhật nhanh, ví dụ /update 2.1 xong\n"
+    "/kenh — chọn nhận nhắc việc qua Zalo hay Telegram"
 )
 HELP_COORDINATOR = (
     "Hướng dẫn (Phòng Nội vụ):\n"
@@ -169,13 +202,15 @@ HELP_COORDINATOR = (
     "ví dụ /invite Phòng Tư pháp --pho; /invite điều phối, /invite lãnh đạo\n"
     "/digest — bản tổng hợp tuần tính đến lúc này, kèm biểu đồ và tệp Excel\n"
     "Đề nghị gia hạn được gửi đến anh/chị kèm nút Đồng ý / Không đồng ý; đồng ý đến ngày "
-    "khác: trả lời tin đề nghị bằng ngày đó."
+    "khác: trả lời tin đề nghị bằng ngày đó.\n"
+    "/kenh — chọn nhận tin qua Zalo hay Telegram"
 )
 HELP_LEADER = (
     "Hướng dẫn (lãnh đạo):\n"
     "/status — tổng hợp theo lĩnh vực và đơn vị; /status TÊN ĐƠN VỊ — một đơn vị\n"
     "/overdue — nhiệm vụ quá hạn của tất cả đơn vị\n"
-    "/digest — bản tổng hợp tuần tính đến lúc này, kèm biểu đồ và tệp Excel"
+    "/digest — bản tổng hợp tuần tính đến lúc này, kèm biểu đồ và tệp Excel\n"
+    "/kenh — chọn nhận tin qua Zalo hay Telegram"
 )
 
 
@@ -272,6 +307,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("update", "Cập nhật nhiệm vụ: /update MÃ nội dung"),
     ("invite", "Tạo mã mời đăng ký (Phòng Nội vụ)"),
     ("digest", "Tổng hợp tuần (Phòng Nội vụ, lãnh đạo)"),
+    ("kenh", "Chọn kênh nhận nhắc việc: Zalo hay Telegram"),
 )
 # Shown when the conversation failed on a message, so the person is not left waiting.
 HANDLER_FAILED = "Xin lỗi, bot gặp lỗi khi xử lý yêu cầu. Anh/chị vui lòng thử lại sau ít phút."
