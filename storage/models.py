@@ -203,7 +203,8 @@ class OutboxMessage(SQLModel, table=True):
     claimed_at: datetime | None = _at(nullable=True)
     sent_at: datetime | None = _at(nullable=True)
     message_id: str | None = Field(default=None, sa_type=String(64))
-    channel: str | None = Field(default=None, sa_type=String(16))  # where it was delivered
+    # Where it was delivered; set beforehand, the only channel it may go through (an edit).
+    channel: str | None = Field(default=None, sa_type=String(16))
     last_error: str | None = None
     created_at: datetime = _at()
 

@@ -50,14 +50,17 @@ def message_row(
     text: str,
     now: datetime,
     assignment_id: int | None = None,
+    channel: str | None = None,
     **payload: Any,
 ) -> dict[str, Any]:
-    """A ready-written message (a notice, a request with buttons) for one person."""
+    """A ready-written message (a notice, a request with buttons) for one person; `channel`
+    binds it to one channel (an edit of a message delivered there)."""
     return {
         "dedupe_key": key,
         "person_id": person_id,
         "kind": kind,
         "assignment_id": assignment_id,
+        "channel": channel,
         "payload": {"text": text, **payload},
         "not_before": now,
         "created_at": now,

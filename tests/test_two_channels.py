@@ -13,8 +13,8 @@ from bot.digest.send import recipients
 from bot.service import App, build_deps
 from storage.db import transaction
 from storage.models import OutboxMessage, StatusUpdate
-from storage.outbox import enqueue
-from storage.vocab import PersonRole
+from storage.outbox import enqueue, message_row
+from storage.vocab import OutboxKind, PersonRole
 from tests.conversation_kit import (
     PHONE,
     ZALO_CAPS,
@@ -315,3 +315,47 @@ async def test_the_digest_goes_to_the_chosen_channel(app: App, convo: Conversati
 async def recipients_of(app: App) -> list[tuple[int, str]]:
     async with app.sessions() as session:
         return await recipients(session, channels=["telegram", "zalo"])
+
+
+async def test_where_nobody_can_reply_the_bot_does_not_ask_for_a_reply(
+    app: App, convo: Conversation
+) -> None:
+    telegram = await register(app, convo, "701", "Phòng Tư pháp", PersonRole.FOCAL)
+    zalo = Person(convo, "z701", caps=ZALO_CAPS, channel="zalo")
+    await zalo.send(await invite_code(app, "UBND xã Hương Trà", PersonRole.FOCAL))
+    assert "trả lời (reply)" in text_of(await telegram.send("chào buổi sáng"))
+    answer = text_of(await zalo.send("chào buổi sáng"))
+    assert "reply" not in answer and "/tasks" in answer and "2.1 đang làm 60%" in answer
+
+
+async def test_an_edit_goes_to_the_channel_of_the_message_it_edits(
+    app: App, convo: Conversation, clock: ManualClock
+) -> None:
+    tg, zl = Recording("telegram", PHONE), Recording("zalo", ZALO_CAPS)
+    deps = build_deps(app, [])
+    both = {"telegram": tg, "zalo": zl}
+    delivery = Delivery(
+        sessions=app.sessions,
+        channels=both,
+        signer=deps.signer,
+        clock=clock,
+        timezone=app.settings.timezone,
+        days_late=app.rules.days_late,
+    )
+    telegram = await register(app, convo, "501", TP, PersonRole.FOCAL)
+    await link_zalo(app, telegram, convo)
+    await telegram.send("/kenh zalo")  # new messages go to Zalo ...
+    row = message_row(
+        key="edit:t1",
+        person_id=1,
+        kind=OutboxKind.EDIT,
+        text="Đã quyết định",
+        now=clock.now(),
+        channel="telegram",
+        edit_message_id="tg-7",
+    )
+    async with transaction(app.sessions) as session:
+        await enqueue(session, [row])
+    assert await delivery.run_once() == 1
+    # ... but an edit of a Telegram message can only be made on Telegram.
+    assert zl.sent == [] and [(chat, m.edit_message_id) for chat, m in tg.sent] == [("501", "tg-7")]

@@ -110,7 +110,9 @@ class TelegramChannel:
     """The `Channel` for Telegram: long polling, inline buttons, replies, files."""
 
     name = "telegram"
-    capabilities = Capabilities(buttons=True, max_text=MAX_TEXT, files=True, html=True)
+    capabilities = Capabilities(
+        buttons=True, max_text=MAX_TEXT, files=True, html=True, replies=True
+    )
 
     def __init__(
         self,

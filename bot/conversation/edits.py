@@ -97,6 +97,7 @@ async def request_decided(
                     text=text,
                     now=turn.now,
                     assignment_id=row.assignment_id,
+                    channel=row.channel,  # the copy lives where it was delivered
                     edit_message_id=row.message_id,
                 )
             )

@@ -113,7 +113,7 @@ async def evidence(turn: Turn) -> Answer:
         target = reminded[0] if len(reminded) == 1 else None
     found = await assignment_with_task(turn.session, assignment_id=target) if target else None
     if found is None:
-        return say(t.NEED_TARGET)
+        return say(t.NEED_TARGET if turn.caps.replies else t.NEED_TARGET_NO_REPLY)
     if not may_update(turn, found[0]):
         return say(t.NOT_ALLOWED)
     try:

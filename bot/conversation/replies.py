@@ -44,7 +44,7 @@ async def answer_text(turn: Turn, assignment: Assignment, task: Task, text: str)
         return say(t.NOT_ALLOWED)
     said = understand(text, year=turn.local.year)
     if said is None:
-        return say(t.NOT_UNDERSTOOD)
+        return not_understood(turn)
     if said.status == S.EXTENSION_REQUESTED and said.proposed is None:
         await_answer(turn, "extension", assignment)
         asked = t.ASK_EXTENSION.format(
@@ -109,7 +109,7 @@ async def free_text(turn: Turn, text: str) -> Answer:
         return await _awaited(turn, question, *found, text)
     if not turn.inbound.reply_to_message_id and understand(text, year=turn.local.year):
         return await _about_the_last_reminder(turn, text)
-    return say(t.NOT_UNDERSTOOD)
+    return not_understood(turn)
 
 
 async def last_reminded(turn: Turn) -> list[int]:
@@ -132,11 +132,11 @@ async def last_reminded(turn: Turn) -> list[int]:
 async def _about_the_last_reminder(turn: Turn, text: str) -> Answer:
     reminded = await last_reminded(turn)
     if not reminded:
-        return say(t.NOT_UNDERSTOOD)
+        return not_understood(turn)
     if len(reminded) == 1:
         found = await assignment_with_task(turn.session, assignment_id=reminded[0])
         if found is None:
-            return say(t.NOT_UNDERSTOOD)
+            return not_understood(turn)
         clear(turn)
         return await answer_text(turn, *found, text)
     return await _ask_which(turn, reminded, text)
@@ -223,3 +223,8 @@ async def update_by_code(turn: Turn, code: str, words: str, plan: str | None = N
         return say(t.CODE_IN_PLANS.format(code=code, plans=plans, plan=found[0][2], words=words))
     assignment, task, _number = found[0]
     return await answer_text(turn, assignment, task, words)
+
+
+def not_understood(turn: Turn) -> Answer:
+    """What was said matched nothing: how to say it so the bot understands, on this channel."""
+    return say(t.NOT_UNDERSTOOD if turn.caps.replies else t.NOT_UNDERSTOOD_NO_REPLY)

@@ -149,9 +149,10 @@ class Delivery:
             row = await outbox.claimed_row(session, row_id=row_id)
             person = await session.get(Person, row.person_id)
             assert person is not None
-            targets = await delivery_targets(
-                session, person_ids=[row.person_id], running=list(self.channels)
-            )
+            # A row bound to a channel (an edit of a message delivered there) goes only there.
+            running = [row.channel] if row.channel else list(self.channels)
+            running = [name for name in running if name in self.channels]
+            targets = await delivery_targets(session, person_ids=[row.person_id], running=running)
             target = targets.get(row.person_id)
             if target is None or not person.active:
                 for each in rows:

@@ -37,6 +37,14 @@ NEED_TARGET = (
     "Anh/chị gửi tệp này cho nhiệm vụ nào? Hãy gửi tệp bằng cách trả lời (reply) vào tin "
     "nhắc việc của nhiệm vụ đó."
 )
+# Where a person cannot reply to a message (Zalo, the console): pick the task or name it.
+NOT_UNDERSTOOD_NO_REPLY = (
+    'Bot chưa hiểu nội dung. Anh/chị hãy ghi mã nhiệm vụ ở đầu, ví dụ "2.1 đang làm 60%", '
+    "hoặc gõ /tasks để chọn nhiệm vụ rồi nhắn nội dung."
+)
+NEED_TARGET_NO_REPLY = (
+    "Anh/chị gửi tệp này cho nhiệm vụ nào? Hãy gõ /tasks, chọn nhiệm vụ đó rồi gửi lại tệp."
+)
 ASK_BLOCKER = "Anh/chị vui lòng nhắn ngắn gọn nội dung vướng mắc của nhiệm vụ {code}."
 ASK_EXTENSION = "Anh/chị đề xuất gia hạn nhiệm vụ {code} đến ngày nào? (ví dụ {example})"
 ASK_PROGRESS = "Anh/chị nhắn thêm tỉ lệ hoàn thành nếu có (ví dụ 60%)."
