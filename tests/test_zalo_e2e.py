@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.channels.base import Outbound, TransientError, Unreachable
+from bot.digest.send import send_weekly_digest
+from bot.digest.text import text_format
 from bot.service import App
 from storage.models import Evidence, OutboxMessage, ProcessedInbound
 from storage.vocab import PersonRole
@@ -175,3 +177,31 @@ async def test_digest_files_reach_zalo_as_links_that_expire(
         clock.advance(days=8)
         expired = await client.get(links[0])
         assert expired.status_code == 403 and "hết hạn" in expired.text
+
+
+async def test_an_official_registers_by_sending_the_invite_code(app: App, bot: ZaloBot) -> None:
+    await bot.api.user_sends(LAN, await invite_code(app, "Phòng Tư pháp", PersonRole.FOCAL))
+    [welcome] = await bot.api.next_messages(LAN.id)
+    assert "Phòng Tư pháp" in welcome and "cán bộ đầu mối" in welcome
+    await bot.api.user_sends(LAN, "/status")
+    [status] = await bot.api.next_messages(LAN.id)
+    assert status.startswith("Phòng Tư pháp — Kế hoạch 32/KH-UBND")
+
+
+async def test_the_weekly_digest_reaches_zalo_with_its_files_as_links(
+    app: App, hooked: ZaloBot, clock: ManualClock
+) -> None:
+    await register(hooked, HUNG, None, PersonRole.COORDINATOR)
+    clock.move_to(datetime(2023, 3, 31, 8, 5, tzinfo=UTC))  # Friday 15:05 in Hà Tĩnh
+    formats = {"zalo": text_format(hooked.channel.capabilities)}
+    written = await send_weekly_digest(app.sessions, app.digests, now=clock.now(), formats=formats)
+    assert written >= 3  # the text, then a link for each file
+    assert await hooked.delivery.run_once() == written
+    texts = hooked.api.texts_to(HUNG.id)
+    assert any(t.startswith("📋 TỔNG HỢP TUẦN") for t in texts)
+    links = [line.split(": ", 1)[1] for t in texts for line in t.splitlines() if "/tep/" in line]
+    # The chart, the Excel file, and the first quarter's written report (its data closed 14/03).
+    assert [link.rsplit(".", 1)[1] for link in links] == ["png", "xlsx", "docx"]
+    async with httpx.AsyncClient(timeout=10) as client:
+        for link in links:
+            assert (await client.get(link)).status_code == 200
