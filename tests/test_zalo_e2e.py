@@ -205,3 +205,15 @@ async def test_the_weekly_digest_reaches_zalo_with_its_files_as_links(
     async with httpx.AsyncClient(timeout=10) as client:
         for link in links:
             assert (await client.get(link)).status_code == 200
+
+
+async def test_a_text_over_the_limit_is_answered_and_changes_nothing(
+    app: App, bot: ZaloBot
+) -> None:
+    await register(bot, LAN, "Phòng Tư pháp", PersonRole.FOCAL)
+    before = await count(app, ProcessedInbound)
+    await bot.api.user_sends(LAN, "2.1 xong " + "rất dài " * 400)
+    [answer] = await bot.api.next_messages(LAN.id)
+    assert "quá dài" in answer
+    assert (await assignment_of(app, "2.1", "Phòng Tư pháp")).status == "not_started"
+    assert await count(app, ProcessedInbound) == before
