@@ -401,10 +401,10 @@ async def test_long_task_lists_are_paged_not_cut(app: App, convo: Conversation) 
 
 
 async def test_a_code_in_two_plans_asks_which_plan(app: App, lan: Phone, tmp_path: Path) -> None:
-    data = yaml.safe_load((EXAMPLES / "ke-hoach-32-KH-UBND-2023.yaml").read_text())  # noqa: ASYNC240
+    data = yaml.safe_load((EXAMPLES / "ke-hoach-32-KH-UBND-2023.yaml").read_text())
     data["plan"]["number"] = "45/KH-UBND"
     second = tmp_path / "kh45.yaml"
-    second.write_text(yaml.safe_dump(data, allow_unicode=True))  # noqa: ASYNC240
+    second.write_text(yaml.safe_dump(data, allow_unicode=True))
     await import_plan_file(app.sessions, second, PlanOptions(), now=app.clock.now())
     asked = text_of(await lan.send("/update 2.1 xong"))
     assert asked == (

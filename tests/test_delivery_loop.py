@@ -48,20 +48,20 @@ class SlowNetwork:
     async def watch(self) -> None:
         await asyncio.get_running_loop().create_future()
 
-    async def send(self, chat_id: str, message: Outbound) -> Sent:  # noqa: ARG002
+    async def send(self, chat_id: str, message: Outbound) -> Sent:
         await asyncio.sleep(0.02)  # the network's time: the pass outlasts its 0.05 s period
         self.sent.append(chat_id)
         if len(self.sent) >= self.expected:
             self.all_sent.set()
         return Sent(str(len(self.sent)))
 
-    async def download(self, attachment: Attachment, limit: int) -> bytes:  # noqa: ARG002
+    async def download(self, attachment: Attachment, limit: int) -> bytes:
         raise NotImplementedError
 
-    def invite_link(self, code: str) -> str | None:  # noqa: ARG002
+    def invite_link(self, code: str) -> str | None:
         return None
 
-    def is_group(self, chat_id: str) -> bool:  # noqa: ARG002
+    def is_group(self, chat_id: str) -> bool:
         return False
 
 

@@ -26,7 +26,7 @@ from tests.digest_kit import HT, NV, PD, TP, VN, WEEK1, WEEK2, add_support, buil
 CALENDAR = WorkCalendar.load()
 
 
-async def figures_at(app: App, at, **kw) -> Figures:  # noqa: ANN001
+async def figures_at(app: App, at, **kw) -> Figures:
     async with app.sessions() as session:
         plan = (await session.execute(select(Plan))).scalar_one()
         return await compute(
@@ -47,11 +47,11 @@ async def store(app: App, figures: Figures) -> None:
 
 
 @pytest.fixture
-async def world(app: App):  # noqa: ANN201
+async def world(app: App):
     return await build(app)
 
 
-async def test_totals_as_of_each_friday(app: App, world) -> None:  # noqa: ANN001
+async def test_totals_as_of_each_friday(app: App, world) -> None:
     first = await figures_at(app, WEEK1)
     # Tasks: 1.1 is in progress (Hương Trà has not finished) and overdue, 1.2 blocked (Nội vụ),
     # 2.1 waits for an extension and is overdue, 2.2 not started; none is done by all its leads.
@@ -67,7 +67,7 @@ async def test_totals_as_of_each_friday(app: App, world) -> None:  # noqa: ANN00
     assert second.change is None and second.previous_at is None
 
 
-async def test_a_completion_late_by_local_day_counts_apart(app: App, world) -> None:  # noqa: ANN001
+async def test_a_completion_late_by_local_day_counts_apart(app: App, world) -> None:
     # Both were done on 15/06 in UTC; Nội vụ's was 00:30 on 16/06 in Hương Khê: a day late.
     figures = await figures_at(app, WEEK2)
     by_unit = {u.name: u.counts for u in figures.units}
@@ -75,7 +75,7 @@ async def test_a_completion_late_by_local_day_counts_apart(app: App, world) -> N
     assert (by_unit[NV].done_on_time, by_unit[NV].done_late) == (0, 1)
 
 
-async def test_change_since_the_stored_previous_week(app: App, world) -> None:  # noqa: ANN001
+async def test_change_since_the_stored_previous_week(app: App, world) -> None:
     await store(app, await figures_at(app, WEEK1))
     second = await figures_at(app, WEEK2)
     assert second.previous_at == WEEK1
@@ -88,7 +88,7 @@ async def test_change_since_the_stored_previous_week(app: App, world) -> None:  
     assert again.change is None
 
 
-async def test_areas_keep_the_plan_order_and_show_empty_ones(app: App, world) -> None:  # noqa: ANN001
+async def test_areas_keep_the_plan_order_and_show_empty_ones(app: App, world) -> None:
     areas = (await figures_at(app, WEEK2)).areas
     assert [a.name for a in areas] == [
         "Công tác chỉ đạo, điều hành CCHC",
@@ -102,7 +102,7 @@ async def test_areas_keep_the_plan_order_and_show_empty_ones(app: App, world) ->
     ]
 
 
-async def test_units_ranked_by_share_done_then_fewest_overdue(app: App, world) -> None:  # noqa: ANN001
+async def test_units_ranked_by_share_done_then_fewest_overdue(app: App, world) -> None:
     second = await figures_at(app, WEEK2)
     assert [(u.rank, u.name, u.counts.pct_done) for u in second.units] == [
         (1, TP, 67),
@@ -114,7 +114,7 @@ async def test_units_ranked_by_share_done_then_fewest_overdue(app: App, world) -
     assert [u.name for u in first.units][:2] == [NV, TP]
 
 
-async def test_supporting_units_are_counted_apart_never_ranked_or_listed(app: App, world) -> None:  # noqa: ANN001
+async def test_supporting_units_are_counted_apart_never_ranked_or_listed(app: App, world) -> None:
     before = await figures_at(app, WEEK2)
     await add_support(app, world)
     f = await figures_at(app, WEEK2)
@@ -141,7 +141,7 @@ async def test_supporting_units_are_counted_apart_never_ranked_or_listed(app: Ap
     assert f.supporting == Counts(3, 1, 0, 0, 2, 0, 0, 2)
 
 
-async def test_overdue_in_calendar_and_working_days(app: App, world) -> None:  # noqa: ANN001
+async def test_overdue_in_calendar_and_working_days(app: App, world) -> None:
     overdue = (await figures_at(app, WEEK2)).overdue
     assert [(o.task_code, o.unit, o.deadline, o.days, o.working_days) for o in overdue] == [
         ("1.1", HT, date(2023, 6, 15), 15, 11),
@@ -150,7 +150,7 @@ async def test_overdue_in_calendar_and_working_days(app: App, world) -> None:  #
     assert overdue[1].status == "extension_requested"
 
 
-async def test_blockers_silent_unreachable_and_no_focal(app: App, world) -> None:  # noqa: ANN001
+async def test_blockers_silent_unreachable_and_no_focal(app: App, world) -> None:
     f = await figures_at(app, WEEK2)
     assert [(b.task_code, b.unit, b.since, b.note) for b in f.blockers] == [
         ("1.2", NV, date(2023, 6, 21), "chưa có kinh phí")
@@ -162,7 +162,7 @@ async def test_blockers_silent_unreachable_and_no_focal(app: App, world) -> None
     assert f.no_focal == (HT,)
 
 
-async def test_what_falls_due_next_week(app: App, world) -> None:  # noqa: ANN001
+async def test_what_falls_due_next_week(app: App, world) -> None:
     f = await figures_at(app, WEEK2)
     assert f.next_week == (date(2023, 7, 3), date(2023, 7, 9))
     assert [(d.task_code, d.unit, d.deadline) for d in f.due_next_week] == [
@@ -174,7 +174,7 @@ async def test_what_falls_due_next_week(app: App, world) -> None:  # noqa: ANN00
     assert {(d.task_code, d.unit) for d in first.due_next_week} == {("1.2", TP), ("1.2", NV)}
 
 
-async def test_completions_within_a_report_period(app: App, world) -> None:  # noqa: ANN001
+async def test_completions_within_a_report_period(app: App, world) -> None:
     (_q1, half, *_rest) = report_periods(2023)
     f = await figures_at(app, WEEK2, period=half)  # 15/12/2022 - 14/06/2023
     assert f.done_in == 0
@@ -182,7 +182,7 @@ async def test_completions_within_a_report_period(app: App, world) -> None:  # n
     assert (await figures_at(app, WEEK2, period=later)).done_in == 3
 
 
-async def test_the_stored_figures_hold_counts_not_lists(app: App, world) -> None:  # noqa: ANN001
+async def test_the_stored_figures_hold_counts_not_lists(app: App, world) -> None:
     f = await figures_at(app, WEEK2)
     await store(app, f)
     async with app.sessions() as session:
@@ -240,7 +240,7 @@ def test_weekdays_fallback_counts_monday_to_friday() -> None:
     assert weekdays_between(date(2023, 6, 16), date(2023, 6, 26)) == 6
 
 
-async def test_a_unit_is_silent_only_from_its_persons_registration(app: App, world) -> None:  # noqa: ANN001
+async def test_a_unit_is_silent_only_from_its_persons_registration(app: App, world) -> None:
     async with transaction(app.sessions) as session:
         person = (
             await session.execute(select(Person).where(Person.full_name == "Trần Văn Bình"))

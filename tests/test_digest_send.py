@@ -36,11 +36,11 @@ def is_file(path: str | None, suffix: str) -> bool:
 
 
 @pytest.fixture
-async def world(app: App):  # noqa: ANN201
+async def world(app: App):
     return await build(app)
 
 
-async def test_the_weekly_job_writes_each_row_once(app: App, world) -> None:  # noqa: ANN001
+async def test_the_weekly_job_writes_each_row_once(app: App, world) -> None:
     minh, ninh = world.people["Phạm Minh"], world.people["Ngô Xuân Ninh"]
     added = await send_weekly_digest(
         app.sessions, app.digests, now=local(2023, 6, 23, 15, 1), formats=FORMATS
@@ -80,7 +80,7 @@ async def test_the_weekly_job_writes_each_row_once(app: App, world) -> None:  # 
     assert len(await outbox(app)) == 8
 
 
-async def test_next_week_shows_the_change_and_no_second_report(app: App, world) -> None:  # noqa: ANN001
+async def test_next_week_shows_the_change_and_no_second_report(app: App, world) -> None:
     await send_weekly_digest(app.sessions, app.digests, now=WEEK1, formats=FORMATS)
     await send_weekly_digest(app.sessions, app.digests, now=WEEK2, formats=FORMATS)
     rows = [r for r in await outbox(app) if ":2023-W26:" in r.dedupe_key]
@@ -93,7 +93,7 @@ async def test_next_week_shows_the_change_and_no_second_report(app: App, world) 
     ]
 
 
-async def test_the_job_waits_for_its_slot_and_catches_up_after_downtime(app: App, world) -> None:  # noqa: ANN001
+async def test_the_job_waits_for_its_slot_and_catches_up_after_downtime(app: App, world) -> None:
     assert (
         await send_weekly_digest(
             app.sessions, app.digests, now=local(2023, 6, 23, 14, 59), formats=FORMATS
@@ -111,7 +111,7 @@ async def test_the_job_waits_for_its_slot_and_catches_up_after_downtime(app: App
     assert await stored(app) == [("weekly", "2023-W24"), ("report", "2023-H1")]
 
 
-async def test_a_digest_row_renders_with_its_file_and_html(app: App, world) -> None:  # noqa: ANN001
+async def test_a_digest_row_renders_with_its_file_and_html(app: App, world) -> None:
     await send_weekly_digest(app.sessions, app.digests, now=WEEK1, formats=FORMATS)
     rows = await outbox(app)
     async with app.sessions() as session:
@@ -193,7 +193,7 @@ async def test_the_service_schedules_the_digest_job(app: App) -> None:
     assert job.kwargs == kit
 
 
-async def test_the_digest_is_shaped_for_the_channel_delivery_will_use(app: App, world) -> None:  # noqa: ANN001
+async def test_the_digest_is_shaped_for_the_channel_delivery_will_use(app: App, world) -> None:
     minh, ninh = world.people["Phạm Minh"], world.people["Ngô Xuân Ninh"]
     only_telegram = {"telegram": FORMATS["telegram"]}
     await send_weekly_digest(app.sessions, app.digests, now=WEEK1, formats=only_telegram)

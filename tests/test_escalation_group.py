@@ -46,13 +46,13 @@ class Recording:
         self.sent.append((chat_id, message.text))
         return Sent(message_id=str(len(self.sent)))
 
-    async def download(self, attachment: object, limit: int) -> bytes:  # noqa: ARG002
+    async def download(self, attachment: object, limit: int) -> bytes:
         raise NotImplementedError
 
-    def invite_link(self, code: str) -> str | None:  # noqa: ARG002
+    def invite_link(self, code: str) -> str | None:
         return None
 
-    def is_group(self, chat_id: str) -> bool:  # noqa: ARG002
+    def is_group(self, chat_id: str) -> bool:
         return False
 
 

@@ -151,7 +151,7 @@ def test_plain_table_wraps_long_titles_instead_of_cutting(
     assert "…" not in out and "văn bản" in out
 
 
-def _edit_plan(tmp_path: Path, change) -> Path:  # noqa: ANN001
+def _edit_plan(tmp_path: Path, change) -> Path:
     data = yaml.safe_load(PLAN_YAML.read_text())
     change(data)
     path = tmp_path / "edited.yaml"

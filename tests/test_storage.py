@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("app")
 
 
 async def test_migrations_build_exactly_the_models(app: App) -> None:
-    def diff(connection):  # noqa: ANN001, ANN202
+    def diff(connection):
         return compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
 
     async with app.engine.connect() as connection:
