@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.engine import make_url
@@ -75,3 +75,31 @@ def rowcount(result: Result[Any]) -> int:
     """Rows an INSERT, UPDATE or DELETE touched (each of them returns a CursorResult)."""
     assert isinstance(result, CursorResult)
     return result.rowcount
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+Row = TypeVar("Row")
+
+
+def stored_id(row: _Stored) -> int:
+    """A row's primary key, which it has once it is loaded or flushed."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id: it is not stored yet")
+    return row.id
+
+
+async def find(session: AsyncSession, model: type[Row], key: Any) -> Row | None:
+    """A row by its primary key, or None."""
+    return await session.get(model, key)
+
+
+async def existing(session: AsyncSession, model: type[Row], key: Any) -> Row:
+    """The row a foreign key points at, which therefore exists."""
+    row = await session.get(model, key)
+    if row is None:
+        raise LookupError(f"{model.__name__} {key} not found")
+    return row

@@ -157,3 +157,9 @@ async def mark_unreachable(
 async def find_person(session: AsyncSession, *, person_id: int) -> Person | None:
     """A person by id, active or not."""
     return await session.get(Person, person_id)
+
+
+async def forget_identity(session: AsyncSession, *, identity: ChannelIdentity) -> None:
+    """A retired person's account registers again: the old link to that account goes."""
+    await session.delete(identity)
+    await session.flush()

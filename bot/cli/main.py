@@ -152,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     uimp.add_argument(
         "--replace",
         action="store_true",
-        help="bỏ cả tên gọi khác, nhóm mà nhiệm vụ đang giao còn dựa vào",
+        help=HELP["units import --replace"],
     )
     uimp.set_defaults(handler=_import_units)
     ulist = units.add_parser("list", help=HELP["units list"])

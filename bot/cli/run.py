@@ -52,7 +52,7 @@ async def run_service(app: App, *, examples: Path) -> int:
     async with app.sessions() as session:
         demo = await find_unit(session, name=DEMO_UNIT)
     role = PersonRole.FOCAL if demo else PersonRole.COORDINATOR
-    return await chat(app, unit_name=demo.name if demo else None, role=role, name="Người dùng thử")
+    return await chat(app, unit_name=demo.name if demo else None, role=role, name=words.DEMO_NAME)
 
 
 def token_channels(app: App, web: WebServer) -> list[Channel]:

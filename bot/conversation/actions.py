@@ -4,13 +4,14 @@ from datetime import date
 
 from bot.channels.base import Answer, Button, Outbound
 from bot.conversation import edits, extensions
-from bot.conversation.turn import Turn, say, stored_id
+from bot.conversation.turn import Turn, say
 from bot.conversation.understand import Understood
 from bot.conversation.views import short
 from bot.texts import chat as t
 from bot.texts import dates
 from bot.texts.common import STATUS, task_ref
 from storage.assignments import assignment_with_task, last_update_by, record_status
+from storage.db import stored_id
 from storage.models import Assignment, StatusUpdate, Task
 from storage.pending import Pending
 from storage.vocab import AssignmentStatus as S

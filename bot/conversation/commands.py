@@ -5,13 +5,15 @@ from bot.conversation import actions, replies
 from bot.conversation.digest_preview import digest_command
 from bot.conversation.invites import CODE_SHAPE, create_invite, redeem
 from bot.conversation.reach import channels_command
-from bot.conversation.turn import Turn, say, stored_id
+from bot.conversation.turn import Turn, say
 from bot.conversation.views import overdue_list, rollup, unit_status
 from bot.texts import chat as t
 from bot.texts import dates
 from bot.texts.common import person_role
 from storage.assignments import list_assignments, open_assignments
+from storage.db import find, stored_id
 from storage.models import Unit
+from storage.people import forget_identity
 from storage.plans import plan_numbers
 from storage.textnorm import fold_words
 from storage.units import find_unit
@@ -37,8 +39,7 @@ async def unregistered(turn: Turn, text: str) -> Answer:
     if not CODE_SHAPE.match(code):
         return say(t.NOT_REGISTERED)
     if turn.identity is not None:  # a retired person registering again
-        await turn.session.delete(turn.identity)
-        await turn.session.flush()
+        await forget_identity(turn.session, identity=turn.identity)
     inbound = turn.inbound
     redeemed = await redeem(
         turn.session,
@@ -55,7 +56,7 @@ async def unregistered(turn: Turn, text: str) -> Answer:
     if redeemed.linked:
         channel = t.CHANNEL_NAMES.get(inbound.channel, inbound.channel)
         return say(t.CHANNEL_LINKED.format(channel=channel, name=person.full_name))
-    unit = await turn.session.get(Unit, person.unit_id) if person.unit_id else None
+    unit = await find(turn.session, Unit, person.unit_id) if person.unit_id else None
     role = person_role(person.role, deputy=person.is_deputy)
     plans = await _plan_names(turn)
     unit_name = unit.name if unit else None
@@ -202,7 +203,7 @@ async def _unit_for(turn: Turn, name: str) -> Unit | Answer:
         unit = await find_unit(turn.session, name=name)
         return unit if unit is not None else say(t.UNIT_UNKNOWN.format(name=name))
     unit_id = turn.registered().unit_id
-    unit = await turn.session.get(Unit, unit_id) if unit_id else None
+    unit = await find(turn.session, Unit, unit_id) if unit_id else None
     return unit if unit is not None else say(t.NOT_ALLOWED)
 
 

@@ -9,10 +9,11 @@ edited through the outbox (kind EDIT), so they are paced like every other messag
 from datetime import date, datetime
 
 from bot.channels.base import Outbound
-from bot.conversation.turn import Turn, existing, stored_id
+from bot.conversation.turn import Turn
 from bot.delivery.render import answered_buttons, lead_of, reminder_text
 from bot.texts import chat as t
 from bot.texts import dates
+from storage.db import existing, stored_id
 from storage.models import Assignment, Task, Unit
 from storage.outbox import enqueue, message_row, reminders_delivered, rows_with_key_prefix
 from storage.vocab import OutboxKind, OutboxStatus

@@ -9,10 +9,11 @@ from pathlib import Path
 from bot.channels.base import Answer, Attachment
 from bot.conversation.actions import may_update, ref
 from bot.conversation.replies import answer_text, last_reminded
-from bot.conversation.turn import Turn, say, stored_id
+from bot.conversation.turn import Turn, say
 from bot.conversation.understand import understand
 from bot.texts import chat as t
 from storage.assignments import assignment_with_task
+from storage.db import stored_id
 from storage.models import Assignment, AuditLog, Evidence
 from storage.outbox import assignment_for_message
 

@@ -4,12 +4,13 @@ from datetime import date
 
 from bot.channels.base import Answer
 from bot.conversation import edits
-from bot.conversation.turn import Turn, existing, say, stored_id
+from bot.conversation.turn import Turn, say
 from bot.texts import chat as t
 from bot.texts import dates
 from bot.texts.common import task_ref
 from scheduler.deadlines import plausible_days
 from storage.assignments import previous_status, record_status, updated_since
+from storage.db import existing, find, stored_id
 from storage.models import Assignment, Plan, StatusUpdate, Task, Unit
 from storage.outbox import enqueue, message_row
 from storage.people import focal_people, people_with_role
@@ -66,9 +67,9 @@ async def decide(turn: Turn, update_id: int, *, approve: bool, day: date | None 
     person = turn.person
     if person is None or person.role != PersonRole.COORDINATOR:
         return Answer(messages=[], toast=t.NOT_ALLOWED)
-    request_row = await turn.session.get(StatusUpdate, update_id)
+    request_row = await find(turn.session, StatusUpdate, update_id)
     assignment = (
-        await turn.session.get(Assignment, request_row.assignment_id) if request_row else None
+        await find(turn.session, Assignment, request_row.assignment_id) if request_row else None
     )
     if (
         request_row is None

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.texts import chat
+from storage.db import find
 from storage.invites import invite_to_redeem
 from storage.models import AuditLog, ChannelIdentity, Invite, Person
 from storage.people import channels_of, focal_holders
@@ -84,7 +85,7 @@ async def redeem(
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
         return None
     if invite.person_id is not None:
-        person = await session.get(Person, invite.person_id)
+        person = await find(session, Person, invite.person_id)
         if person is None or not person.active:
             return None
         if await _is_on(session, person_id=invite.person_id, channel=channel):

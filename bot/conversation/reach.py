@@ -7,9 +7,10 @@ holding both accounts can join them, and nobody's registration is replaced.
 
 from bot.channels.base import Answer
 from bot.conversation.invites import create_link_code
-from bot.conversation.turn import Turn, say, stored_id
+from bot.conversation.turn import Turn, say
 from bot.texts import chat as t
 from bot.texts import dates
+from storage.db import stored_id
 from storage.models import ChannelIdentity, Person
 from storage.people import channels_of, delivery_targets
 from storage.textnorm import fold_words

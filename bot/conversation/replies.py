@@ -21,12 +21,13 @@ from bot.conversation.actions import (
     press,
     ref,
 )
-from bot.conversation.turn import Turn, say, stored_id
+from bot.conversation.turn import Turn, say
 from bot.conversation.understand import Understood, parse_day, understand
 from bot.conversation.views import short
 from bot.texts import chat as t
 from bot.texts import dates
 from storage.assignments import assignment_with_task, find_by_code
+from storage.db import stored_id
 from storage.models import Assignment, Task
 from storage.outbox import assignment_for_message, open_reminders, outbox_for_message
 from storage.pending import Pending

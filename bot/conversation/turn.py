@@ -4,7 +4,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,6 +14,7 @@ from bot.conversation.buttons import ButtonSigner
 from bot.conversation.limits import InboundLimiter
 from bot.conversation.present import FileLink, no_links
 from bot.digest.service import DigestKit
+from storage.db import stored_id
 from storage.models import ChannelIdentity, Person
 from storage.pending import Pending
 
@@ -79,26 +79,3 @@ class Turn:
 
 def say(text: str, *rows: tuple[Button, ...]) -> Answer:
     return Answer(messages=[Outbound(text=text, buttons=rows)])
-
-
-class _Stored(Protocol):
-    @property
-    def id(self) -> int | None: ...
-
-
-Row = TypeVar("Row")
-
-
-def stored_id(row: _Stored) -> int:
-    """A row's primary key, which it has once it is loaded or flushed."""
-    if row.id is None:
-        raise ValueError(f"{type(row).__name__} has no id: it is not stored yet")
-    return row.id
-
-
-async def existing(session: AsyncSession, model: type[Row], key: Any) -> Row:
-    """The row a foreign key points at, which therefore exists."""
-    row = await session.get(model, key)
-    if row is None:
-        raise LookupError(f"{model.__name__} {key} not found")
-    return row

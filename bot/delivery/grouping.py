@@ -14,10 +14,10 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversation.turn import existing
 from bot.digest.text import utf16_len
 from bot.texts import chat as t
 from bot.texts import dates
+from storage.db import existing
 from storage.models import Assignment, OutboxMessage, Task, Unit
 
 

@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Button, Outbound
 from bot.conversation.buttons import ButtonSigner
-from bot.conversation.turn import existing, stored_id
 from bot.texts import chat as t
 from bot.texts import dates
 from bot.texts.common import ASSIGNMENT_ROLE, STATUS, task_ref
 from storage.assignments import lead_unit_names
+from storage.db import existing, stored_id
 from storage.models import Assignment, OutboxMessage, Person, Task, Unit
 from storage.vocab import AssignmentRole, AssignmentStatus, ReminderKind
 
@@ -152,7 +152,7 @@ def _percent(a: Assignment) -> str:
 def _current(a: Assignment, tz: ZoneInfo) -> str:
     label = STATUS[AssignmentStatus(a.status)]
     details = []
-    if a.progress is not None and a.status != "done":
+    if a.progress is not None and a.status != AssignmentStatus.DONE:
         details.append(f"{a.progress}%")
     if a.status_updated_at is not None:
         details.append(t.REMINDER_UPDATED.format(day=_short(a.status_updated_at, tz)))

@@ -35,13 +35,12 @@ from bot.channels.base import (
 from bot.clock import Clock
 from bot.conversation.buttons import ButtonSigner
 from bot.conversation.present import FileLink, no_links, present
-from bot.conversation.turn import stored_id
 from bot.delivery.grouping import grouped_text, overdue_items
 from bot.delivery.pacing import Sleep
 from bot.delivery.render import render
 from bot.texts import chat
 from storage import outbox
-from storage.db import transaction
+from storage.db import existing, find, stored_id, transaction
 from storage.models import Person
 from storage.outbox import enqueue, message_row
 from storage.people import delivery_targets, mark_unreachable, people_with_role
@@ -147,8 +146,7 @@ class Delivery:
         row_id = rows[0]
         async with self.sessions() as session:
             row = await outbox.claimed_row(session, row_id=row_id)
-            person = await session.get(Person, row.person_id)
-            assert person is not None
+            person = await existing(session, Person, row.person_id)
             # A row bound to a channel (an edit of a message delivered there) goes only there.
             running = [row.channel] if row.channel else list(self.channels)
             running = [name for name in running if name in self.channels]
@@ -240,7 +238,7 @@ def _retry_in(exc: ChannelError, attempts: int) -> timedelta | None:
 
 async def _who(session: AsyncSession, person_id: int) -> str:
     """A person as the operator's log names them: id, name and unit (never a chat id or token)."""
-    person = await session.get(Person, person_id)
+    person = await find(session, Person, person_id)
     if person is None:
         return f"person {person_id}"
     unit = await unit_name(session, unit_id=person.unit_id)

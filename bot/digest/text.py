@@ -108,14 +108,13 @@ def _opening(f: Figures, esc: Callable[[str], str], bold: Callable[[str], str]) 
 
 
 def _breakdown(c: Counts, bold: Callable[[str], str]) -> str:
-    text = t.BREAKDOWN.format(
+    template = t.BREAKDOWN if c.extension_requested else t.BREAKDOWN_NO_EXTENSION
+    text = template.format(
         in_progress=c.in_progress,
         blocked=c.blocked,
         extension=c.extension_requested,
         not_started=c.not_started,
     )
-    if not c.extension_requested:
-        text = text.replace(" · Xin gia hạn 0", "")
     return f"{text} · {bold(t.OVERDUE_TOTAL.format(overdue=c.overdue))}"
 
 

@@ -54,7 +54,7 @@ def task_code(row: TaskRow) -> str | None:
 
 def deadline_text(value: str | date | None) -> str:
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return dates.day(value)
     return (value or "").strip()
 
 

@@ -18,6 +18,7 @@ from bot.importing.errors import RowError
 from bot.importing.headers import TASK_REQUIRED, Header
 from bot.importing.rows import GroupRow, TaskRow, UnitRow, split_names
 from bot.importing.sources import MAX_ROWS, Cell, Merge, Sheet, too_many_rows
+from bot.texts import dates
 from bot.texts.import_errors import DUPLICATE_GROUP, DUPLICATE_UNIT, REQUIRED_EMPTY, WIDE_MERGE
 from storage.textnorm import fold_words
 
@@ -235,7 +236,7 @@ def _is_column_numbers(cells: Cells) -> bool:
 
 def _text(cell: Cell) -> str | None:
     if isinstance(cell, date):
-        return cell.strftime("%d/%m/%Y")
+        return dates.day(cell)
     return cell
 
 

@@ -31,6 +31,7 @@ from bot.texts.import_errors import (
     NO_UNITS,
     NOT_A_LIST,
     NOT_A_MAPPING,
+    OR,
     REQUIRED_MISSING,
     TYPE_CODE,
     TYPE_DEADLINE,
@@ -182,7 +183,7 @@ def _top(data: object, allowed: tuple[str, ...], needed: tuple[str, ...]) -> dic
     if data is None:
         raise file_error(FILE_EMPTY)
     if not isinstance(data, dict) or not any(key in data for key in needed):
-        raise file_error(YAML_TOP.format(keys=" hoặc ".join(needed)))
+        raise file_error(YAML_TOP.format(keys=OR.join(needed)))
     top = _Item(data, None, "")
     top.check_keys(allowed)
     if top.errors:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 DESCRIPTION = "Nhắc việc: nhắc hạn và theo dõi tiến độ nhiệm vụ kế hoạch."
 COMMANDS_TITLE = "lệnh"
 CHAT_DEFAULT_NAME = "Người dùng dòng lệnh"  # `nhacviec chat --name` when not given
+DEMO_NAME = "Người dùng thử"  # the person at the terminal in `make run`
 HELP: dict[str, str] = {
     # nhacviec run
     "run": "chạy dịch vụ (không có token: kênh dòng lệnh)",
@@ -76,6 +77,7 @@ HELP: dict[str, str] = {
     "digest --plan": "số kế hoạch, ví dụ 32/KH-UBND (mặc định: mọi kế hoạch)",
     "digest --out": "thư mục ghi tệp (mặc định: data/digests/...)",
     "digest --format": "text,png,xlsx,docx (docx: báo cáo của kỳ gần nhất đã chốt số liệu)",
+    "units import --replace": "bỏ cả tên gọi khác, nhóm mà nhiệm vụ đang giao còn dựa vào",
 }
 
 

@@ -9,6 +9,10 @@ DONE = "Hoàn thành {done}/{total} nhiệm vụ ({pct}%{change})"
 DONE_CHANGE = ", {delta} so với tuần trước"
 DONE_LATE = ", trong đó {late} hoàn thành quá hạn."
 BREAKDOWN = "Đang thực hiện {in_progress} · Vướng mắc {blocked} · Xin gia hạn {extension} · Chưa thực hiện {not_started}"
+# The same without the extension count, for a week with no extension asked.
+BREAKDOWN_NO_EXTENSION = (
+    "Đang thực hiện {in_progress} · Vướng mắc {blocked} · Chưa thực hiện {not_started}"
+)
 OVERDUE_TOTAL = "Quá hạn {overdue}"
 SILENT = "Đơn vị chưa phản hồi 14 ngày: {names}."
 ATTACHED = "(Biểu đồ và tệp Excel chi tiết gửi kèm.)"

@@ -28,6 +28,7 @@ YAML_ENCODING = "Tệp YAML phải dùng bảng mã UTF-8"
 YAML_SYNTAX = "Lỗi cú pháp YAML: {problem}"  # the parser's own words, in English
 YAML_TOO_DEEP = "lồng nhau quá sâu"
 YAML_TOP = "Tệp YAML phải là một bảng khóa có {keys}"
+OR = " hoặc "
 ARCHIVE_TOO_BIG = (
     "Tệp Excel khi giải nén quá lớn ({size} MB, tối đa {limit} MB): tệp có thể bị hỏng hoặc "
     "chứa nhiều dữ liệu thừa; hãy chép bảng sang một tệp mới rồi lưu lại"
