@@ -16,7 +16,9 @@ from storage.vocab import PersonRole
 from tests import factories
 from tests.factories import invite_code
 
-PHONE = Capabilities(buttons=True, max_text=4096, files=True, html=True, replies=True)  # Telegram
+PHONE = Capabilities(
+    buttons=True, max_text=4096, files=True, html=True, replies=True, edits=True
+)  # Telegram
 PLAIN = Capabilities(buttons=False, max_text=2000, files=False)
 # Zalo as the conversation sees it: no buttons, no replies, no files, 2,000 characters.
 ZALO_CAPS = Capabilities(buttons=False, max_text=2000, files=False, html=False)

@@ -217,3 +217,22 @@ async def test_a_text_over_the_limit_is_answered_and_changes_nothing(
     assert "quá dài" in answer
     assert (await assignment_of(app, "2.1", "Phòng Tư pháp")).status == "not_started"
     assert await count(app, ProcessedInbound) == before
+
+
+async def test_answering_by_number_and_by_text_gets_one_confirmation_not_a_copy(
+    app: App, bot: ZaloBot
+) -> None:
+    """Zalo cannot edit a sent message: the answer is confirmed, the reminder not re-sent."""
+    assignment = await assignment_of(app, "2.2", "Phòng Tư pháp")
+    person = await zalo_person(app, LAN, unit_id=assignment.unit_id)
+    assert assignment.id is not None
+    await queue_reminder(app, person_id=person, assignment_id=assignment.id)
+    assert await bot.delivery.run_once() == 1
+    await bot.api.next_messages(LAN.id)
+    await bot.api.user_sends(LAN, "2")  # "2 Đang thực hiện" from the numbered choices
+    answer = await bot.api.next_messages(LAN.id, 2)
+    assert answer[0].startswith("Đã ghi nhận: nhiệm vụ 2.2") and "Đang thực hiện" in answer[0]
+    assert not any(text.startswith("⏰") for text in answer)
+    await bot.api.user_sends(LAN, "2.2 xong")
+    [done] = await bot.api.next_messages(LAN.id)
+    assert done.startswith("Đã ghi nhận: nhiệm vụ 2.2") and "Hoàn thành" in done

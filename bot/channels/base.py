@@ -65,6 +65,7 @@ class Capabilities:
     files: bool  # documents and pictures can be sent; otherwise the message names the file
     html: bool = False  # text may carry HTML markup (<b>, <i>)
     replies: bool = False  # a person can answer a message by replying to it (Telegram's reply)
+    edits: bool = False  # a message already sent can be rewritten (Outbound.edit_message_id)
     overall_per_second: float = 30.0  # messages a second to all chats together
     per_chat_per_second: float = 1.0  # messages a second to one private chat
     per_group_per_minute: float = 20.0  # messages a minute to one group chat

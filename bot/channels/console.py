@@ -22,7 +22,7 @@ QUIT = ("/thoat", "/quit", "/exit")
 
 class ConsoleChannel:
     name = "console"
-    capabilities = Capabilities(buttons=False, max_text=100_000, files=False)
+    capabilities = Capabilities(buttons=False, max_text=100_000, files=False, edits=True)
 
     def __init__(
         self,

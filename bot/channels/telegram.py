@@ -111,7 +111,7 @@ class TelegramChannel:
 
     name = "telegram"
     capabilities = Capabilities(
-        buttons=True, max_text=MAX_TEXT, files=True, html=True, replies=True
+        buttons=True, max_text=MAX_TEXT, files=True, html=True, replies=True, edits=True
     )
 
     def __init__(

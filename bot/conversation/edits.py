@@ -36,6 +36,8 @@ async def reminder_snoozed(
 async def _rewritten(
     turn: Turn, assignment: Assignment, task: Task, *, snoozed_until: datetime | None
 ) -> Outbound | None:
+    if not turn.caps.edits:  # Zalo: a rewritten copy would arrive as a new message
+        return None
     person = turn.registered()
     rows = await reminders_delivered(
         turn.session, person_id=turn.person_id, assignment_id=stored_id(assignment)
@@ -88,7 +90,8 @@ async def request_decided(
                 row.payload = {"text": text}
                 turn.session.add(row)
         elif row.person_id == decider.id:
-            own.append(Outbound(text, edit_message_id=row.message_id))
+            if turn.caps.edits:
+                own.append(Outbound(text, edit_message_id=row.message_id))
         else:
             edits.append(
                 message_row(

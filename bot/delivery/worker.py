@@ -167,6 +167,11 @@ class Delivery:
                 )
         for left in set(rows) - set(sent):  # the next message
             await self._release(left)
+        if message.edit_message_id and not channel.capabilities.edits:
+            # A copy rewritten where messages cannot be edited would arrive as a new one.
+            for each in sent:
+                await self._give_up(each, "this channel cannot edit a sent message")
+            return None
         message, choices = present(message, channel.capabilities, self.file_link)
         return channel, target.chat_id, message, choices, sent
 
