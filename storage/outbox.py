@@ -260,7 +260,7 @@ async def record_sent(
     if choices:
         person = await session.get(Person, row.person_id)
         assert person is not None
-        person.pending = Pending.of(person.pending).offering(choices).stored()
+        person.pending = Pending.of(person.pending).offering(choices, from_reminder=True).stored()
 
 
 async def record_failure(

@@ -19,6 +19,7 @@ class Pending:
     correcting: int | None = None  # the assignment whose last answer the next one corrects
     evidence_for: int | None = None  # the assignment a file sent next is evidence for
     held: str | None = None  # an answer that named no task, kept while the bot asks which one
+    from_reminder: bool = False  # the choices came with a delivered reminder, not an answer
 
     @classmethod
     def of(cls, stored: Mapping[str, Any] | None) -> "Pending":
@@ -32,6 +33,7 @@ class Pending:
             correcting=stored.get("correcting"),
             evidence_for=stored.get("evidence_for"),
             held=stored.get("held"),
+            from_reminder=bool(stored.get("reminder")),
         )
 
     def stored(self) -> dict[str, Any] | None:
@@ -44,12 +46,13 @@ class Pending:
             "correcting": self.correcting,
             "evidence_for": self.evidence_for,
             "held": self.held,
+            "reminder": True if self.choices and self.from_reminder else None,
         }
         kept = {key: value for key, value in values.items() if value is not None}
         return kept or None
 
-    def offering(self, choices: Sequence[str]) -> "Pending":
-        return replace(self, choices=tuple(choices))
+    def offering(self, choices: Sequence[str], *, from_reminder: bool = False) -> "Pending":
+        return replace(self, choices=tuple(choices), from_reminder=from_reminder)
 
     def asking(self, what: str, assignment_id: int, at: datetime) -> "Pending":
         """A new question about an assignment: only a correction in progress is kept."""

@@ -359,3 +359,32 @@ async def test_an_edit_goes_to_the_channel_of_the_message_it_edits(
     assert await delivery.run_once() == 1
     # ... but an edit of a Telegram message can only be made on Telegram.
     assert zl.sent == [] and [(chat, m.edit_message_id) for chat, m in tg.sent] == [("501", "tg-7")]
+
+
+async def test_a_number_after_several_reminders_asks_which_task(
+    app: App, zalo_lan: Person, clock: ManualClock
+) -> None:
+    """Each reminder on Zalo ends with "1 Hoàn thành · 2 …": after two of them a typed number
+    could mean either, so the bot asks instead of guessing the latest."""
+    zl = Recording("zalo", ZALO_CAPS)
+    deps = build_deps(app, [])
+    delivery = Delivery(
+        sessions=app.sessions,
+        channels={"zalo": zl},
+        signer=deps.signer,
+        clock=clock,
+        timezone=app.settings.timezone,
+        days_late=app.rules.days_late,
+    )
+    await queue_reminder(app, "2.1", "n1")
+    await queue_reminder(app, "2.2", "n2")
+    assert await delivery.run_once() == 2
+    asked = text_of(await zalo_lan.send("1"))
+    assert asked.startswith('Anh/chị báo "Hoàn thành" cho nhiệm vụ nào?')
+    assert "2.1" in asked and "2.2" in asked
+    first = next(line for line in asked.splitlines() if line.startswith("1. "))
+    code = first.split()[1]
+    done = text_of(await zalo_lan.send("1"))
+    assert done.startswith(f"Đã ghi nhận: nhiệm vụ {code}") and "Hoàn thành" in done
+    other = "2.2" if code == "2.1" else "2.1"
+    assert (await assignment_of(app, other, TP)).status == "not_started"

@@ -82,7 +82,7 @@ async def free_text(turn: Turn, text: str) -> Answer:
     pending = turn.pending
     choices = pending.choices
     if text.isdigit() and 1 <= int(text) <= len(choices):
-        return await choose(turn, choices[int(text) - 1])
+        return await _numbered(turn, choices[int(text) - 1])
     # A fresh question always names what it awaits.
     question = pending.awaiting if pending.question_fresh(turn.now, PENDING_FOR) else None
     awaited = pending.assignment if question else None
@@ -160,6 +160,21 @@ async def _ask_which(turn: Turn, assignment_ids: list[int], text: str) -> Answer
         buttons.append((Button(t.WHICH_BUTTON.format(n=n, code=code), data),))
     turn.remember(Pending.holding(text))
     return say("\n".join(lines), *buttons)
+
+
+# Typed numbers of a reminder's choices that say a status: the words that say the same.
+_SAID_BY_NUMBER = ("done", "progress", "blocked", "extend")
+
+
+async def _numbered(turn: Turn, data: str) -> Answer:
+    """A number typed for one of the choices offered. When they came with a reminder and
+    several went out together, the numbers do not say which reminder: ask which task."""
+    if turn.pending.from_reminder:
+        pressed = turn.deps.signer.verify(data, turn.person_id)
+        reminded = await last_reminded(turn)
+        if pressed is not None and pressed.action in _SAID_BY_NUMBER and len(reminded) > 1:
+            return await _ask_which(turn, reminded, t.BUTTON_LABELS[pressed.action])
+    return await choose(turn, data)
 
 
 async def choose(turn: Turn, data: str) -> Answer:
