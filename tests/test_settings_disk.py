@@ -123,7 +123,7 @@ def test_an_unreachable_bot_api_at_start_is_one_line(
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:9/bot")
     monkeypatch.setenv("TELEGRAM_FILE_BASE_URL", "http://127.0.0.1:9/file/bot")
     code, _, err = run(capsys, "run")
-    assert code == 1 and "Không kết nối được Telegram Bot API" in err
+    assert code == 1 and "Không kết nối được Bot API của kênh nhắn tin" in err
     assert "Traceback" not in err and "AAHdqTcv" not in err
 
 

@@ -388,3 +388,8 @@ async def test_a_number_after_several_reminders_asks_which_task(
     assert done.startswith(f"Đã ghi nhận: nhiệm vụ {code}") and "Hoàn thành" in done
     other = "2.2" if code == "2.1" else "2.1"
     assert (await assignment_of(app, other, TP)).status == "not_started"
+
+
+async def test_help_on_zalo_speaks_of_numbers_not_buttons_or_replies(zalo_lan: Person) -> None:
+    shown = text_of(await zalo_lan.send("/help"))
+    assert "gõ số" in shown and "reply" not in shown and "Bấm nút" not in shown

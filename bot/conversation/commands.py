@@ -92,7 +92,8 @@ async def _help(turn: Turn, _rest: str) -> Answer:
         PersonRole.COORDINATOR: t.HELP_COORDINATOR,
         PersonRole.LEADER: t.HELP_LEADER,
     }
-    return say(texts.get(role, t.HELP_FOCAL))
+    focal = t.HELP_FOCAL if turn.caps.replies else t.HELP_FOCAL_NO_REPLY
+    return say(texts.get(role, focal))
 
 
 async def _status(turn: Turn, rest: str) -> Answer:

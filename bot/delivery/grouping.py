@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.digest.text import utf16_len
 from bot.texts import chat as t
 from bot.texts import dates
+from bot.texts.common import task_ref
 from storage.db import existing
 from storage.models import Assignment, OutboxMessage, Task, Unit
 
@@ -46,7 +47,8 @@ async def overdue_items(
         unit = await existing(session, Unit, a.unit_id)
         deadline = a.deadline or today
         late = days_late(deadline, today)
-        items.append(Overdue(row_id, unit.name, task.code, task.title, deadline, late))
+        code = task_ref(task.code, a.occurrence_key)  # task 1.7 of each quarter apart
+        items.append(Overdue(row_id, unit.name, code, task.title, deadline, late))
     return sorted(items, key=lambda i: (i.unit, -i.days, i.code))
 
 

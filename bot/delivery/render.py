@@ -24,6 +24,7 @@ ANSWERED_ACTIONS: dict[str, tuple[tuple[str, ...], ...]] = {
     AssignmentStatus.IN_PROGRESS: (("done", "blocked"), ("extend", "fix")),
     AssignmentStatus.BLOCKED: (("done", "progress"), ("extend", "fix")),
 }
+NOTICE_ACTIONS = (("done", "progress", "blocked"),)  # told once: no deadline of its own to move
 SNOOZED_ACTIONS = (("done", "progress", "blocked"), ("extend",))  # "later" was just pressed
 
 
@@ -80,7 +81,8 @@ async def render(
     text = reminder_text(row.kind, assignment, task, unit, today, days_late, tz, lead=lead)
     if row.kind == ReminderKind.ESCALATION:
         return Outbound(text=text)
-    buttons = _buttons(STATUS_ACTIONS, stored_id(assignment), person, signer)
+    actions = NOTICE_ACTIONS if row.kind == ReminderKind.SUPPORT_NOTICE else STATUS_ACTIONS
+    buttons = _buttons(actions, stored_id(assignment), person, signer)
     return Outbound(text=text, buttons=buttons)
 
 

@@ -201,6 +201,20 @@ HELP_FOCAL = (
     "/update MÃ nội dung — cập nhật nhanh, ví dụ /update 2.1 xong\n"
     "/kenh — chọn nhận nhắc việc qua Zalo hay Telegram"
 )
+# The same where there are no buttons and no reply (Zalo): numbers, task codes, /tasks.
+HELP_FOCAL_NO_REPLY = (
+    "Hướng dẫn:\n"
+    '• Dưới tin nhắc việc, gõ số của lựa chọn (ví dụ "1" là Hoàn thành), hoặc nhắn nội dung '
+    'như "đang làm 60%", "đã xong", "vướng: chưa có kinh phí": bot hiểu là cho tin nhắc vừa '
+    "gửi (có nhiều tin thì bot hỏi nhiệm vụ nào).\n"
+    '• Ghi mã ở đầu để nói rõ nhiệm vụ: "2.1 xong"; hoặc chọn nhiệm vụ trong /tasks.\n'
+    "• Gửi ảnh văn bản ngay sau tin nhắc việc (hoặc sau khi chọn nhiệm vụ) để làm minh chứng.\n"
+    "/status — tình hình nhiệm vụ của đơn vị\n"
+    "/overdue — nhiệm vụ quá hạn\n"
+    "/tasks — nhiệm vụ đang mở, chọn bằng số\n"
+    "/update MÃ nội dung — cập nhật nhanh, ví dụ /update 2.1 xong\n"
+    "/kenh — chọn nhận nhắc việc qua Zalo hay Telegram"
+)
 HELP_COORDINATOR = (
     "Hướng dẫn (Phòng Nội vụ):\n"
     "/status — tổng hợp theo lĩnh vực và đơn vị; /status TÊN ĐƠN VỊ — một đơn vị\n"

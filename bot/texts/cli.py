@@ -112,8 +112,8 @@ DISK_FULL = (
 DB_FAILED = "Lỗi cơ sở dữ liệu {path}: {error}"
 DISK_ERROR = "Lỗi đọc/ghi tệp {path}: {error}"
 BOT_API_UNREACHABLE = (
-    "Không kết nối được Telegram Bot API ({error}). Kiểm tra mạng, TELEGRAM_API_BASE_URL "
-    "rồi chạy lại."
+    "Không kết nối được Bot API của kênh nhắn tin ({error}). Kiểm tra mạng, "
+    "TELEGRAM_API_BASE_URL / ZALO_API_BASE_URL rồi chạy lại."
 )
 NO_PLANS = "Chưa có kế hoạch nào để tổng hợp."
 WROTE = "Đã ghi: {path}"
@@ -180,6 +180,7 @@ def invite_printed(role: str, unit: str, code: str, expires: str, bot_username: 
         f"Mã mời {role} {unit}".rstrip() + f" (dùng một lần, hết hạn {expires}):",
         code,
         f"Trên Telegram: mở bot và gửi /start {code}",
+        f"Trên Zalo: tìm bot và gửi mã {code} làm tin nhắn đầu tiên",
     ]
     if bot_username:
         lines.append(f"Đường dẫn: https://t.me/{bot_username.lstrip('@')}?start={code}")

@@ -27,7 +27,7 @@ SUPPORT_HEAD = "Đơn vị phối hợp (không tính xếp hạng)"
 SUPPORT_LINE = (
     "{total} lượt phối hợp của {units} đơn vị: đã hoàn thành {done}, chưa hoàn thành {open}."
 )
-OVERDUE_HEAD = "Quá hạn ({count})"
+OVERDUE_HEAD = "Quá hạn ({count} lượt giao)"
 OVERDUE_LINE = "{n}. {code} {title} — {unit} — quá {days} ngày làm việc"
 BLOCKERS_HEAD = "Vướng mắc ({count})"
 BLOCKER_LINE = "• {code} {title} — {unit}{note}"
