@@ -95,8 +95,8 @@ def load_settings(
         or Settings.telegram_file_base_url,
         **_zalo(values),
         log_level=_log_level(values.get("LOG_LEVEL") or "INFO"),
-        reminder_config_file=_optional_file(values, "REMINDER_CONFIG_FILE"),
-        calendar_file=_optional_file(values, "CALENDAR_FILE"),
+        reminder_config_file=_optional_file(values, "REMINDER_CONFIG_FILE", home),
+        calendar_file=_optional_file(values, "CALENDAR_FILE", home),
         digest_schedule=_schedule(values.get("DIGEST_SCHEDULE") or Settings.digest_schedule),
         report_cutoff_day=_cutoff_day(values.get("REPORT_CUTOFF_DAY")),
         delivery_lease_seconds=_lease(values.get("DELIVERY_LEASE_SECONDS")),
@@ -236,12 +236,13 @@ def _cutoff_day(value: str | None) -> int:
     return int(text)
 
 
-def _optional_file(values: dict[str, str], name: str) -> Path | None:
-    """An unset path is None; a set one must name an existing file."""
+def _optional_file(values: dict[str, str], name: str, home: Path) -> Path | None:
+    """An unset path is None; a set one must name an existing file (a relative path is read
+    against the project's home, like the database's)."""
     value = values.get(name, "").strip()
     if not value:
         return None
-    path = Path(value).expanduser()
+    path = home / Path(value).expanduser()
     if not path.is_file():
         raise SettingsError(f"{name}={value!r} is not a file; fix the path or unset {name}")
     return path

@@ -115,3 +115,12 @@ def test_a_zalo_webhook_needs_a_real_secret() -> None:
 def test_bad_zalo_and_http_settings_are_refused(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         load_settings(env={**ZALO, name: value}, env_file=None)
+
+
+def test_rule_files_are_read_against_the_project_home(tmp_path: Path) -> None:
+    (tmp_path / "nhac.yaml").write_text("defaults: {}\n")
+    (tmp_path / "lich.yaml").write_text("days_off: []\n")
+    env = {"NHACVIEC_HOME": str(tmp_path), "REMINDER_CONFIG_FILE": "nhac.yaml"}
+    settings = load_settings(env={**env, "CALENDAR_FILE": "lich.yaml"}, env_file=None)
+    assert settings.reminder_config_file == tmp_path / "nhac.yaml"
+    assert settings.calendar_file == tmp_path / "lich.yaml"

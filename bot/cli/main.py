@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import errno
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -29,7 +30,7 @@ from bot.conversation.invites import create_invite
 from bot.importing.reader import ImportFileError
 from bot.importing.service import PlanOptions, import_plan_file, import_units_file
 from bot.service import App, database_path, open_app
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings, project_home
 from bot.texts import cli as words
 from bot.texts import dates
 from bot.texts.cli import HELP
@@ -124,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nhacviec", description=words.DESCRIPTION)
     sub = parser.add_subparsers(title=words.COMMANDS_TITLE)
     run = sub.add_parser("run", help=HELP["run"])
-    run.add_argument("--examples", type=Path, default=Path("examples"), help=HELP["run --examples"])
+    run.add_argument("--examples", type=Path, default=None, help=HELP["run --examples"])
     run.set_defaults(handler=_run)
     chat_cmd = sub.add_parser("chat", help=HELP["chat"])
     chat_cmd.add_argument("--unit", help=HELP["chat --unit"])
@@ -176,7 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _run(app: App, args: argparse.Namespace) -> int:
-    return await run_service(app, examples=args.examples)
+    # The project's examples wherever the command is run from (a path given is taken as is).
+    examples = args.examples or project_home(dict(os.environ)) / "examples"
+    return await run_service(app, examples=examples)
 
 
 async def _chat(app: App, args: argparse.Namespace) -> int:
