@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -457,3 +458,17 @@ def test_moving_a_plan_to_another_year_moves_its_date_and_deadlines_together() -
         date(2026, 6, 30),
     ]
     assert {t.title for t in tasks} == {"Theo Quyết định 2125/QĐ-UBND ngày 17/10/2022"}
+
+
+def test_a_yaml_plan_error_names_the_task_and_key(
+    units: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    def wrong(data: dict) -> None:
+        data["areas"][0]["tasks"][1]["lead"] = "Phòng Không Có"
+        data["areas"][0]["tasks"][2]["deadline"] = "30/6/1023"
+
+    code, _, err = run(capsys, "import", str(_edit_plan(tmp_path, wrong)))
+    assert code == 1
+    assert re.search(r"Nhiệm vụ thứ \d+, khóa lead: .*Phòng Không Có", err)
+    assert re.search(r"Nhiệm vụ thứ \d+, khóa deadline: .*1023", err)
+    assert "Dòng " not in err

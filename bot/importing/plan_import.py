@@ -70,7 +70,7 @@ def check_tasks(
         code = task_code(row)
         if code is not None and code in seen:
             message = words.duplicate_code(code, seen[code])
-            row_errors.append(RowError(row.row, _col(row, "code"), message))
+            row_errors.append(_error(row, "code", message))
         elif code is not None:
             seen[code] = row.row
         errors.extend(row_errors)
@@ -83,23 +83,28 @@ def _col(row: TaskRow, field: str) -> str:
     return row.columns.get(field, field)
 
 
+def _error(row: TaskRow, field: str, reason: str) -> RowError:
+    """A problem with one field of `row`, placed the way its file names rows and columns."""
+    return RowError(row.row, _col(row, field), reason, row.row_word, row.column_word)
+
+
 def _check_row(
     row: TaskRow, directory: UnitDirectory, plan_year: int
 ) -> tuple[TaskSpec | None, list[RowError]]:
     errors: list[RowError] = []
     code = task_code(row)
     if code is None:
-        errors.append(RowError(row.row, _col(row, "code"), words.MISSING_CODE))
+        errors.append(_error(row, "code", words.MISSING_CODE))
     lead = directory.resolve(row.lead)
     support = directory.resolve(row.support)
     for field, found in (("lead", lead), ("support", support)):
         if found.unknown:
-            errors.append(RowError(row.row, _col(row, field), words.unknown_units(found.unknown)))
+            errors.append(_error(row, field, words.unknown_units(found.unknown)))
     if not lead.unit_ids and not lead.unknown:
-        errors.append(RowError(row.row, _col(row, "lead"), words.lead_missing_units()))
+        errors.append(_error(row, "lead", words.lead_missing_units()))
     deadline, message = _deadline(row, plan_year)
     if message is not None:
-        errors.append(RowError(row.row, _col(row, "deadline"), message))
+        errors.append(_error(row, "deadline", message))
     if errors or code is None or deadline is None:
         return None, errors
     spec = TaskSpec(

@@ -5,6 +5,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.texts.import_errors import COLUMN, ROW
+
 
 @dataclass(frozen=True)
 class TaskRow:
@@ -21,6 +23,8 @@ class TaskRow:
     output: str | None
     note: str | None
     columns: Mapping[str, str] = field(default_factory=dict)
+    row_word: str = ROW  # how the file names a row ("Dòng"; YAML: "Nhiệm vụ thứ")
+    column_word: str = COLUMN  # and a column ("cột"; YAML: "khóa")
 
 
 @dataclass(frozen=True)

@@ -255,6 +255,8 @@ def _task(index: int, item: object, area: Area, errors: list[RowError]) -> TaskR
         output=task.joined("output"),
         note=task.text("note"),
         columns=_TASK_COLUMNS,
+        row_word=ITEM_TASK,
+        column_word=YAML_KEY,
     )
 
 

@@ -143,7 +143,7 @@ def unknown_units(names: tuple[str, ...]) -> str:
 def deadline_out_of_range(spec: str, year: int, first: str, last: str) -> str:
     return (
         f"thời hạn {spec!r} quá xa năm của kế hoạch ({year}): chỉ nhận từ {first} đến {last}; "
-        "kiểm tra lại năm (ví dụ 30/6/1023 thay vì 30/6/2023)"
+        "kiểm tra lại năm (có thể đã gõ nhầm năm, như 1023 thay cho 2023)"
     )
 
 
