@@ -12,9 +12,13 @@ from bot.channels.zalo_mapping import Unsupported, to_inbound, unwrap
 from bot.cli.run import token_channels
 from bot.service import App, build_web_server
 from bot.web.links import FileLinks
+from storage.vocab import PersonRole
+from tests.factories import invite_code, load_example
 from tests.fakes.clock import ManualClock
 from tests.fakes.zalo_api import FakeZaloApi, ZaloUser
 from tests.zalo_kit import running_zalo
+
+LAN = ZaloUser("zl-7001", "Nguyễn Thị Lan")
 
 ANH = ZaloUser("u1", "Anh", name_key="first_name")
 
@@ -88,3 +92,19 @@ async def test_polling_with_a_revoked_token_takes_the_channel_down(
         bot.api.revoke_token()
         with pytest.raises(ChannelDown, match="cannot resume"):
             await bot.channel.watch()
+
+
+async def test_polling_errors_are_logged_and_polling_goes_on(
+    app: App, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await load_example(app)
+    async with running_zalo(app, clock) as bot:
+        bot.api.fail_polls(502, 429, "drop", 500)
+        started = clock.now()
+        code = await invite_code(app, "Phòng Tư pháp", PersonRole.FOCAL)
+        await bot.api.user_sends(LAN, code)
+        [welcome] = await bot.api.next_messages(LAN.id, within=30)
+        assert "Phòng Tư pháp" in welcome  # polling came back after every fault
+        assert clock.now() > started  # and it backed off (on the test clock) between them
+    failures = [r for r in caplog.records if r.name.startswith("bot.channels.zalo")]
+    assert len([r for r in failures if r.levelname == "WARNING"]) >= 4

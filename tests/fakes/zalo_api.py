@@ -51,6 +51,7 @@ class FakeZaloApi:
     blocked: set[str] = field(default_factory=set)
     revoked: bool = False
     _failures: list[int] = field(default_factory=list)
+    _poll_faults: list[int | str] = field(default_factory=list)
     _read: set[int] = field(default_factory=set)
     _ids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1000))
     _new: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -153,6 +154,11 @@ class FakeZaloApi:
     def revoke_token(self) -> None:
         self.revoked = True
 
+    def fail_polls(self, *faults: int | str) -> None:
+        """The next getUpdates calls fail in turn: an HTTP/Zalo error code, or "drop" (the
+        connection closes without an answer)."""
+        self._poll_faults.extend(faults)
+
     # The HTTP side.
 
     async def _photo(self, request: web.Request) -> web.Response:
@@ -167,6 +173,12 @@ class FakeZaloApi:
         method = request.match_info["method"]
         params = await request.json() if request.can_read_body else {}
         self.calls.append((method, params))
+        if method == "getUpdates" and self._poll_faults:
+            fault = self._poll_faults.pop(0)
+            if fault == "drop" and request.transport is not None:
+                request.transport.close()  # no answer at all: the client sees a dropped link
+                return web.Response()
+            return _error(int(fault), "injected fault")
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return _error(404, f"method {method} not found")
