@@ -2,6 +2,7 @@
 the outbox worker on a real SQLite file, driven as officials use it from their phones."""
 
 import math
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot.channels.base import Outbound
 from bot.service import App
-from storage.models import Assignment, Evidence, OutboxMessage, Person, StatusUpdate
+from storage.models import Assignment, Evidence, OutboxMessage, Person, StatusUpdate, Task, Unit
 from storage.vocab import PersonRole
 from tests.conversation_kit import assignment_of
 from tests.factories import invite_code, load_example
@@ -437,3 +438,45 @@ async def test_escalations_due_together_reach_a_coordinator_as_one_message(
     async with app.sessions() as session:
         ids = (await session.execute(select(OutboxMessage.message_id))).scalars().all()
     assert len(set(ids)) == 1
+
+
+async def test_two_reminders_for_a_recurring_task_name_their_periods_and_the_example_works(
+    bot: Bot, app: App, clock: ManualClock
+) -> None:
+    api = bot.api
+    for user, unit, role in (
+        (LAN, "Phòng Tư pháp", PersonRole.FOCAL),
+        (HUNG, None, PersonRole.COORDINATOR),
+    ):
+        api.user_sends(user, None, f"/start {await invite_code(app, unit, role)}")
+        await said(bot, user)
+    async with app.sessions() as session:
+        query = (
+            select(Assignment)
+            .join(Task)
+            .join(Unit)
+            .where(Task.code == "1.7", Unit.name == "Phòng Tư pháp")
+            .order_by(Assignment.deadline)
+        )
+        quarter_one, half_year = list((await session.execute(query)).scalars())[:2]
+    for target in (quarter_one, half_year):
+        await queue_reminder(app, person_id=1, assignment_id=target.id)
+        clock.advance(2)
+        assert await bot.delivery.run_once() == 1
+    first, second = await api.next_messages(LAN.id, 2)
+    assert "1.7 (quý I/2023)" in first.text and "1.7 (" in second.text
+    assert first.text.splitlines()[0] != second.text.splitlines()[0]  # no longer look the same
+
+    # "Xin gia hạn" asks for a date with an example; sending that very example is accepted.
+    clock.advance(2)
+    api.user_presses(LAN, first.message_id, first.buttons[1][0][1])
+    (asked,) = await said(bot, LAN)
+    example = re.search(r"ví dụ (\d\d/\d\d/\d{4})", asked)
+    assert example is not None, asked
+    clock.advance(2)
+    api.user_sends(LAN, None, example.group(1), reply_to=first.message_id)
+    sent = await said(bot, LAN)
+    assert any("gia hạn" in line and example.group(1) in line for line in sent), sent
+    assert await bot.delivery.run_once() >= 1  # the request reaches Phòng Nội vụ
+    (request,) = await api.next_messages(HUNG.id)
+    assert "1.7 (quý I/2023)" in (request.text or "") and example.group(1) in (request.text or "")
