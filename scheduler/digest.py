@@ -295,7 +295,8 @@ def _silent(
     # a unit nobody registered for and never heard from is listed once, under no_focal.
     quiet = []
     for key, name in open_units.items():
-        since = [d for d in (registered.get(key), last.get(key)) if d is not None]  # type: ignore[arg-type]
+        heard = (registered.get(key), last.get(key)) if key is not None else ()
+        since = [d for d in heard if d is not None]
         if since and max(since) <= at - SILENCE:
             quiet.append(Silent(name, last[key].astimezone(tz).date() if key in last else None))
     # Never heard from first, then the longest silent.

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -53,10 +54,13 @@ PLAN_KEYS = ("number", "date", "title", "issuing_body")
 UNIT_KEYS = ("name", "kind", "groups", "aliases")
 GROUP_KEYS = ("name", "aliases")
 _TASK_COLUMNS = MappingProxyType({key: key for key in TASK_KEYS})
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    _SafeLoader = yaml.SafeLoader
+else:  # the C loader when PyYAML was built with it: the same rules, faster
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+class _Loader(_SafeLoader):
     """The safe loader, except that an impossible date stays text (see `_timestamp`)."""
 
 
