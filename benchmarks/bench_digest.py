@@ -166,7 +166,7 @@ async def main() -> None:
             lambda: write_report(figures, report_periods(2023)[1], folder / "report.docx"),
         )
     sys.stdout.write(
-        f"assignments {figures.totals.total}, overdue {len(figures.overdue)}, units {len(figures.units)}\n"
+        f"tasks {figures.totals.total}, overdue (lead) {len(figures.overdue)}, units {len(figures.units)}\n"
     )
     sys.stdout.write(f"file sizes (KiB): {file_sizes(folder)}\n")
 

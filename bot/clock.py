@@ -1,7 +1,10 @@
 """The one reader of the wall clock; everything else takes `now` from a Clock."""
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Protocol
+
+Sleep = Callable[[float], Awaitable[None]]  # asyncio.sleep, or a fake clock's
 
 
 class Clock(Protocol):

@@ -9,11 +9,16 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from bot.conversation.core import Conversation
 from bot.importing import sources, tables, workbook, yamlfile
 from bot.service import App, open_app
 from bot.settings import Settings
 from storage.db import create_engine
 from storage.migrate import upgrade
+from storage.vocab import PersonRole
+from tests.conversation_kit import Person as Phone
+from tests.conversation_kit import make_conversation, register
+from tests.factories import load_example
 from tests.fakes import FakeBotApi, ManualClock
 
 # Speed is measured by the benchmarks, not by tests: on a loaded 2-core CI machine one
@@ -104,3 +109,16 @@ def row_limit(monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setattr(sources, "SHEET_ROW_LIMIT", limit + sources.HEADER_SCAN_ROWS)
     monkeypatch.setattr(workbook, "SHEET_ROW_LIMIT", limit + sources.HEADER_SCAN_ROWS)
     return limit
+
+
+@pytest.fixture
+async def convo(app: App, tmp_path: Path) -> Conversation:
+    """The conversation as the service builds it, on the example district and plan."""
+    await load_example(app)
+    return make_conversation(app, tmp_path)
+
+
+@pytest.fixture
+async def lan(app: App, convo: Conversation) -> Phone:
+    """Lan, focal person of Phòng Tư pháp, registered by invite on a phone (Telegram)."""
+    return await register(app, convo, "501", "Phòng Tư pháp", PersonRole.FOCAL)

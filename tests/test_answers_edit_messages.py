@@ -3,9 +3,7 @@ only the buttons that still make sense; a decided extension request loses its bu
 coordinator's copy (the decider's in the answer, the others' through the outbox)."""
 
 import io
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select, update
 
 from bot.channels.base import Outbound
@@ -21,24 +19,11 @@ from tests.conversation_kit import (
     button,
     deliver_reminder,
     edits_of,
-    make_conversation,
     register,
     text_of,
 )
-from tests.factories import load_example
 
 TP = "Phòng Tư pháp"
-
-
-@pytest.fixture
-async def convo(app: App, tmp_path: Path) -> Conversation:
-    await load_example(app)
-    return make_conversation(app, tmp_path)
-
-
-@pytest.fixture
-async def lan(app: App, convo: Conversation) -> Phone:
-    return await register(app, convo, "501", TP, PersonRole.FOCAL)
 
 
 def labels(message: Outbound) -> list[str]:

@@ -24,11 +24,10 @@ from tests.conversation_kit import Person as Phone
 from tests.conversation_kit import (
     assignment_of,
     deliver_reminder,
-    make_conversation,
     register,
     text_of,
 )
-from tests.factories import EXAMPLES, load_example, xlsx
+from tests.factories import EXAMPLES, xlsx
 
 UNITS = str(EXAMPLES / "don-vi-huong-khe.yaml")
 TP = "Phòng Tư pháp"
@@ -77,12 +76,6 @@ def test_import_refuses_a_plan_year_the_calendar_does_not_know(
     code, _, err = run(capsys, "import", str(path), "--plan-number", "9/KH", "--year", "1023")
     assert code == 1
     assert "Năm của kế hoạch 1023 không hợp lệ" in err
-
-
-@pytest.fixture
-async def convo(app: App, tmp_path: Path) -> Conversation:
-    await load_example(app)
-    return make_conversation(app, tmp_path)
 
 
 async def _requested(app: App, convo: Conversation) -> tuple[Phone, Phone, int]:

@@ -19,28 +19,16 @@ from tests.conversation_kit import (
     assignment_of,
     button,
     deliver_reminder,
-    make_conversation,
     register,
     text_of,
 )
 from tests.conversation_kit import (
     Person as Phone,
 )
-from tests.factories import EXAMPLES, invite_code, load_example
+from tests.factories import EXAMPLES, invite_code
 from tests.fakes.clock import ManualClock
 
 TP = "Phòng Tư pháp"
-
-
-@pytest.fixture
-async def convo(app: App, tmp_path: Path) -> Conversation:
-    await load_example(app)
-    return make_conversation(app, tmp_path)
-
-
-@pytest.fixture
-async def lan(app: App, convo: Conversation) -> Phone:
-    return await register(app, convo, "501", TP, PersonRole.FOCAL)
 
 
 async def count(app: App, model: type) -> int:

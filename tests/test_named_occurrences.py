@@ -17,9 +17,8 @@ from bot.texts.dates import occurrence
 from scheduler.digest import compute
 from storage.models import Assignment, Plan, Task, Unit
 from storage.vocab import PersonRole
-from tests.conversation_kit import PLAIN, make_conversation, register, text_of
+from tests.conversation_kit import PLAIN, register, text_of
 from tests.digest_kit import VN
-from tests.factories import load_example
 from tests.fakes.clock import ManualClock
 
 TP = "Phòng Tư pháp"
@@ -41,12 +40,6 @@ TP = "Phòng Tư pháp"
 def test_one_function_names_every_occurrence_key(key: str, name: str | None) -> None:
     assert occurrence(key) == name
     assert task_ref("1.7", key) == (f"1.7 ({name})" if name else "1.7")
-
-
-@pytest.fixture
-async def convo(app: App, tmp_path: Path) -> Conversation:
-    await load_example(app)
-    return make_conversation(app, tmp_path)
 
 
 async def occurrences_of(app: App, code: str, unit: str) -> list[tuple[Assignment, Task, Unit]]:

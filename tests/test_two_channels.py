@@ -1,8 +1,6 @@
 """Zalo without replies (the last open reminder, or a question which one), and one person on
 both channels: a link code, answers from either, and /kenh choosing where reminders go."""
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
@@ -21,20 +19,13 @@ from tests.conversation_kit import (
     Person,
     assignment_of,
     deliver_reminder,
-    make_conversation,
     register,
     text_of,
 )
-from tests.factories import invite_code, load_example
+from tests.factories import invite_code
 from tests.fakes.clock import ManualClock
 
 TP = "Phòng Tư pháp"
-
-
-@pytest.fixture
-async def convo(app: App, tmp_path: Path) -> Conversation:
-    await load_example(app)
-    return make_conversation(app, tmp_path)
 
 
 @pytest.fixture

@@ -55,14 +55,13 @@ from bot.channels.telegram_mapping import (
     utf16_len,
 )
 from bot.channels.telegram_polling import poll_updates
-from bot.clock import Clock
+from bot.clock import Clock, Sleep
 from bot.delivery.pacing import Pacer
 from bot.settings import Settings, SettingsError
 from bot.texts import chat as words
 
 log = logging.getLogger(__name__)
 
-Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
 PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
 _PATIENCE = 30.0  # longest 429 pause sat out inline (answering a person, a message's 2nd part)

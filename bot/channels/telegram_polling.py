@@ -22,13 +22,13 @@ from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, Telegr
 
 from bot.channels.base import NotStored
 from bot.channels.telegram_mapping import retry_seconds
+from bot.clock import Sleep
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_BACKOFF = 60.0
 FATAL = (InvalidToken, Forbidden)  # the token itself is refused: no retry can help
 
-Sleep = Callable[[float], Awaitable[None]]
 Handle = Callable[[Update], Awaitable[None]]
 
 

@@ -22,7 +22,6 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -53,14 +52,13 @@ from bot.channels.zalo_mapping import (
     to_inbound,
     unwrap,
 )
-from bot.clock import Clock
+from bot.clock import Clock, Sleep
 from bot.delivery.pacing import Pacer
 from bot.settings import Settings, SettingsError
 from bot.texts import chat as words
 from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
-Sleep = Callable[[float], Awaitable[None]]
 WEBHOOK_PATH = "/zalo/webhook"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 _ATTEMPTS = 3  # tries of one sendMessage before the error goes to the caller

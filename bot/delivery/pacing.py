@@ -8,14 +8,12 @@ message past its limit. The clock is injected, so tests run on a fake one.
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.channels.base import Capabilities
-from bot.clock import Clock
+from bot.clock import Clock, Sleep
 
-Sleep = Callable[[float], Awaitable[None]]
 # Telegram's 1 a second per chat becomes 1.05 s, 20 a minute per group 3.15 s, and 30 a
 # second overall 30 in any 1.05 s (about 28.6 a second).
 MARGIN = 1.05

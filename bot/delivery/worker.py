@@ -32,11 +32,10 @@ from bot.channels.base import (
     TransientError,
     Unreachable,
 )
-from bot.clock import Clock
+from bot.clock import Clock, Sleep
 from bot.conversation.buttons import ButtonSigner
 from bot.conversation.present import FileLink, no_links, present
 from bot.delivery.grouping import grouped_text, overdue_items
-from bot.delivery.pacing import Sleep
 from bot.delivery.render import render
 from bot.texts import chat
 from storage import outbox

@@ -181,7 +181,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t")
 def _header_cell(sheet: Any, text: str) -> "Cell":
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    cell = _text_cell(sheet, text)
+    cell = _string_cell(sheet, clean_text(text))
     cell.font = Font(bold=True)
     cell.fill = PatternFill("solid", fgColor=HEADER_FILL_COLOR)
     cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -205,7 +205,7 @@ def _cell(sheet: Any, value: Any) -> Any:
     return value
 
 
-def _text_cell(sheet: Any, text: str) -> "Cell":
+def _text_cell(sheet: Any, text: str) -> "Cell | str":
     """Text, never a formula, whoever wrote it (titles, unit names, notes come from people).
 
     Stored as a string cell, which no spreadsheet evaluates; and when it looks like a formula
@@ -213,11 +213,18 @@ def _text_cell(sheet: Any, text: str) -> "Cell":
     "typed as text": editing the cell then keeps it text instead of turning it into a live
     formula. The text itself is kept as written: a visible apostrophe would change it.
     """
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
 
     text = clean_text(text)
+    if not text.startswith(FORMULA_START) and text not in ERROR_CODES:
+        return text  # openpyxl writes a plain str as a string cell: no cell object needed
+    return _string_cell(sheet, text)
+
+
+def _string_cell(sheet: Any, text: str) -> "Cell":
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"
-    if text.startswith(FORMULA_START):
-        cell.quotePrefix = True
+    cell.quotePrefix = text.startswith(FORMULA_START)
     return cell
