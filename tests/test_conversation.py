@@ -451,3 +451,12 @@ async def test_a_focal_persons_status_lists_open_tasks_with_deadlines(lan: Phone
     )
     assert "— hạn 31/03/2023 — Chưa thực hiện" in status
     assert "gõ /tasks để xem hết." in status
+
+
+async def test_a_coordinators_tasks_asks_for_a_unit_and_lists_it(
+    app: App, convo: Conversation
+) -> None:
+    coordinator = await register(app, convo, "810", None, PersonRole.COORDINATOR)
+    assert text_of(await coordinator.send("/tasks")).startswith("Gõ /tasks TÊN ĐƠN VỊ")
+    listing = text_of(await coordinator.send("/tasks Phòng Tư pháp"))
+    assert listing.startswith("Nhiệm vụ đang mở của Phòng Tư pháp:")

@@ -128,6 +128,8 @@ async def _tasks(turn: Turn, rest: str) -> Answer:
     name, page = (name, int(last)) if last.isdigit() else (rest, 1)
     if name.isdigit():  # "/tasks 2": the second page of one's own unit
         name, page = "", int(name)
+    if person.role == PersonRole.COORDINATOR and not name:
+        return say(t.TASKS_NEED_UNIT)  # Phòng Nội vụ has no unit of its own to list
     unit = await _unit_for(turn, name if person.role == PersonRole.COORDINATOR else "")
     if isinstance(unit, Answer):
         return unit

@@ -198,7 +198,7 @@ HELP_FOCAL = (
     "/status — tình hình nhiệm vụ của đơn vị\n"
     "/overdue — nhiệm vụ quá hạn\n"
     "/tasks — nhiệm vụ đang mở, có nút cập nhật\n"
-    "/update MÃ nội dung — cập nhật nhanh, ví dụ /update 2.1 xong\n"
+    "/update MÃ nội dung — cập nhật nhanh, ví dụ /update 2.1 xong; /xong MÃ — báo hoàn thành\n"
     "/kenh — chọn nhận nhắc việc qua Zalo hay Telegram"
 )
 # The same where there are no buttons and no reply (Zalo): numbers, task codes, /tasks.
@@ -212,8 +212,11 @@ HELP_FOCAL_NO_REPLY = (
     "/status — tình hình nhiệm vụ của đơn vị\n"
     "/overdue — nhiệm vụ quá hạn\n"
     "/tasks — nhiệm vụ đang mở, chọn bằng số\n"
-    "/update MÃ nội dung — cập nhật nhanh, ví dụ /update 2.1 xong\n"
+    "/update MÃ nội dung — cập nhật nhanh, ví dụ /update 2.1 xong; /xong MÃ — báo hoàn thành\n"
     "/kenh — chọn nhận nhắc việc qua Zalo hay Telegram"
+)
+TASKS_NEED_UNIT = (
+    "Gõ /tasks TÊN ĐƠN VỊ để xem nhiệm vụ đang mở của một đơn vị, ví dụ /tasks Phòng Tư pháp."
 )
 HELP_COORDINATOR = (
     "Hướng dẫn (Phòng Nội vụ):\n"
