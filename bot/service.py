@@ -35,6 +35,7 @@ from bot.digest.text import text_format
 from bot.settings import Settings, SettingsError
 from bot.web.links import FileLinks
 from bot.web.server import WebServer
+from bot.web.site import build_site, mount
 from scheduler import jobs as jobs_module
 from scheduler.digest_periods import WeeklySchedule
 from scheduler.rules import Rules
@@ -48,6 +49,8 @@ DELIVERY_SECONDS = 5
 STOP_GRACE_SECONDS = 5.0
 EVIDENCE_FOLDER = "minh-chung"
 LINK_KEY = "link.key"  # signs file links; apart from the button key
+WEB_KEY = "web.key"  # binds the web page's CSRF tokens to their sessions
+UPLOAD_FOLDER = "tai-len"  # plan files uploaded on the web page, until confirmed
 DIGEST_FOLDER = "digests"
 
 
@@ -157,7 +160,22 @@ def build_deps(app: App, channels: Sequence[Channel], file_link: FileLink = no_l
         invite_link=lambda code: invite_link(channels, code),
         extension_example=app.rules.extension_example,
         file_link=file_link,
+        web_base=app.settings.public_base_url,
     )
+
+
+def mount_web_page(app: App, deps: Deps, web: WebServer) -> None:
+    """The web page under /web, when the service has an address to link to (PUBLIC_BASE_URL)."""
+    base = app.settings.public_base_url
+    if base is None:
+        return
+    site = build_site(
+        deps,
+        key=load_key(app.settings.data_dir, WEB_KEY),
+        secure_cookie=base.startswith("https://"),
+        uploads=app.settings.data_dir / UPLOAD_FOLDER,
+    )
+    mount(site, web)
 
 
 def invite_link(channels: Sequence[Channel], code: str) -> str | None:
@@ -245,6 +263,7 @@ async def serve(
     """
     web = web or build_web_server(app.settings)
     deps = build_deps(app, channels, build_file_links(app, channels, web))
+    mount_web_page(app, deps, web)
     conversation = Conversation(deps)
     delivery = build_delivery(app, deps, channels)
     async with listening(web):

@@ -247,6 +247,32 @@ class AuditLog(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class WebLoginToken(SQLModel, table=True):
+    """A one-time sign-in link for the web page (/web); only the token's hash is stored."""
+
+    __tablename__ = "web_login_tokens"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_type=String(64), unique=True)
+    person_id: int = Field(foreign_key="people.id", index=True, ondelete="CASCADE")
+    expires_at: datetime = _at()
+    used_at: datetime | None = _at(nullable=True)
+    created_at: datetime = _at()
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser; only the session id's hash is stored (the cookie holds the id)."""
+
+    __tablename__ = "web_sessions"
+    id: int | None = Field(default=None, primary_key=True)
+    session_hash: str = Field(sa_type=String(64), unique=True)
+    person_id: int = Field(foreign_key="people.id", index=True, ondelete="CASCADE")
+    last_seen_at: datetime = _at()
+    ended_at: datetime | None = _at(nullable=True)
+    ip: str | None = Field(default=None, sa_type=String(64))
+    user_agent: str | None = Field(default=None, sa_type=String(300))
+    created_at: datetime = _at()
+
+
 class Digest(SQLModel, table=True):
     """One digest's figures as sent, so the next one can show what changed."""
 

@@ -10,6 +10,7 @@ from bot.conversation.views import overdue_list, rollup, unit_status
 from bot.texts import chat as t
 from bot.texts import dates
 from bot.texts.common import person_role
+from bot.web.signin import web_command
 from storage.assignments import list_assignments, open_assignments
 from storage.db import find, stored_id
 from storage.models import Unit
@@ -233,4 +234,5 @@ _COMMANDS = {
     "/invite": _invite,
     "/digest": digest_command,
     "/kenh": channels_command,
+    "/web": web_command,
 }

@@ -36,6 +36,7 @@ class Deps:
     extension_example: Callable[[date | None, date], date]
     limiter: InboundLimiter = field(default_factory=InboundLimiter)
     file_link: FileLink = no_links  # for channels without files (bot/web/links.py)
+    web_base: str | None = None  # where the web page is (PUBLIC_BASE_URL); None: no page
 
 
 @dataclass

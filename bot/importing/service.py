@@ -69,8 +69,12 @@ async def import_plan_file(
     *,
     now: datetime,
     actor: str = "cli",
+    preview: bool = False,
 ) -> PlanReport:
-    """Import a task appendix; raises ImportFileError listing every problem, writing nothing."""
+    """Import a task appendix; raises ImportFileError listing every problem, writing nothing.
+
+    `preview`: do everything, report what it would do, and roll it all back (the web page
+    shows this before the coordinator confirms)."""
     meta, rows = await asyncio.to_thread(read_task_table, path)
     if options.move_to_year is not None:
         meta, rows, issued_on = move_plan(
@@ -91,7 +95,10 @@ async def import_plan_file(
         specs, errors = check_tasks(rows, directory, plan_year=info.year)
         if errors:
             raise ImportFileError(errors)
-        return await apply_plan(session, info=info, tasks=specs, now=now, actor=actor)
+        report = await apply_plan(session, info=info, tasks=specs, now=now, actor=actor)
+        if preview:
+            await session.rollback()
+        return report
 
 
 async def import_units_file(

@@ -199,6 +199,7 @@ HELP_FOCAL = (
     "/overdue — nhiệm vụ quá hạn\n"
     "/tasks — nhiệm vụ đang mở, có nút cập nhật\n"
     "/update MÃ nội dung — cập nhật nhanh, ví dụ /update 2.1 xong; /xong MÃ — báo hoàn thành\n"
+    "/web — xem nhiệm vụ của đơn vị trên trang web\n"
     "/kenh — chọn nhận nhắc việc qua Zalo hay Telegram"
 )
 # The same where there are no buttons and no reply (Zalo): numbers, task codes, /tasks.
@@ -213,6 +214,7 @@ HELP_FOCAL_NO_REPLY = (
     "/overdue — nhiệm vụ quá hạn\n"
     "/tasks — nhiệm vụ đang mở, chọn bằng số\n"
     "/update MÃ nội dung — cập nhật nhanh, ví dụ /update 2.1 xong; /xong MÃ — báo hoàn thành\n"
+    "/web — xem nhiệm vụ của đơn vị trên trang web\n"
     "/kenh — chọn nhận nhắc việc qua Zalo hay Telegram"
 )
 TASKS_NEED_UNIT = (
@@ -226,6 +228,7 @@ HELP_COORDINATOR = (
     "/invite TÊN ĐƠN VỊ — tạo mã mời cán bộ đầu mối; thêm --pho cho người thay khi vắng, "
     "ví dụ /invite Phòng Tư pháp --pho; /invite điều phối, /invite lãnh đạo\n"
     "/digest — bản tổng hợp tuần tính đến lúc này, kèm biểu đồ và tệp Excel\n"
+    "/web — đường dẫn đăng nhập trang theo dõi kế hoạch (dùng một lần, trong 10 phút)\n"
     "Đề nghị gia hạn được gửi đến anh/chị kèm nút Đồng ý / Không đồng ý; đồng ý đến ngày "
     "khác: trả lời tin đề nghị bằng ngày đó.\n"
     "/kenh — chọn nhận tin qua Zalo hay Telegram"
@@ -235,6 +238,7 @@ HELP_LEADER = (
     "/status — tổng hợp theo lĩnh vực và đơn vị; /status TÊN ĐƠN VỊ — một đơn vị\n"
     "/overdue — nhiệm vụ quá hạn của tất cả đơn vị\n"
     "/digest — bản tổng hợp tuần tính đến lúc này, kèm biểu đồ và tệp Excel\n"
+    "/web — đường dẫn đăng nhập trang theo dõi kế hoạch (dùng một lần, trong 10 phút)\n"
     "/kenh — chọn nhận tin qua Zalo hay Telegram"
 )
 

@@ -1,0 +1,30 @@
+"""What every handler of the web page works with."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.conversation.turn import Deps
+from bot.web.auth import Guard, Viewer
+from bot.web.render import Pages
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every handler of the page works with."""
+
+    deps: Deps
+    guard: Guard
+    pages: Pages
+    uploads: Path  # plan files waiting for a confirmation
+
+    def render(
+        self, template: str, viewer: Viewer, status: int = 200, **values: Any
+    ) -> web.Response:
+        return self.pages.html(template, {"viewer": viewer, **values}, status)
+
+    def said(self, viewer: Viewer, title: str, message: str, back: str) -> web.Response:
+        """A short page with the outcome of an action and a link back."""
+        return self.render("message.html", viewer, title=title, message=message, back=back)

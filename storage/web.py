@@ -1,0 +1,221 @@
+"""Web sign-in: one-time login tokens and browser sessions, found by the hash of their secret.
+
+The secrets themselves (the token in the link, the session id in the cookie) are never
+stored: a copy of the database signs nobody in.
+"""
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.assignments import natural_key
+from storage.db import rowcount
+from storage.models import (
+    Assignment,
+    AuditLog,
+    Evidence,
+    Person,
+    Plan,
+    StatusUpdate,
+    Task,
+    Unit,
+    WebLoginToken,
+    WebSession,
+)
+from storage.vocab import AssignmentStatus
+
+
+async def add_login_token(
+    session: AsyncSession, *, token_hash: str, person_id: int, now: datetime, ttl: timedelta
+) -> None:
+    session.add(
+        WebLoginToken(
+            token_hash=token_hash, person_id=person_id, expires_at=now + ttl, created_at=now
+        )
+    )
+    await session.flush()
+
+
+async def use_login_token(
+    session: AsyncSession, *, token_hash: str, now: datetime
+) -> Person | None:
+    """The active person a valid token signs in, marking it used; None for an unknown, used
+    or expired token. One UPDATE with its conditions: two clicks at once sign in once."""
+    query = (
+        update(WebLoginToken)
+        .where(col(WebLoginToken.token_hash) == token_hash)
+        .where(col(WebLoginToken.used_at).is_(None))
+        .where(col(WebLoginToken.expires_at) > now)
+        .values(used_at=now)
+    )
+    if rowcount(await session.execute(query)) != 1:
+        return None
+    found = select(Person).join(WebLoginToken).where(WebLoginToken.token_hash == token_hash)
+    person = (await session.execute(found)).scalar_one()
+    return person if person.active else None
+
+
+async def open_session(
+    session: AsyncSession,
+    *,
+    session_hash: str,
+    person_id: int,
+    now: datetime,
+    ip: str | None,
+    user_agent: str | None,
+) -> None:
+    session.add(
+        WebSession(
+            session_hash=session_hash,
+            person_id=person_id,
+            last_seen_at=now,
+            created_at=now,
+            ip=(ip or "")[:64] or None,
+            user_agent=(user_agent or "")[:300] or None,
+        )
+    )
+    await session.flush()
+
+
+async def live_session(
+    session: AsyncSession, *, session_hash: str, now: datetime, idle: timedelta, most: timedelta
+) -> tuple[WebSession, Person] | None:
+    """The session and its active person, if it is open, seen within `idle` and younger than
+    `most`; its last-seen moment moves to `now`."""
+    query = (
+        select(WebSession, Person)
+        .join(Person)
+        .where(WebSession.session_hash == session_hash)
+        .where(col(WebSession.ended_at).is_(None))
+    )
+    row = (await session.execute(query)).one_or_none()
+    if row is None:
+        return None
+    web_session, person = row
+    if now - web_session.last_seen_at > idle or now - web_session.created_at > most:
+        return None
+    if not person.active:
+        return None
+    web_session.last_seen_at = now
+    session.add(web_session)
+    return web_session, person
+
+
+async def end_sessions(session: AsyncSession, *, person_id: int, now: datetime) -> int:
+    """Sign a person out of every browser; how many sessions were open."""
+    query = (
+        update(WebSession)
+        .where(col(WebSession.person_id) == person_id)
+        .where(col(WebSession.ended_at).is_(None))
+        .values(ended_at=now)
+    )
+    return rowcount(await session.execute(query))
+
+
+# What the web page shows of a unit and a task.
+
+
+async def unit_work(session: AsyncSession, *, unit_id: int) -> list[tuple[Assignment, Task, str]]:
+    """The unit's assignments (done ones too, not cancelled) with their task and plan number."""
+    query = (
+        select(Assignment, Task, col(Plan.number))
+        .join(Task, col(Task.id) == Assignment.task_id)
+        .join(Plan, col(Plan.id) == Task.plan_id)
+        .where(
+            col(Assignment.unit_id) == unit_id,
+            col(Assignment.cancelled_at).is_(None),
+            col(Task.cancelled_at).is_(None),
+        )
+    )
+    rows = [(a, t, n) for a, t, n in (await session.execute(query)).all()]
+    rows.sort(key=lambda r: (r[2], natural_key(r[1].code), r[0].deadline or date.max))
+    return rows
+
+
+async def task_work(session: AsyncSession, *, task_id: int) -> list[tuple[Assignment, Unit]]:
+    """A task's assignments (not cancelled) with their unit, by period then unit."""
+    query = (
+        select(Assignment, Unit)
+        .join(Unit, col(Unit.id) == Assignment.unit_id)
+        .where(col(Assignment.task_id) == task_id, col(Assignment.cancelled_at).is_(None))
+    )
+    rows = [(a, u) for a, u in (await session.execute(query)).all()]
+    rows.sort(key=lambda r: (r[0].deadline or date.max, r[0].occurrence_key, r[0].role, r[1].name))
+    return rows
+
+
+async def histories(
+    session: AsyncSession, *, assignment_ids: Sequence[int]
+) -> dict[int, list[tuple[StatusUpdate, str | None]]]:
+    """Each assignment's status updates, oldest first, with who wrote them."""
+    query = (
+        select(StatusUpdate, col(Person.full_name))
+        .outerjoin(Person, col(Person.id) == StatusUpdate.person_id)
+        .where(col(StatusUpdate.assignment_id).in_(assignment_ids))
+        .order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
+    )
+    found: dict[int, list[tuple[StatusUpdate, str | None]]] = {}
+    for update_row, name in (await session.execute(query)).all():
+        found.setdefault(update_row.assignment_id, []).append((update_row, name))
+    return found
+
+
+async def evidence_of(
+    session: AsyncSession, *, assignment_ids: Sequence[int]
+) -> dict[int, list[Evidence]]:
+    query = (
+        select(Evidence)
+        .where(col(Evidence.assignment_id).in_(assignment_ids))
+        .order_by(col(Evidence.created_at), col(Evidence.id))
+    )
+    found: dict[int, list[Evidence]] = {}
+    for row in (await session.execute(query)).scalars():
+        found.setdefault(row.assignment_id, []).append(row)
+    return found
+
+
+async def evidence_unit(session: AsyncSession, *, evidence_id: int) -> tuple[Evidence, int] | None:
+    """An evidence file with the unit whose assignment it belongs to."""
+    query = (
+        select(Evidence, col(Assignment.unit_id))
+        .join(Assignment, col(Assignment.id) == Evidence.assignment_id)
+        .where(col(Evidence.id) == evidence_id)
+    )
+    row = (await session.execute(query)).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+async def open_requests(
+    session: AsyncSession, *, unit_id: int | None = None
+) -> list[tuple[StatusUpdate, Assignment, Task, Unit]]:
+    """Extension requests waiting for a decision: each assignment's latest request while it
+    is still "xin gia hạn"; one unit's only if given."""
+    query = (
+        select(StatusUpdate, Assignment, Task, Unit)
+        .join(Assignment, col(Assignment.id) == StatusUpdate.assignment_id)
+        .join(Task, col(Task.id) == Assignment.task_id)
+        .join(Unit, col(Unit.id) == Assignment.unit_id)
+        .where(
+            col(StatusUpdate.status) == AssignmentStatus.EXTENSION_REQUESTED,
+            col(Assignment.status) == AssignmentStatus.EXTENSION_REQUESTED,
+            col(Assignment.cancelled_at).is_(None),
+        )
+        .order_by(col(StatusUpdate.id))
+    )
+    if unit_id is not None:
+        query = query.where(col(Assignment.unit_id) == unit_id)
+    latest: dict[int, tuple[StatusUpdate, Assignment, Task, Unit]] = {}
+    for u, a, t, unit in (await session.execute(query)).all():
+        latest[a.id or 0] = (u, a, t, unit)  # ordered by id: the last one wins
+    return list(latest.values())
+
+
+async def record_audit(
+    session: AsyncSession, *, at: datetime, actor: str, action: str, detail: dict[str, Any]
+) -> None:
+    session.add(AuditLog(at=at, actor=actor, action=action, detail=detail))
+    await session.flush()
