@@ -173,6 +173,8 @@ IMPORT_HINT = (
     "chỉ ghi khi anh/chị bấm Xác nhận."
 )
 IMPORT_FILE = "Tệp phụ lục"
+IMPORT_NUMBER = "Số kế hoạch (nếu tệp không ghi)"
+IMPORT_YEAR = "Năm của kế hoạch (nếu tệp không ghi)"
 IMPORT_CHECK = "Kiểm tra tệp"
 IMPORT_NO_FILE = "Chưa chọn tệp."
 IMPORT_BAD_TYPE = "Chỉ nhận tệp .xlsx, .csv hoặc .yaml."

@@ -52,12 +52,13 @@ async def check(ctx: Context, request: web.Request, viewer: Viewer) -> web.Strea
     if not request.content_type.startswith("multipart/"):
         return ctx.guard.refuse(403, words.BAD_FORM_TITLE, words.BAD_FORM)
     try:
-        path, number = await _receive(ctx, request, viewer)
+        path, fields = await _receive(ctx, request, viewer)
     except PermissionError:
         return ctx.guard.refuse(403, words.BAD_FORM_TITLE, words.BAD_FORM)
     except Refused as exc:
         return ctx.render("import.html", viewer, 400, mb=MAX_UPLOAD_MB, problem=str(exc))
-    options = PlanOptions(number=number or None)
+    number, year = fields.get("number", "").strip()[:64], fields.get("year", "").strip()
+    options = _options(number, year)
     try:
         report = await import_plan_file(
             ctx.deps.sessions, path, options, now=ctx.deps.clock.now(), preview=True
@@ -67,12 +68,27 @@ async def check(ctx: Context, request: web.Request, viewer: Viewer) -> web.Strea
         return ctx.render("import_result.html", viewer, 400, errors=exc.errors, report=None)
     upload_id = path.name.split("-", 1)[1]
     return ctx.render(
-        "import_result.html", viewer, errors=None, report=report, upload=upload_id, number=number
+        "import_result.html",
+        viewer,
+        errors=None,
+        report=report,
+        upload=upload_id,
+        number=number,
+        year=year,
     )
 
 
-async def _receive(ctx: Context, request: web.Request, viewer: Viewer) -> tuple[Path, str]:
-    """The form's fields in order: csrf, the plan number (may be empty), the file."""
+def _options(number: str, year: str) -> PlanOptions:
+    """The plan's number and year as the form gives them (for a file that does not say)."""
+    return PlanOptions(
+        number=number or None, year=int(year) if year.isdigit() and len(year) == 4 else None
+    )
+
+
+async def _receive(
+    ctx: Context, request: web.Request, viewer: Viewer
+) -> tuple[Path, dict[str, str]]:
+    """The form's fields in order: csrf, the plan's number and year (may be empty), the file."""
     reader = await request.multipart()
     fields: dict[str, str] = {}
     while (part := await reader.next()) is not None:
@@ -81,7 +97,7 @@ async def _receive(ctx: Context, request: web.Request, viewer: Viewer) -> tuple[
         if part.name == "file":
             if not ctx.guard.check_csrf(viewer, fields.get("csrf")):
                 raise PermissionError("csrf")
-            return await _store(ctx, part, viewer), fields.get("number", "").strip()[:64]
+            return await _store(ctx, part, viewer), fields
         fields[part.name or ""] = (await part.read(decode=True))[:1000].decode(errors="replace")
     if not ctx.guard.check_csrf(viewer, fields.get("csrf")):
         raise PermissionError("csrf")
@@ -114,7 +130,8 @@ async def _store(ctx: Context, part: BodyPartReader, viewer: Viewer) -> Path:
 async def confirm(ctx: Context, request: web.Request, viewer: Viewer) -> web.StreamResponse:
     """Import the file shown in the preview, for real; the file goes either way."""
     data = await request.post()
-    upload_id, number = str(data.get("upload", "")), str(data.get("number", ""))[:64]
+    upload_id = str(data.get("upload", ""))
+    number, year = str(data.get("number", "")).strip()[:64], str(data.get("year", "")).strip()
     path = ctx.uploads / f"{viewer.person_id}-{upload_id}"
     if not UPLOAD_ID.match(upload_id) or not path.is_file():
         return ctx.said(viewer, words.IMPORT_TITLE, words.IMPORT_GONE, "/web/nap")
@@ -123,7 +140,7 @@ async def confirm(ctx: Context, request: web.Request, viewer: Viewer) -> web.Str
         report = await import_plan_file(
             ctx.deps.sessions,
             path,
-            PlanOptions(number=number.strip() or None),
+            _options(number, year),
             now=now,
             actor=viewer.actor,
         )
