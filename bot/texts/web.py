@@ -159,7 +159,7 @@ INVITE_SHEET = "Tạo tờ mã mời"
 INVITE_SHEET_TITLE = "Mã mời đăng ký — {name}"
 INVITE_CARD = "{unit}"
 INVITE_HOW = (
-    "Quét mã QR bằng điện thoại (Telegram), hoặc mở đường dẫn. Trên Zalo: nhắn mã dưới đây cho "
+    "Quét mã QR bằng điện thoại (Telegram), hoặc mở đường dẫn. Trên Zalo: nhắn mã trên cho "
     "bot. Hạn dùng: {expires}."
 )
 INVITE_CODE = "Mã: {code}"

@@ -164,5 +164,5 @@ async def _chosen_units(session: Any, form: Any) -> tuple[list[Unit], str]:
 
 def _card(ctx: Context, unit: str, code: str, expires: datetime) -> Card:
     link = ctx.deps.invite_link(code)
-    qr = segno.make(link or code, error="m").svg_inline(scale=4, border=2)
+    qr = segno.make(link or code, error="m").svg_inline(border=2, omitsize=True)
     return Card(unit, code, link, Markup(qr), expires.astimezone(ctx.deps.timezone))
