@@ -28,6 +28,8 @@ from storage.models import (
 )
 from storage.vocab import AssignmentStatus
 
+SEEN_EVERY = timedelta(minutes=1)
+
 
 async def add_login_token(
     session: AsyncSession, *, token_hash: str, person_id: int, now: datetime, ttl: timedelta
@@ -85,7 +87,8 @@ async def live_session(
     session: AsyncSession, *, session_hash: str, now: datetime, idle: timedelta, most: timedelta
 ) -> tuple[WebSession, Person] | None:
     """The session and its active person, if it is open, seen within `idle` and younger than
-    `most`; its last-seen moment moves to `now`."""
+    `most`; its last-seen moment moves to `now` (written at most once a minute, so reading
+    pages seldom takes the database's write lock)."""
     query = (
         select(WebSession, Person)
         .join(Person)
@@ -100,8 +103,9 @@ async def live_session(
         return None
     if not person.active:
         return None
-    web_session.last_seen_at = now
-    session.add(web_session)
+    if now - web_session.last_seen_at >= SEEN_EVERY:
+        web_session.last_seen_at = now
+        session.add(web_session)
     return web_session, person
 
 
