@@ -44,13 +44,13 @@ async def site(site_app: App) -> AsyncIterator[Site]:
 
 
 async def digest_files(app: App) -> DigestFiles:
-    """This week's chart and Excel file for the example plan, as /digest writes them."""
+    """This week's Excel file for the example plan, as /digest writes it."""
     await load_example(app)
     async with transaction(app.sessions) as session:
         plan = (await session.execute(select(Plan))).scalar_one()
         figures = await app.digests.figures(session, plan, app.clock.now())
     folder = app.digests.folder(plan, figures.today)
-    return write_files(figures, folder, ["png", "xlsx"])
+    return write_files(figures, folder, ["xlsx"])
 
 
 async def download(page: Page, link: str) -> tuple[str, bytes]:
