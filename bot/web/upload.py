@@ -111,6 +111,8 @@ async def _store(ctx: Context, part: BodyPartReader, viewer: Viewer) -> Path:
     if suffix not in SUFFIXES:
         raise Refused(words.IMPORT_BAD_TYPE)
     ctx.uploads.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for earlier in ctx.uploads.glob(f"{viewer.person_id}-*"):  # one preview per person
+        earlier.unlink(missing_ok=True)
     path = ctx.uploads / f"{viewer.person_id}-{secrets.token_urlsafe(16)}{suffix}"
     size = 0
     with path.open("wb") as out:
