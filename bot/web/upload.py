@@ -9,9 +9,7 @@ any file byte is read.
 
 import re
 import secrets
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from aiohttp import BodyPartReader, web
 
@@ -19,11 +17,10 @@ from bot.importing.reader import ImportFileError
 from bot.importing.service import PlanOptions, import_plan_file
 from bot.texts import web as words
 from bot.web.auth import COORDINATOR, Viewer
-from bot.web.context import Context
+from bot.web.context import Context, Route
 from storage.db import transaction
 from storage.web import record_audit
 
-Route = tuple[str, str, Callable[..., Any], frozenset[str]]
 MAX_UPLOAD_MB = 10
 MAX_UPLOAD = MAX_UPLOAD_MB * 1024 * 1024
 SUFFIXES = (".xlsx", ".csv", ".yaml", ".yml")
