@@ -22,6 +22,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy storage scheduler bot
+	scripts/debian-packages.sh chromium  # the browser tests' headless Chromium (tests/browser_kit.py)
 	$(BIN)/python -m pytest
 
 # Benchmarks (not tests): each script in benchmarks/ prints its own timings and memory.

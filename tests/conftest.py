@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from hypothesis import settings as hypothesis_settings
+from playwright.async_api import Browser, Page, async_playwright
 
 from bot.conversation.core import Conversation
 from bot.importing import sources, tables, workbook, yamlfile
@@ -16,6 +18,7 @@ from bot.settings import Settings
 from storage.db import create_engine
 from storage.migrate import upgrade
 from storage.vocab import PersonRole
+from tests import browser_kit
 from tests.conversation_kit import Person as Phone
 from tests.conversation_kit import make_conversation, register
 from tests.factories import load_example
@@ -122,3 +125,37 @@ async def convo(app: App, tmp_path: Path) -> Conversation:
 async def lan(app: App, convo: Conversation) -> Phone:
     """Lan, focal person of Phòng Tư pháp, registered by invite on a phone (Telegram)."""
     return await register(app, convo, "501", "Phòng Tư pháp", PersonRole.FOCAL)
+
+
+# --- a real browser (tests/browser_kit.py): its tests run in the worker's session loop ------
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's headless Chromium, one per test worker."""
+    async with async_playwright() as playwright:
+        launched = await browser_kit.launch(playwright)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def page(browser: Browser, request: pytest.FixtureRequest) -> AsyncIterator[Page]:
+    """A page in a context of its own (no cookie survives the test), at desk width."""
+    marker = request.node.get_closest_marker("asyncio")
+    if marker is None or marker.kwargs.get("loop_scope") != "session":
+        pytest.fail("a browser test module needs `pytestmark = IN_BROWSER` (browser_kit)")
+    opened = await browser_kit.new_page(browser)
+    try:
+        yield opened
+    finally:
+        await opened.context.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def site_app(settings: Settings, clock: ManualClock, browser: Browser) -> AsyncIterator[App]:
+    """`app` for browser tests: the same App, opened in the loop the browser runs in."""
+    async with open_app(settings, clock) as opened:
+        yield opened
