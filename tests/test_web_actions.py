@@ -7,11 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import aiohttp
+import pytest
 from sqlalchemy import func, select
 
 from bot.conversation.core import Conversation
 from bot.service import App
 from bot.texts import chat
+from bot.web import upload as web_upload
 from storage.models import AuditLog, OutboxMessage, Person, Plan, Task, Unit
 from storage.vocab import OutboxKind, PersonRole
 from tests.conversation_kit import Person as Phone
@@ -259,4 +261,21 @@ async def test_uploads_are_limited_in_type_and_need_the_csrf_token(
         good = csv_file(tmp_path / "a.csv", [HEADERS, ["1", "Việc", TP, "30/6/2023"]])
         status, _ = await browser.post("/web/nap", upload(good, "9/KH", "2023"))
         assert status == 403
+    assert not list((app.settings.data_dir / "tai-len").glob("*"))
+
+
+async def test_an_upload_over_the_size_limit_is_refused_and_not_kept(
+    app: App, convo: Conversation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web_upload, "MAX_UPLOAD", 2000)
+    rows = [HEADERS] + [[str(n), "Việc " * 10, TP, "30/6/2023"] for n in range(1, 40)]
+    big = csv_file(tmp_path / "lon.csv", rows)
+    assert big.stat().st_size > 2000
+    async with running_site(app) as site:
+        browser = await coordinator(app, site)
+        await browser.get("/web/nap")
+        status, page = await browser.post(
+            "/web/nap", await with_csrf(browser, upload(big, "9/KH", "2023"))
+        )
+        assert status == 400 and "Tệp lớn hơn 10 MB." in visible(page)
     assert not list((app.settings.data_dir / "tai-len").glob("*"))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.conversation.core import Conversation
 from bot.service import App
 from scheduler.digest import compute
+from scheduler.digest_periods import report_periods
 from storage.db import transaction
 from storage.models import Assignment, Evidence, Plan, Task, Unit
 from storage.vocab import PersonRole
@@ -90,6 +91,24 @@ async def test_the_overview_shows_the_digests_own_figures(
     assert [row[1] for row in areas] == [str(a.counts.total) for a in f.areas]
     assert len(cells(page, "qua-han")) == len(f.overdue)
     assert [row[0] for row in cells(page, "vuong-mac")] == [b.task_code for b in f.blockers]
+
+
+async def test_a_report_period_shows_the_figures_at_its_end(
+    app: App, convo: Conversation, lan: Phone, clock: ManualClock
+) -> None:
+    await some_answers(app, lan, clock)
+    [period] = [p for p in report_periods(2023) if p.key == "2023-Q1"]
+    async with app.sessions() as session:
+        plan = (await session.execute(select(Plan))).scalars().one()
+        f = await app.digests.figures(session, plan, app.digests.period_end(period), period)
+    async with running_site(app) as site:
+        browser = await signed_in_coordinator(app, site)
+        _, page = await browser.get(f"/web?plan={plan.id}&period=2023-Q1")
+    assert f.done_in is not None
+    assert f"Số liệu tính đến {f.at:%d/%m/%Y %H:%M}" in visible(page)
+    assert f"Hoàn thành trong kỳ {f.done_in}" in visible(page)
+    assert int(figure(page, "so-qua-han")) == f.totals.overdue
+    assert int(figure(page, "so-tong")) == f.totals.total
 
 
 async def test_the_overview_filters_and_sorts(

@@ -5,7 +5,6 @@ bot/conversation/extensions.decide, run as a turn from the "web" channel) and ea
 an audit row naming the person and the browser it came from.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import segno
 from aiohttp import web
 from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import Capabilities, Inbound
 from bot.conversation.extensions import decide
@@ -20,14 +20,13 @@ from bot.conversation.invites import DEFAULT_DAYS, create_invite
 from bot.conversation.turn import Turn
 from bot.texts import web as words
 from bot.web.auth import COORDINATOR, Viewer
-from bot.web.context import Context
+from bot.web.context import Context, Route
 from storage.db import existing, find, transaction
 from storage.models import Person, Unit
 from storage.units import all_groups, all_units, group_members
 from storage.vocab import PersonRole
 from storage.web import record_audit
 
-Route = tuple[str, str, Callable[..., Any], frozenset[str]]
 WEB_CHANNEL = "web"
 # The page shows the decision itself; nothing is edited or sent back through it.
 WEB_CAPS = Capabilities(buttons=False, max_text=100_000, files=False)
@@ -147,7 +146,7 @@ async def invites(ctx: Context, request: web.Request, viewer: Viewer) -> web.Str
     return ctx.render("invite_sheet.html", viewer, title=title, cards=cards, tz=ctx.deps.timezone)
 
 
-async def _chosen_units(session: Any, form: Any) -> tuple[list[Unit], str]:
+async def _chosen_units(session: AsyncSession, form: Any) -> tuple[list[Unit], str]:
     unit_id, group_id = str(form.get("unit", "")), str(form.get("group", ""))
     if unit_id.isdigit():
         unit = await find(session, Unit, int(unit_id))

@@ -1,5 +1,6 @@
 """What every handler of the web page works with."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,11 @@ from aiohttp import web
 from bot.conversation.turn import Deps
 from bot.web.auth import Guard, Viewer
 from bot.web.render import Pages
+
+# A page's route: method, path, handler (request, viewer), the roles it is for.
+Route = tuple[
+    str, str, Callable[[web.Request, Viewer], Awaitable[web.StreamResponse]], frozenset[str]
+]
 
 
 @dataclass(frozen=True)

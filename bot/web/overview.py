@@ -8,7 +8,7 @@ narrow the tables and lists shown; the totals stay the plan's.
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -74,7 +74,7 @@ class Choice:
 
 
 async def choose(
-    session: AsyncSession, request: web.Request, today: Any, cutoff: int
+    session: AsyncSession, request: web.Request, today: date, cutoff: int
 ) -> Choice | None:
     """The plan (the query's, or the first active one), its period and the filters; None
     when there is no plan (or the query names one that does not exist)."""

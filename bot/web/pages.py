@@ -1,22 +1,18 @@
 """The pages that show: the overview, a unit, a task, the chart, the files, evidence."""
 
-from collections.abc import Callable
-from typing import Any
-
 from aiohttp import web
 
 from bot.texts import chat, common
 from bot.texts import web as words
 from bot.web import overview as ov
 from bot.web.auth import EVERYONE, Viewer
-from bot.web.context import Context
+from bot.web.context import Context, Route
+from scheduler.digest_figures import Figures
 from storage.db import find
 from storage.models import Area, Plan, Task, Unit
 from storage.people import active_people, channels_of
 from storage.vocab import SEES_EVERY_UNIT
 from storage.web import evidence_of, evidence_unit, histories, open_requests, task_work, unit_work
-
-Route = tuple[str, str, Callable[..., Any], frozenset[str]]
 
 
 def routes(ctx: Context) -> list[Route]:
@@ -50,7 +46,7 @@ async def overview(ctx: Context, request: web.Request, viewer: Viewer) -> web.St
     return ctx.render("overview.html", viewer, requests=requests, **values)
 
 
-async def _figures(ctx: Context, request: web.Request) -> tuple[ov.Choice, Any] | None:
+async def _figures(ctx: Context, request: web.Request) -> tuple[ov.Choice, Figures] | None:
     deps = ctx.deps
     now = deps.clock.now()
     async with deps.sessions() as session:

@@ -35,6 +35,12 @@ def mount(ctx: Context, server: WebServer) -> None:
         for method, path, handler, roles in module.routes(ctx):
             server.add_route(method, path, guard.page(handler, roles=roles))
 
+    # Last: any other address under /web gets the page's own 404, with its headers.
+    async def missing(_request: web.Request) -> web.StreamResponse:
+        return guard.not_found()
+
+    server.add_route("GET", "/web/{tail:.*}", missing)
+
 
 async def _style(_request: web.Request) -> web.StreamResponse:
     response = web.FileResponse(STATIC / STYLE_FILE, headers={"Cache-Control": "max-age=3600"})

@@ -9,9 +9,7 @@ any file byte is read.
 
 import re
 import secrets
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from aiohttp import BodyPartReader, web
 
@@ -19,11 +17,10 @@ from bot.importing.reader import ImportFileError
 from bot.importing.service import PlanOptions, import_plan_file
 from bot.texts import web as words
 from bot.web.auth import COORDINATOR, Viewer
-from bot.web.context import Context
+from bot.web.context import Context, Route
 from storage.db import transaction
 from storage.web import record_audit
 
-Route = tuple[str, str, Callable[..., Any], frozenset[str]]
 MAX_UPLOAD_MB = 10
 MAX_UPLOAD = MAX_UPLOAD_MB * 1024 * 1024
 SUFFIXES = (".xlsx", ".csv", ".yaml", ".yml")
@@ -111,6 +108,8 @@ async def _store(ctx: Context, part: BodyPartReader, viewer: Viewer) -> Path:
     if suffix not in SUFFIXES:
         raise Refused(words.IMPORT_BAD_TYPE)
     ctx.uploads.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for earlier in ctx.uploads.glob(f"{viewer.person_id}-*"):  # one preview per person
+        earlier.unlink(missing_ok=True)
     path = ctx.uploads / f"{viewer.person_id}-{secrets.token_urlsafe(16)}{suffix}"
     size = 0
     with path.open("wb") as out:
