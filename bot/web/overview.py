@@ -24,7 +24,7 @@ from storage.assignments import AssignmentView, list_assignments
 from storage.db import find
 from storage.models import Plan
 from storage.plans import active_plans
-from storage.vocab import AssignmentStatus
+from storage.vocab import AssignmentRole, AssignmentStatus
 
 WEB_FOLDER = "trang-web"  # beside the digest's own files, never over them
 STATUSES = ("overdue", *AssignmentStatus)
@@ -155,7 +155,8 @@ def context(figures: Figures, choice: Choice, rows: list[AssignmentView]) -> dic
 
 
 async def matching_rows(session: AsyncSession, choice: Choice, today: Any) -> list[AssignmentView]:
-    """Assignments of the plan that pass every filter (shown only when one is set)."""
+    """Lead assignments of the plan that pass every filter (shown only when one is set): the
+    digest lists and ranks lead work only, so the overdue filter lists its overdue list."""
     c = choice
     if not (c.area or c.unit or c.status):
         return []
@@ -166,7 +167,11 @@ async def matching_rows(session: AsyncSession, choice: Choice, today: Any) -> li
         status=None if overdue or not c.status else c.status,
         overdue_on=today if overdue else None,
     )
-    return [r for r in rows if _matches(c, unit=r.unit, area=r.area or "")]
+    return [
+        r
+        for r in rows
+        if r.role == AssignmentRole.LEAD and _matches(c, unit=r.unit, area=r.area or "")
+    ]
 
 
 async def chart_file(figures: Figures, folder: Path) -> Path:
