@@ -155,9 +155,8 @@ def context(figures: Figures, choice: Choice, rows: list[AssignmentView]) -> dic
 
 
 async def matching_rows(session: AsyncSession, choice: Choice, today: Any) -> list[AssignmentView]:
-    """Lead assignments of the plan that pass every filter (shown only when one is set):
-    like the digest's lists, supporting units' shares are not listed (they show on the
-    unit's page, marked as such)."""
+    """Lead assignments of the plan that pass every filter (shown only when one is set): the
+    digest lists and ranks lead work only, so the overdue filter lists its overdue list."""
     c = choice
     if not (c.area or c.unit or c.status):
         return []

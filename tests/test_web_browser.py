@@ -1,0 +1,193 @@
+"""The web page in a real browser (Debian's headless Chromium, tests/browser_kit.py), clicked
+through as people use it: a coordinator signs in with the link from the chat, filters the
+overview, opens a unit, approves an extension, uploads an appendix with a bad row and then
+the fixed one; a focal person cannot reach another unit; a used or expired link is refused.
+Screenshots of the overview at phone and desk widths go to tests/screenshots/."""
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import cast
+
+from playwright.async_api import Page, expect
+from sqlalchemy import func, select
+
+from bot.conversation.core import Conversation
+from bot.service import App, build_deps, mount_web_page
+from bot.texts import chat
+from bot.texts import web as words
+from bot.web.server import WebServer
+from scheduler.digest import compute
+from storage.models import OutboxMessage, Plan, Task, Unit
+from storage.vocab import OutboxKind, PersonRole
+from tests.browser_kit import IN_BROWSER, Site, browser_fixture, running_site, screenshot
+from tests.conversation_kit import Person as Phone
+from tests.conversation_kit import register, text_of
+from tests.factories import csv_file, load_example
+from tests.fakes import ManualClock
+
+pytestmark = IN_BROWSER
+TP = "Phòng Tư pháp"
+OTHER = "Phòng Tài chính - Kế hoạch"
+LINK = re.compile(r"https?://\S+(/web/vao/\S+)")
+HEADERS = ["STT", "Nhiệm vụ/giải pháp", "Đơn vị chủ trì", "Thời hạn hoàn thành"]
+
+
+def web_page(app: App, web: WebServer) -> Conversation:
+    """The page as `serve` mounts it, and the conversation people ask /web of."""
+    deps = build_deps(app, [])
+    mount_web_page(app, deps, web)
+    return Conversation(deps)
+
+
+@browser_fixture
+async def site(site_app: App) -> AsyncIterator[Site]:
+    await load_example(site_app)
+    async with running_site(site_app, web_page) as running:
+        yield running
+
+
+def talk(site: Site) -> Conversation:
+    return cast(Conversation, site.mounted[0])
+
+
+async def link_for(phone: Phone) -> str:
+    found = LINK.search(text_of(await phone.send("/web")))
+    assert found
+    return found.group(1)
+
+
+async def sign_in(page: Page, site: Site, phone: Phone) -> None:
+    await page.goto(site.url(await link_for(phone)))
+    await page.get_by_role("button", name=words.SIGN_IN_BUTTON).click()
+
+
+async def count(app: App, model: type) -> int:
+    async with app.sessions() as session:
+        return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+
+
+async def test_a_coordinator_works_through_the_page(
+    site: Site, page: Page, clock: ManualClock, tmp_path: Path
+) -> None:
+    app = site.app
+    lan = await register(app, talk(site), "501", TP, PersonRole.FOCAL)
+    await lan.send("/update 2.1 xong")
+    await lan.send("/update 2.2 xin gia han den 15/4/2023")
+    clock.advance(days=40)  # 10 April: March's deadlines have passed
+    coordinator = await register(app, talk(site), "800", None, PersonRole.COORDINATOR)
+
+    await sign_in(page, site, coordinator)
+    await expect(page.get_by_role("heading", name="Kế hoạch 32/KH-UBND")).to_be_visible()
+    async with app.sessions() as session:
+        plan = (await session.execute(select(Plan))).scalars().one()
+        f = await compute(
+            session,
+            plan=plan,
+            at=clock.now(),
+            tz=app.settings.timezone,
+            working_days=app.rules.days_late,
+        )
+    await expect(page.locator("#so-tong")).to_have_text(str(f.totals.total))
+    await expect(page.locator("#so-dung-han")).to_have_text(str(f.totals.done_on_time))
+    await expect(page.locator("#so-qua-han")).to_have_text(str(f.totals.overdue))
+    await expect(page.locator("#so-gia-han")).to_have_text(str(f.totals.extension_requested))
+    await expect(page.locator("#ty-le")).to_have_text(f"{f.totals.pct_done}%")
+    assert f.overdue and f.totals.extension_requested == 1
+    await screenshot(page, "web-overview")
+
+    await page.get_by_label(words.FILTER_STATUS).select_option("overdue")
+    await page.get_by_role("button", name=words.FILTER_APPLY).click()
+    rows = page.locator("#theo-bo-loc tbody tr")
+    await expect(rows).to_have_count(len(f.overdue))
+    await screenshot(page, "web-overview-overdue")
+
+    await page.goto(site.url("/web"))
+    await page.locator("#theo-don-vi").get_by_role("link", name=TP, exact=True).click()
+    await expect(page.get_by_role("heading", name=TP, exact=True)).to_be_visible()
+    await page.get_by_role("button", name=words.APPROVE, exact=True).click()
+    await expect(
+        page.get_by_text("Đã đồng ý gia hạn nhiệm vụ 2.2 của Phòng Tư pháp đến 15/04/2023.")
+    ).to_be_visible()
+    async with app.sessions() as session:
+        told = (
+            (
+                await session.execute(
+                    select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.EXTENSION_DECISION)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [(m.person_id, m.payload["text"]) for m in told] == [
+        (1, "Phòng Nội vụ đồng ý gia hạn nhiệm vụ 2.2 đến 15/04/2023.")
+    ]
+    assert chat.VERDICT[True] in told[0].payload["text"]
+
+    plans, tasks = await count(app, Plan), await count(app, Task)
+    bad = csv_file(
+        tmp_path / "phu-luc.csv",
+        [HEADERS, ["1", "Rà soát văn bản", TP, "30/6/2023"], ["2", "Tập huấn", TP, "sắp tới"]],
+    )
+    await page.get_by_role("link", name=words.NAV_IMPORT).click()
+    await page.get_by_label(words.IMPORT_NUMBER).fill("15/KH-UBND")
+    await page.get_by_label(words.IMPORT_YEAR).fill("2023")
+    await page.get_by_label(words.IMPORT_FILE).set_input_files(bad)
+    await page.get_by_role("button", name=words.IMPORT_CHECK).click()
+    error = page.locator("#loi tbody tr")
+    await expect(error).to_have_count(1)
+    await expect(error.locator("td").nth(0)).to_have_text("3")
+    await expect(error.locator("td").nth(1)).to_contain_text("Thời hạn")
+    assert (await count(app, Plan), await count(app, Task)) == (plans, tasks)
+
+    fixed = csv_file(
+        tmp_path / "phu-luc.csv",
+        [HEADERS, ["1", "Rà soát văn bản", TP, "30/6/2023"], ["2", "Tập huấn", TP, "Quý III/2023"]],
+    )
+    await page.get_by_role("link", name=words.BACK).click()
+    await page.get_by_label(words.IMPORT_NUMBER).fill("15/KH-UBND")
+    await page.get_by_label(words.IMPORT_YEAR).fill("2023")
+    await page.get_by_label(words.IMPORT_FILE).set_input_files(fixed)
+    await page.get_by_role("button", name=words.IMPORT_CHECK).click()
+    await expect(page.get_by_text(words.IMPORT_NEW.format(count=2))).to_be_visible()
+    assert (await count(app, Plan), await count(app, Task)) == (plans, tasks)
+    await page.get_by_role("button", name=words.IMPORT_CONFIRM).click()
+    await expect(page.get_by_text("Đã nạp kế hoạch 15/KH-UBND: 2 nhiệm vụ mới")).to_be_visible()
+    assert (await count(app, Plan), await count(app, Task)) == (plans + 1, tasks + 2)
+
+
+async def test_a_focal_person_cannot_reach_another_unit(site: Site, page: Page) -> None:
+    app = site.app
+    lan = await register(app, talk(site), "501", TP, PersonRole.FOCAL)
+    await sign_in(page, site, lan)
+    await expect(page.get_by_role("heading", name=TP, exact=True)).to_be_visible()
+    async with app.sessions() as session:
+        other = (await session.execute(select(Unit).where(Unit.name == OTHER))).scalars().one()
+    for path in (f"/web/don-vi/{other.id}", "/web/tai/xlsx", "/web/nap"):
+        response = await page.goto(site.url(path))
+        assert response is not None and response.status == 403
+        await expect(page.get_by_text(words.FORBIDDEN)).to_be_visible()
+        assert OTHER not in await page.content()
+
+
+async def test_a_used_or_expired_link_is_refused(
+    site: Site, page: Page, clock: ManualClock
+) -> None:
+    coordinator = await register(site.app, talk(site), "800", None, PersonRole.COORDINATOR)
+    link = await link_for(coordinator)
+    await page.goto(site.url(link))
+    await page.get_by_role("button", name=words.SIGN_IN_BUTTON).click()
+    await expect(page.get_by_role("heading", name="Kế hoạch 32/KH-UBND")).to_be_visible()
+    await page.get_by_role("button", name=words.SIGN_OUT).click()
+    await expect(page.get_by_text(words.SIGNED_OUT)).to_be_visible()
+
+    await page.goto(site.url(link))  # used
+    await page.get_by_role("button", name=words.SIGN_IN_BUTTON).click()
+    await expect(page.get_by_text(words.SIGN_IN_REFUSED)).to_be_visible()
+    late = await link_for(coordinator)
+    clock.advance(minutes=11)  # expired
+    await page.goto(site.url(late))
+    await page.get_by_role("button", name=words.SIGN_IN_BUTTON).click()
+    await expect(page.get_by_text(words.SIGN_IN_REFUSED)).to_be_visible()
+    response = await page.goto(site.url("/web"))
+    assert response is not None and response.status == 401
