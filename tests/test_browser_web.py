@@ -1,14 +1,19 @@
 """The web page in a real browser (tests/browser_kit.py), clicked through as people use it:
 the sign-in link comes from the bot on Telegram (python-telegram-bot against the fake Bot
 API), decisions made on the page reach the focal person's chat, a plan appendix is checked
-before it is written, and a focal person sees their own unit only."""
+before it is written, and a focal person sees their own unit only.
+
+tests/test_web_browser.py walks the same page with the conversation in-process (and covers
+used and expired sign-in links); this module adds the chat side as it runs (python-telegram-bot,
+delivery to the fake Bot API), every figure of the overview's tables, the chart, the plan
+written by an upload as the page shows it, and another unit's evidence file refused."""
 
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 from sqlalchemy import func, select
 
 from bot.service import App, build_deps, mount_web_page
@@ -20,7 +25,7 @@ from scheduler.digest import compute
 from storage.db import transaction
 from storage.models import Evidence, Plan, Task, Unit
 from storage.vocab import AssignmentStatus, PersonRole
-from tests.browser_kit import IN_BROWSER, Site, browser_fixture, new_page, running_site, screenshot
+from tests.browser_kit import IN_BROWSER, Site, browser_fixture, running_site, screenshot
 from tests.conversation_kit import assignment_of
 from tests.factories import csv_file, invite_code, load_example
 from tests.fakes import User
@@ -291,26 +296,3 @@ async def test_a_focal_person_reaches_their_own_unit_only(world: World, page: Pa
         html = await page.content()
         for name in (OTHER, "Phạm Minh Tài", "Tài Phạm Minh", "bien-ban", "%PDF"):
             assert name not in html, (path, name)
-
-
-async def test_a_used_or_expired_link_is_refused(
-    world: World, page: Page, browser: Browser, clock: ManualClock
-) -> None:
-    used = await link_from_chat(world, HUNG)
-    await sign_in(page, used)
-    await expect(page).to_have_url(world.site.url("/web"))
-
-    elsewhere = await new_page(browser)  # the same link, opened again in another browser
-    try:
-        await sign_in(elsewhere, used)
-        await expect(elsewhere.get_by_text(words.SIGN_IN_REFUSED)).to_be_visible()
-        expired = await link_from_chat(world, HUNG)
-        clock.advance(minutes=11)
-        await sign_in(elsewhere, expired)
-        await expect(elsewhere.get_by_text(words.SIGN_IN_REFUSED)).to_be_visible()
-        await elsewhere.goto(world.site.url("/web"))
-        await expect(elsewhere.get_by_role("heading", level=1)).to_have_text(
-            words.NEED_SIGN_IN_TITLE
-        )
-    finally:
-        await elsewhere.context.close()
