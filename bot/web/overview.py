@@ -6,6 +6,9 @@ narrow the tables and lists shown; the totals stay the plan's.
 """
 
 import asyncio
+import hashlib
+import json
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -175,8 +178,16 @@ async def matching_rows(session: AsyncSession, choice: Choice, today: Any) -> li
 
 
 async def chart_file(figures: Figures, folder: Path) -> Path:
-    name = f"bieu-do-{slug(figures.plan.number)}-{figures.today.isoformat()}.png"
-    return await asyncio.to_thread(write_chart, figures, folder / name)
+    """The chart of these figures, drawn once: the same figures on the same day (what the
+    chart shows) reuse the file, so reloading the page does not redraw it."""
+    drawn = {k: v for k, v in figures.stored().items() if k != "at"}
+    key = hashlib.sha256(json.dumps(drawn, sort_keys=True).encode()).hexdigest()[:16]
+    path = folder / f"bieu-do-{slug(figures.plan.number)}-{figures.today.isoformat()}-{key}.png"
+    if path.is_file():
+        return path
+    drawing = path.with_suffix(f".{secrets.token_hex(4)}.png")  # a reader never sees half
+    await asyncio.to_thread(write_chart, figures, drawing)
+    return drawing.replace(path)
 
 
 async def workbook_file(figures: Figures, folder: Path) -> Path | None:

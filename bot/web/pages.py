@@ -31,6 +31,8 @@ def routes(ctx: Context) -> list[Route]:
 async def overview(ctx: Context, request: web.Request, viewer: Viewer) -> web.StreamResponse:
     """The plan as the digest sees it; a focal person sees their own unit instead."""
     if not viewer.sees_all:
+        if viewer.unit_id is None:
+            return ctx.guard.forbidden()
         return web.Response(status=303, headers={"Location": f"/web/don-vi/{viewer.unit_id}"})
     deps = ctx.deps
     now = deps.clock.now()
