@@ -29,7 +29,8 @@ from storage.models import Plan
 from storage.plans import active_plans
 from storage.vocab import AssignmentRole, AssignmentStatus
 
-WEB_FOLDER = "trang-web"  # beside the digest's own files, never over them
+WEB_FOLDER = "trang-web"
+LIST_ROWS = 200  # rows of one list on the page; a province's overdue list runs to thousands  # beside the digest's own files, never over them
 STATUSES = ("overdue", *AssignmentStatus)
 SORTS = {
     "name": lambda line: line.name,
@@ -132,14 +133,11 @@ def _matches(choice: Choice, *, unit: str | None = None, area: str | None = None
 
 
 def context(figures: Figures, choice: Choice, rows: list[AssignmentView]) -> dict[str, Any]:
-    """What the overview template shows, filtered as chosen."""
+    """What the overview template shows, filtered as chosen; each list cut at LIST_ROWS
+    (the Excel file has them all)."""
     f, c = figures, choice
     show = c.status or "all"
-    return {
-        "f": f,
-        "choice": c,
-        "areas": sorted_lines([a for a in f.areas if not c.area or a.name == c.area], c),
-        "units": sorted_lines([u for u in f.units if _matches(c, unit=u.name)], c),
+    lists: dict[str, Sequence[Any]] = {
         "overdue": [i for i in f.overdue if _matches(c, unit=i.unit, area=i.area)]
         if show in ("all", "overdue")
         else [],
@@ -151,6 +149,14 @@ def context(figures: Figures, choice: Choice, rows: list[AssignmentView]) -> dic
         "unreachable": [u for u in f.unreachable if _matches(c, unit=u.unit)],
         "no_focal": [n for n in f.no_focal if _matches(c, unit=n)],
         "rows": rows,
+    }
+    return {
+        "f": f,
+        "choice": c,
+        "areas": sorted_lines([a for a in f.areas if not c.area or a.name == c.area], c),
+        "units": sorted_lines([u for u in f.units if _matches(c, unit=u.name)], c),
+        **{name: items[:LIST_ROWS] for name, items in lists.items()},
+        "counts": {name: len(items) for name, items in lists.items()},
         "filtered": bool(c.area or c.unit or c.status),
         "area_names": [a.name for a in f.areas],
         "unit_names": sorted(u.name for u in f.units),
