@@ -5,16 +5,19 @@ stored: a copy of the database signs nobody in.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.assignments import natural_key
 from storage.db import rowcount
 from storage.models import (
+    Area,
     Assignment,
     AuditLog,
     Evidence,
@@ -26,7 +29,7 @@ from storage.models import (
     WebLoginToken,
     WebSession,
 )
-from storage.vocab import AssignmentStatus
+from storage.vocab import AssignmentRole, AssignmentStatus
 
 SEEN_EVERY = timedelta(minutes=1)
 
@@ -194,28 +197,37 @@ async def evidence_unit(session: AsyncSession, *, evidence_id: int) -> tuple[Evi
 
 
 async def open_requests(
-    session: AsyncSession, *, unit_id: int | None = None
-) -> list[tuple[StatusUpdate, Assignment, Task, Unit]]:
-    """Extension requests waiting for a decision: each assignment's latest request while it
-    is still "xin gia hạn"; one unit's only if given."""
+    session: AsyncSession, *, unit_id: int | None = None, limit: int | None = None
+) -> tuple[list[tuple[StatusUpdate, Assignment, Task, Unit]], int]:
+    """Extension requests waiting for a decision (each assignment's latest request while it
+    is still "xin gia hạn"), oldest first: at most `limit`, and how many there are; one
+    unit's only if given."""
+    where = [
+        col(Assignment.status) == AssignmentStatus.EXTENSION_REQUESTED,
+        col(Assignment.cancelled_at).is_(None),
+    ]
+    if unit_id is not None:
+        where.append(col(Assignment.unit_id) == unit_id)
+    waiting = select(Assignment.id).where(*where).order_by(col(Assignment.id)).limit(limit)
+    ids = list((await session.execute(waiting)).scalars())
+    total = (
+        await session.execute(select(func.count()).select_from(Assignment).where(*where))
+    ).scalar_one()
     query = (
         select(StatusUpdate, Assignment, Task, Unit)
         .join(Assignment, col(Assignment.id) == StatusUpdate.assignment_id)
         .join(Task, col(Task.id) == Assignment.task_id)
         .join(Unit, col(Unit.id) == Assignment.unit_id)
         .where(
+            col(StatusUpdate.assignment_id).in_(ids),
             col(StatusUpdate.status) == AssignmentStatus.EXTENSION_REQUESTED,
-            col(Assignment.status) == AssignmentStatus.EXTENSION_REQUESTED,
-            col(Assignment.cancelled_at).is_(None),
         )
         .order_by(col(StatusUpdate.id))
     )
-    if unit_id is not None:
-        query = query.where(col(Assignment.unit_id) == unit_id)
     latest: dict[int, tuple[StatusUpdate, Assignment, Task, Unit]] = {}
     for u, a, t, unit in (await session.execute(query)).all():
-        latest[a.id or 0] = (u, a, t, unit)  # ordered by id: the last one wins
-    return list(latest.values())
+        latest[u.assignment_id] = (u, a, t, unit)  # ordered by id: the last one wins
+    return [latest[i] for i in ids if i in latest], total
 
 
 async def record_audit(
@@ -223,3 +235,67 @@ async def record_audit(
 ) -> None:
     session.add(AuditLog(at=at, actor=actor, action=action, detail=detail))
     await session.flush()
+
+
+@dataclass(frozen=True)
+class LeadRow:
+    """One lead assignment as the overview's filtered list shows it."""
+
+    task_code: str
+    title: str
+    occurrence_key: str
+    unit: str
+    area: str | None
+    deadline: date | None
+    status: str
+
+
+async def lead_rows(
+    session: AsyncSession,
+    *,
+    plan_id: int,
+    unit_id: int | None = None,
+    area_id: int | None = None,
+    without_area: bool = False,
+    status: str | None = None,
+    overdue_on: date | None = None,
+    limit: int,
+) -> tuple[list[LeadRow], int]:
+    """A plan's open lead assignments that pass the filters, earliest deadline first: at
+    most `limit` of them, and how many there are."""
+    where = [
+        col(Task.plan_id) == plan_id,
+        col(Assignment.role) == AssignmentRole.LEAD,
+        col(Assignment.cancelled_at).is_(None),
+        col(Task.cancelled_at).is_(None),
+    ]
+    if unit_id is not None:
+        where.append(col(Assignment.unit_id) == unit_id)
+    if area_id is not None or without_area:
+        where.append(
+            col(Task.area_id) == area_id if area_id is not None else col(Task.area_id).is_(None)
+        )
+    if status is not None:
+        where.append(col(Assignment.status) == status)
+    if overdue_on is not None:
+        where.append(col(Assignment.deadline) < overdue_on)
+        where.append(col(Assignment.status) != AssignmentStatus.DONE)
+    joined = (
+        sa_select(
+            col(Task.code),
+            col(Task.title),
+            col(Assignment.occurrence_key),
+            col(Unit.name),
+            col(Area.name),
+            col(Assignment.deadline),
+            col(Assignment.status),
+        )
+        .join(Task, col(Task.id) == Assignment.task_id)
+        .join(Unit, col(Unit.id) == Assignment.unit_id)
+        .outerjoin(Area, col(Area.id) == Task.area_id)
+        .where(*where)
+    )
+    total = select(func.count()).select_from(Assignment).join(Task).where(*where)
+    query = joined.order_by(col(Assignment.deadline), col(Task.code), col(Unit.name)).limit(limit)
+    rows = [LeadRow(*row) for row in (await session.execute(query)).all()]
+    return rows, (await session.execute(total)).scalar_one()

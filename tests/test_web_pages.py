@@ -140,8 +140,17 @@ async def test_the_chart_and_the_files_download(
     await some_answers(app, lan, clock)
     async with running_site(app) as site:
         browser = await signed_in_coordinator(app, site)
-        status, body, headers = await browser.raw("/web/bieu-do.png")
+        _, page = await browser.get("/web")
+        src = re.search(r'<img class="chart" src="([^"]+)"', page)
+        assert src and src.group(1).startswith("/web/bieu-do/")
+        status, body, headers = await browser.raw(src.group(1).replace("&amp;", "&"))
         assert status == 200 and body.startswith(b"\x89PNG")
+        drawn = list(app.settings.data_dir.rglob("bieu-do-*.png"))
+        assert len(drawn) == 1
+        again = await browser.raw(src.group(1).replace("&amp;", "&"))
+        assert again[1] == body and list(app.settings.data_dir.rglob("bieu-do-*.png")) == drawn
+        unknown = await browser.raw("/web/bieu-do/0123456789abcdef.png")  # after a restart
+        assert unknown[0] == 200 and unknown[1] == body  # the same figures: the same file
         status, body, headers = await browser.raw("/web/tai/xlsx")
         assert status == 200 and body.startswith(b"PK")
         assert "tong-hop-32-KH-UBND-2023-04-15.xlsx" in headers["Content-Disposition"]
@@ -233,7 +242,7 @@ async def test_a_focal_person_sees_their_unit_only(
             f"/web/don-vi/{units[OTHER]}",
             f"/web/minh-chung/{theirs.id}",
             f"/web/nhiem-vu/{task.id}",
-            "/web/bieu-do.png",
+            "/web/bieu-do/0123456789abcdef.png",
             "/web/tai/xlsx",
             "/web/moi",
             "/web/nap",

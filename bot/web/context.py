@@ -1,7 +1,7 @@
 """What every handler of the web page works with."""
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot.conversation.turn import Deps
 from bot.web.auth import Guard, Viewer
+from bot.web.overview import Charts
 from bot.web.render import Pages
 
 # A page's route: method, path, handler (request, viewer), the roles it is for.
@@ -25,6 +26,7 @@ class Context:
     guard: Guard
     pages: Pages
     uploads: Path  # plan files waiting for a confirmation
+    charts: Charts = field(default_factory=Charts)
 
     def render(
         self, template: str, viewer: Viewer, status: int = 200, **values: Any

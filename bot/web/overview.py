@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import json
 import secrets
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,13 +24,15 @@ from bot.digest.chart import write_chart
 from bot.digest.service import DigestKit, slug, write_files, write_period_report
 from scheduler.digest_figures import Figures, Line
 from scheduler.digest_periods import ReportPeriod, report_periods
-from storage.assignments import AssignmentView, list_assignments
 from storage.db import find
 from storage.models import Plan
 from storage.plans import active_plans
-from storage.vocab import AssignmentRole, AssignmentStatus
+from storage.vocab import AssignmentStatus
+from storage.web import LeadRow, lead_rows
 
-WEB_FOLDER = "trang-web"  # beside the digest's own files, never over them
+WEB_FOLDER = "trang-web"
+LIST_ROWS = 200  # rows of one list on the page; a province's overdue list runs to thousands
+REQUEST_ROWS = 50  # beside the digest's own files, never over them
 STATUSES = ("overdue", *AssignmentStatus)
 SORTS = {
     "name": lambda line: line.name,
@@ -131,15 +134,14 @@ def _matches(choice: Choice, *, unit: str | None = None, area: str | None = None
     )
 
 
-def context(figures: Figures, choice: Choice, rows: list[AssignmentView]) -> dict[str, Any]:
-    """What the overview template shows, filtered as chosen."""
+def context(
+    figures: Figures, choice: Choice, matching: tuple[list[LeadRow], int]
+) -> dict[str, Any]:
+    """What the overview template shows, filtered as chosen; each list cut at LIST_ROWS
+    (the Excel file has them all)."""
     f, c = figures, choice
     show = c.status or "all"
-    return {
-        "f": f,
-        "choice": c,
-        "areas": sorted_lines([a for a in f.areas if not c.area or a.name == c.area], c),
-        "units": sorted_lines([u for u in f.units if _matches(c, unit=u.name)], c),
+    lists: dict[str, Sequence[Any]] = {
         "overdue": [i for i in f.overdue if _matches(c, unit=i.unit, area=i.area)]
         if show in ("all", "overdue")
         else [],
@@ -150,39 +152,78 @@ def context(figures: Figures, choice: Choice, rows: list[AssignmentView]) -> dic
         "silent": [s for s in f.silent if _matches(c, unit=s.unit)],
         "unreachable": [u for u in f.unreachable if _matches(c, unit=u.unit)],
         "no_focal": [n for n in f.no_focal if _matches(c, unit=n)],
-        "rows": rows,
+    }
+    return {
+        "f": f,
+        "choice": c,
+        "areas": sorted_lines([a for a in f.areas if not c.area or a.name == c.area], c),
+        "units": sorted_lines([u for u in f.units if _matches(c, unit=u.name)], c),
+        **{name: items[:LIST_ROWS] for name, items in lists.items()},
+        "rows": matching[0],
+        "counts": {"rows": matching[1], **{name: len(items) for name, items in lists.items()}},
         "filtered": bool(c.area or c.unit or c.status),
         "area_names": [a.name for a in f.areas],
         "unit_names": sorted(u.name for u in f.units),
     }
 
 
-async def matching_rows(session: AsyncSession, choice: Choice, today: Any) -> list[AssignmentView]:
-    """Lead assignments of the plan that pass every filter (shown only when one is set): the
-    digest lists and ranks lead work only, so the overdue filter lists its overdue list."""
+async def matching_rows(
+    session: AsyncSession, choice: Choice, figures: Figures
+) -> tuple[list[LeadRow], int]:
+    """Lead assignments of the plan that pass every filter (shown only when one is set):
+    the digest lists and ranks lead work only, so the overdue filter lists its overdue list."""
     c = choice
     if not (c.area or c.unit or c.status):
-        return []
+        return [], 0
+    units = {line.name: line.key for line in figures.units}
+    areas = {line.name: line.key for line in figures.areas}
+    if (c.unit and c.unit not in units) or (c.area and c.area not in areas):
+        return [], 0
+    area_id = areas.get(c.area) if c.area else None
     overdue = c.status == "overdue"
-    rows = await list_assignments(
+    return await lead_rows(
         session,
-        plan_id=c.plan.id,
+        plan_id=c.plan.id or 0,
+        unit_id=units[c.unit] if c.unit else None,
+        area_id=area_id,
+        without_area=bool(c.area) and area_id is None,
         status=None if overdue or not c.status else c.status,
-        overdue_on=today if overdue else None,
+        overdue_on=figures.today if overdue else None,
+        limit=LIST_ROWS,
     )
-    return [
-        r
-        for r in rows
-        if r.role == AssignmentRole.LEAD and _matches(c, unit=r.unit, area=r.area or "")
-    ]
+
+
+def figures_key(figures: Figures) -> str:
+    """What the chart of these figures shows, hashed: the same key, the same picture."""
+    drawn = {k: v for k, v in figures.stored().items() if k != "at"}
+    return hashlib.sha256(json.dumps(drawn, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class Charts:
+    """The figures of the last few overviews, by key, so that the chart the page asks for
+    right after is drawn from them instead of computing the figures a second time."""
+
+    def __init__(self, keep: int = 16) -> None:
+        self._keep = keep
+        self._figures: OrderedDict[str, Figures] = OrderedDict()
+
+    def remember(self, figures: Figures) -> str:
+        key = figures_key(figures)
+        self._figures[key] = figures
+        self._figures.move_to_end(key)
+        while len(self._figures) > self._keep:
+            self._figures.popitem(last=False)
+        return key
+
+    def get(self, key: str) -> Figures | None:
+        return self._figures.get(key)
 
 
 async def chart_file(figures: Figures, folder: Path) -> Path:
     """The chart of these figures, drawn once: the same figures on the same day (what the
     chart shows) reuse the file, so reloading the page does not redraw it."""
-    drawn = {k: v for k, v in figures.stored().items() if k != "at"}
-    key = hashlib.sha256(json.dumps(drawn, sort_keys=True).encode()).hexdigest()[:16]
-    path = folder / f"bieu-do-{slug(figures.plan.number)}-{figures.today.isoformat()}-{key}.png"
+    name = f"bieu-do-{slug(figures.plan.number)}-{figures.today.isoformat()}"
+    path = folder / f"{name}-{figures_key(figures)}.png"
     if path.is_file():
         return path
     drawing = path.with_suffix(f".{secrets.token_hex(4)}.png")  # a reader never sees half

@@ -20,7 +20,7 @@ def routes(ctx: Context) -> list[Route]:
     overseers = frozenset(SEES_EVERY_UNIT)
     return [
         ("GET", "/web", lambda r, v: overview(ctx, r, v), every),
-        ("GET", "/web/bieu-do.png", lambda r, v: chart(ctx, r, v), overseers),
+        ("GET", "/web/bieu-do/{key:[0-9a-f]{16}}.png", lambda r, v: chart(ctx, r, v), overseers),
         ("GET", "/web/tai/{kind:xlsx|docx}", lambda r, v: files(ctx, r, v), overseers),
         ("GET", "/web/don-vi/{id:\\d+}", lambda r, v: unit_page(ctx, r, v), every),
         ("GET", "/web/nhiem-vu/{id:\\d+}", lambda r, v: task_page(ctx, r, v), overseers),
@@ -42,10 +42,13 @@ async def overview(ctx: Context, request: web.Request, viewer: Viewer) -> web.St
         if choice is None:
             return ctx.render("overview.html", viewer, f=None, choice=None)
         figures = await ov.figures_for(session, deps.digests, choice, now)
-        rows = await ov.matching_rows(session, choice, figures.today)
-        requests = await open_requests(session)
+        rows = await ov.matching_rows(session, choice, figures)
+        requests, waiting = await open_requests(session, limit=ov.REQUEST_ROWS)
     values = ov.context(figures, choice, rows)
-    return ctx.render("overview.html", viewer, requests=requests, **values)
+    chart_key = ctx.charts.remember(figures)
+    return ctx.render(
+        "overview.html", viewer, requests=requests, waiting=waiting, chart=chart_key, **values
+    )
 
 
 async def _figures(ctx: Context, request: web.Request) -> tuple[ov.Choice, Figures] | None:
@@ -60,12 +63,19 @@ async def _figures(ctx: Context, request: web.Request) -> tuple[ov.Choice, Figur
 
 
 async def chart(ctx: Context, request: web.Request, _viewer: Viewer) -> web.StreamResponse:
-    """The digest's chart (PNG) for the chosen plan and period."""
-    found = await _figures(ctx, request)
-    if found is None:
+    """The digest's chart (PNG) of the figures an overview just showed (by their key), or of
+    the figures now when the service no longer holds those."""
+    figures = ctx.charts.get(request.match_info["key"])
+    if figures is None:
+        found = await _figures(ctx, request)
+        if found is None:
+            return ctx.guard.not_found()
+        figures = found[1]
+    async with ctx.deps.sessions() as session:
+        plan = await find(session, Plan, figures.plan.id)
+    if plan is None:
         return ctx.guard.not_found()
-    choice, figures = found
-    folder = ctx.deps.digests.folder(choice.plan, figures.today) / ov.WEB_FOLDER
+    folder = ctx.deps.digests.folder(plan, figures.today) / ov.WEB_FOLDER
     return web.FileResponse(await ov.chart_file(figures, folder))
 
 
@@ -103,7 +113,7 @@ async def unit_page(ctx: Context, request: web.Request, viewer: Viewer) -> web.S
         ids = [a.id for a, _t, _n in work if a.id is not None]
         history = await histories(session, assignment_ids=ids)
         files = await evidence_of(session, assignment_ids=ids)
-        requests = await open_requests(session, unit_id=unit_id)
+        requests, _waiting = await open_requests(session, unit_id=unit_id)
     return ctx.render(
         "unit.html",
         viewer,
