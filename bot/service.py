@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels.base import Answer, Channel, Inbound
@@ -32,7 +31,7 @@ from bot.delivery.worker import Delivery
 from bot.digest.send import DIGEST_CHECK_SECONDS, run_digest_job
 from bot.digest.service import DigestKit
 from bot.digest.text import text_format
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, shown_database
 from bot.web.links import FileLinks
 from bot.web.server import WebServer
 from scheduler import jobs as jobs_module
@@ -84,8 +83,8 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncItera
 
 
 def database_path(settings: Settings) -> str:
-    """The database file the settings name (the URL without its driver)."""
-    return make_url(settings.database_url).database or settings.database_url
+    """The database the settings name: a SQLite file, or a PostgreSQL URL without password."""
+    return shown_database(settings.database_url)
 
 
 def prepare_data_dir(path: Path) -> None:

@@ -7,9 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.db import rowcount
+from storage.db import insert_for, rowcount
 from storage.models import Digest
-from storage.outbox import insert_for
 
 
 async def previous_digest(

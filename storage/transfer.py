@@ -1,0 +1,73 @@
+"""Whole tables moved between databases (SQLite to PostgreSQL or back): read every row of
+every table, write them in dependency order, and set PostgreSQL's id sequences past them.
+
+Rows are read and written through the tables' own column types, so instants stay UTC, JSON
+stays JSON and booleans stay booleans whichever backend either side is. The caller owns the
+transaction: `nhacviec db copy` writes everything in one, or nothing.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection, Integer, Table, delete, func, insert, select
+from sqlmodel import SQLModel
+
+import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+BATCH = 1000  # rows per INSERT round trip
+
+
+def tables() -> list[Table]:
+    """Every table of the schema, parents before children (a foreign key's target first)."""
+    return list(SQLModel.metadata.sorted_tables)
+
+
+def row_counts(connection: Connection) -> dict[str, int]:
+    """Rows in each table, in dependency order."""
+    return {
+        table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+        for table in tables()
+    }
+
+
+def read_rows(connection: Connection, table: Table) -> Iterator[list[dict[str, Any]]]:
+    """The table's rows in primary-key order (a row that points at an earlier row of its own
+    table, a correction at what it corrects, comes after it), in batches."""
+    query = select(table).order_by(*table.primary_key.columns)
+    result = connection.execution_options(yield_per=BATCH).execute(query)
+    for batch in result.mappings().partitions(BATCH):
+        yield [dict(row) for row in batch]
+
+
+def write_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        connection.execute(insert(table), rows)
+
+
+def empty_tables(connection: Connection) -> None:
+    """Delete every row, children before parents."""
+    for table in reversed(tables()):
+        connection.execute(delete(table))
+
+
+def reset_sequences(connection: Connection) -> None:
+    """PostgreSQL hands out ids from a sequence that rows written with their ids did not move:
+    set each past the largest id, so the next row does not collide. SQLite needs nothing (a
+    new rowid is always the largest one plus one)."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in tables():
+        key = _serial_key(table)
+        if key is None:
+            continue
+        largest = select(func.coalesce(func.max(table.c[key]), 0) + 1).scalar_subquery()
+        sequence = func.pg_get_serial_sequence(table.name, key)
+        connection.execute(select(func.setval(sequence, largest, False)))
+
+
+def _serial_key(table: Table) -> str | None:
+    """The name of a table's single integer primary key column, which PostgreSQL numbers."""
+    columns = list(table.primary_key.columns)
+    if len(columns) == 1 and isinstance(columns[0].type, Integer):
+        return columns[0].name
+    return None
