@@ -80,7 +80,7 @@ class Settings:
             for name, value in self.__dict__.items()
             if name != "database_url"
         ]
-        parts.insert(0, f"database_url={shown_database(self.database_url)!r}")
+        parts.insert(0, f"database_url={_hidden(make_url(self.database_url))!r}")
         return f"Settings({', '.join(parts)})"
 
     @property

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Integer, Table, delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -37,6 +38,16 @@ def read_rows(connection: Connection, table: Table) -> Iterator[list[dict[str, A
     result = connection.execution_options(yield_per=BATCH).execute(query)
     for batch in result.mappings().partitions(BATCH):
         yield [dict(row) for row in batch]
+
+
+async def copy_table(source: AsyncConnection, target: AsyncConnection, table: Table) -> int:
+    """Stream one table's rows from `source` into `target`, in primary-key order; how many."""
+    copied = 0
+    result = await source.stream(select(table).order_by(*table.primary_key.columns))
+    async for batch in result.mappings().partitions(BATCH):
+        await target.execute(insert(table), [dict(row) for row in batch])
+        copied += len(batch)
+    return copied
 
 
 def write_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -143,6 +143,12 @@ class PostgresServer:
         self._admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}{strategy}")
         return name
 
+    def empty_database(self) -> str:
+        """A new database with no tables at all (as `createdb` makes one); its name."""
+        name = f"e{os.getpid()}_{next(self._names)}"
+        self._admin(f"CREATE DATABASE {name}")
+        return name
+
     def drop_database(self, name: str) -> None:
         self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
