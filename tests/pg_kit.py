@@ -149,6 +149,13 @@ class PostgresServer:
         self._admin(f"CREATE DATABASE {name}")
         return name
 
+    def refuse_connections(self, name: str) -> None:
+        """The database stops answering: new connections refused, open ones cut."""
+        self._admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+        self._admin(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        )
+
     def drop_database(self, name: str) -> None:
         self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
