@@ -6,7 +6,7 @@ stays JSON and booleans stay booleans whichever backend either side is. The call
 transaction: `nhacviec db copy` writes everything in one, or nothing.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Integer, Table, delete, func, insert, select
@@ -29,6 +29,12 @@ def row_counts(connection: Connection) -> dict[str, int]:
         table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
         for table in tables()
     }
+
+
+def total_rows(connection: Connection) -> int:
+    """Rows in all tables together, in one round trip."""
+    counts = [select(func.count()).select_from(t).scalar_subquery() for t in tables()]
+    return int(connection.execute(select(sum(counts[1:], counts[0]))).scalar_one())
 
 
 def read_rows(connection: Connection, table: Table) -> Iterator[list[dict[str, Any]]]:
@@ -61,13 +67,13 @@ def empty_tables(connection: Connection) -> None:
         connection.execute(delete(table))
 
 
-def reset_sequences(connection: Connection) -> None:
+def reset_sequences(connection: Connection, only: Iterable[Table] | None = None) -> None:
     """PostgreSQL hands out ids from a sequence that rows written with their ids did not move:
-    set each past the largest id, so the next row does not collide. SQLite needs nothing (a
-    new rowid is always the largest one plus one)."""
+    set each past the largest id (of every table, or of `only` these), so the next row does
+    not collide. SQLite needs nothing (a new rowid is always the largest one plus one)."""
     if connection.dialect.name != "postgresql":
         return
-    for table in tables():
+    for table in tables() if only is None else only:
         key = _serial_key(table)
         if key is None:
             continue

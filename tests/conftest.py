@@ -121,6 +121,7 @@ def pg_server() -> Iterator[PostgresServer]:
                 await engine.dispose()  # CREATE DATABASE ... TEMPLATE needs it unused
 
         asyncio.run(migrate())
+        server.template_ready()
         yield server
     finally:
         server.stop()

@@ -24,7 +24,7 @@ from bot.importing.service import PlanOptions, import_plan_file, import_units_fi
 from bot.service import App
 from storage.db import transaction
 from storage.models import Assignment, ChannelIdentity, OutboxMessage, Person, Plan, Task, Unit
-from storage.transfer import read_rows, reset_sequences, row_counts, tables, write_rows
+from storage.transfer import read_rows, reset_sequences, tables, total_rows, write_rows
 from storage.units import find_unit
 from storage.vocab import PersonRole
 
@@ -158,7 +158,7 @@ async def load_example(app: App) -> None:
 
 
 def _is_empty(connection: Connection) -> bool:
-    return not any(row_counts(connection).values())
+    return total_rows(connection) == 0
 
 
 def _select(connection: Connection) -> Rows:
@@ -173,7 +173,7 @@ def _insert(connection: Connection, made: Rows) -> None:
     by_name = {table.name: table for table in tables()}
     for name, rows in made:
         write_rows(connection, by_name[name], rows)
-    reset_sequences(connection)  # PostgreSQL: the next row gets a new id
+    reset_sequences(connection, [by_name[name] for name, _ in made])  # the next row: a new id
 
 
 async def invite_code(

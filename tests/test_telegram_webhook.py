@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
@@ -47,7 +48,11 @@ def webhook_app(app: App, api: FakeBotApi) -> App:
 
 @asynccontextmanager
 async def webhook_service(app: App, api: FakeBotApi, clock: ManualClock) -> AsyncIterator[App]:
-    """The service running with Telegram by webhook, until the block ends."""
+    """The service running with Telegram by webhook, until the block ends.
+
+    The clock is moved to the wall clock's time first: the scheduler's jobs run on real time,
+    and from a clock years behind APScheduler would count every minute missed since."""
+    clock.move_to(datetime.now(UTC))
     app = webhook_app(app, api)
     web = build_web_server(app.settings)
     channel = build_telegram_webhook_channel(app.settings, app.clock, web, sleep=clock.sleep)
@@ -78,8 +83,8 @@ async def test_an_update_posted_by_telegram_is_answered_through_the_bot_api(
     app: App, api: FakeBotApi, clock: ManualClock
 ) -> None:
     await load_example(app)
-    code = await invite_code(app, "Phòng Tư pháp", PersonRole.FOCAL)
     async with webhook_service(app, api, clock) as running:
+        code = await invite_code(running, "Phòng Tư pháp", PersonRole.FOCAL)
         [set_webhook] = api.calls_to("setWebhook")
         assert set_webhook.params["url"] == running.settings.public_base_url + "/telegram/webhook"
         assert set_webhook.params["secret_token"] == SECRET
