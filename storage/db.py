@@ -65,6 +65,24 @@ def insert_for(session: AsyncSession) -> Callable[..., Any]:
     return insert
 
 
+async def insert_new(session: AsyncSession, model: type[Any], rows: list[dict[str, Any]]) -> int:
+    """Insert `rows`, skipping any that clash with a unique key already stored (by this or any
+    other process); how many were new.
+
+    Counted by RETURNING the new rows' keys: the row count of an INSERT ... ON CONFLICT DO
+    NOTHING is not reported by every driver (psycopg gives -1)."""
+    if not rows:
+        return 0
+    table = model.__table__
+    statement = (
+        insert_for(session)(table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(*table.primary_key.columns)
+    )
+    return len((await session.execute(statement)).all())
+
+
 def is_locked(error: BaseException) -> bool:
     """SQLite gave up waiting for another connection's write lock: worth trying again later."""
     return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
@@ -102,7 +120,8 @@ async def transaction(
 
 
 def rowcount(result: Result[Any]) -> int:
-    """Rows an INSERT, UPDATE or DELETE touched (each of them returns a CursorResult)."""
+    """Rows an UPDATE or DELETE touched (each of them returns a CursorResult). Not for an
+    INSERT ... ON CONFLICT: psycopg reports -1 there; count with `insert_new` instead."""
     assert isinstance(result, CursorResult)
     return result.rowcount
 

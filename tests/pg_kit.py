@@ -221,14 +221,17 @@ class PostgresServer:
         as_owner = (
             {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []} if owner else {}
         )
-        done = subprocess.run(
-            [str(self.bin / program), *args],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=self.folder,
-            **as_owner,  # type: ignore[arg-type]
-        )
+        try:
+            done = subprocess.run(
+                [str(self.bin / program), *args],
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=self.folder,
+                **as_owner,  # type: ignore[arg-type]
+            )
+        except OSError as error:
+            raise PostgresUnavailable(f"cannot run {self.bin / program}: {error}") from error
         if done.returncode != 0:
             log = self.log.read_text(errors="replace")[-2000:] if self.log.is_file() else ""
             raise PostgresUnavailable(

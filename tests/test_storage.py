@@ -12,8 +12,9 @@ from sqlmodel import SQLModel
 
 from bot.service import App
 from storage.db import transaction
+from storage.digests import save_digest
 from storage.migrate import alembic_config, upgrade
-from storage.models import Assignment, AuditLog, Plan, ProcessedInbound, Task
+from storage.models import Assignment, AuditLog, Digest, Plan, ProcessedInbound, Task
 from storage.vocab import OutboxKind, ReminderKind
 
 pytestmark = [pytest.mark.usefixtures("app"), pytest.mark.backends("sqlite", "postgresql")]
@@ -106,6 +107,22 @@ async def test_task_codes_are_unique_within_a_plan(app: App) -> None:
                     kind="once",
                 )
             )
+
+
+async def test_a_digest_is_stored_once_per_period_whoever_writes_it(app: App) -> None:
+    at = datetime(2023, 6, 23, 8, 0, tzinfo=UTC)
+    async with transaction(app.sessions) as session:
+        plan = Plan(number="1/KH", title="t", year=2023)
+        session.add(plan)
+        await session.flush()
+        period = {"plan_id": plan.id, "kind": "weekly", "period": "2023-W25", "at": at}
+        first = await save_digest(session, **period, figures={"tổng": 1})
+        again = await save_digest(session, **period, figures={"tổng": 2})
+        other = await save_digest(session, **{**period, "period": "2023-W26"}, figures={})
+    assert (first, again, other) == (True, False, True)
+    async with app.sessions() as session:
+        stored = (await session.execute(select(Digest).order_by(Digest.id))).scalars().all()
+    assert [(d.period, d.figures) for d in stored] == [("2023-W25", {"tổng": 1}), ("2023-W26", {})]
 
 
 def test_outbox_kinds_keep_their_stored_names_and_never_clash_with_reminders() -> None:
