@@ -19,6 +19,7 @@ run: $(STAMP)
 	$(BIN)/nhacviec run
 
 test: $(STAMP)
+	scripts/debian-packages.sh postgresql
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy storage scheduler bot

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.channels.base import Answer, Channel, Inbound
+from bot.channels.base import Answer, Channel, ChannelDown, Inbound
 from bot.clock import Clock, SystemClock
 from bot.conversation.buttons import ButtonSigner, load_key
 from bot.conversation.core import Conversation
@@ -32,7 +31,9 @@ from bot.delivery.worker import Delivery
 from bot.digest.send import DIGEST_CHECK_SECONDS, run_digest_job
 from bot.digest.service import DigestKit
 from bot.digest.text import text_format
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, shown_database
+from bot.web.health import PATH as HEALTH_PATH
+from bot.web.health import ChannelStates, health_handler
 from bot.web.links import FileLinks
 from bot.web.server import WebServer
 from bot.web.site import build_site, mount
@@ -87,8 +88,8 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncItera
 
 
 def database_path(settings: Settings) -> str:
-    """The database file the settings name (the URL without its driver)."""
-    return make_url(settings.database_url).database or settings.database_url
+    """The database the settings name: a SQLite file, or a PostgreSQL URL without password."""
+    return shown_database(settings.database_url)
 
 
 def prepare_data_dir(path: Path) -> None:
@@ -127,6 +128,25 @@ def build_digest_kit(settings: Settings, rules: Rules) -> DigestKit:
 def build_web_server(settings: Settings) -> WebServer:
     """The in-process HTTP server; it listens only once some route needs it (see `serve`)."""
     return WebServer(settings.http_host, settings.http_port)
+
+
+def build_telegram(settings: Settings, clock: Clock, web: WebServer) -> Channel:
+    """The Telegram channel: long polling (the default) or a webhook on `web`."""
+    if settings.telegram_mode == "webhook":
+        from bot.channels.telegram_webhook import build_telegram_webhook_channel
+
+        return build_telegram_webhook_channel(settings, clock, web)
+    from bot.channels.telegram import build_telegram_channel
+
+    return build_telegram_channel(settings, clock)
+
+
+def mount_health(app: App, web: WebServer, channels: ChannelStates) -> None:
+    """`GET /healthz` on the HTTP server (bot/web/health.py)."""
+    handler = health_handler(
+        engine=app.engine, sessions=app.sessions, channels=channels, now=app.clock.now
+    )
+    web.add_route("GET", HEALTH_PATH, handler)
 
 
 def build_file_links(app: App, channels: Sequence[Channel], web: WebServer) -> FileLink:
@@ -256,8 +276,9 @@ async def serve(
 ) -> None:
     """Run until `stop` is set (a signal, or the console's input ending).
 
-    `web` carries the routes channels added (a webhook); file links join them, and it
-    listens before the channels start (a webhook must be reachable when it is set).
+    `web` carries the routes channels added (a webhook); file links join them, and /healthz
+    when the server listens anyway or HEALTH_CHECK asks for it; it listens before the
+    channels start (a webhook must be reachable when it is set).
     Raises ChannelDown, once everything is stopped, when a channel stopped receiving and
     cannot resume: the process must end so that its supervisor starts it again.
     """
@@ -266,8 +287,11 @@ async def serve(
     mount_web_page(app, deps, web)
     conversation = Conversation(deps)
     delivery = build_delivery(app, deps, channels)
+    states = ChannelStates(c.name for c in channels)
+    if web.needed or app.settings.health_check:
+        mount_health(app, web, states)
     async with listening(web):
-        await start_and_run(app, channels, stop, conversation, delivery, delivery_every)
+        await start_and_run(app, channels, stop, conversation, delivery, delivery_every, states)
 
 
 @asynccontextmanager
@@ -290,9 +314,12 @@ async def start_and_run(
     conversation: Conversation,
     delivery: Delivery,
     delivery_every: float,
+    states: ChannelStates | None = None,
 ) -> None:
     """Channels, jobs and delivery started; run until stopped, then stopped in reverse."""
+    states = states or ChannelStates(c.name for c in channels)
     await start_channels(conversation, channels)
+    states.mark_all("running")
     jobs = Jobs()
     scheduler = build_scheduler(app, delivery, jobs)
     scheduler.start()
@@ -303,19 +330,22 @@ async def start_and_run(
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        await until_stopped(stop, channels)
+        await until_stopped(stop, channels, states)
     finally:
         scheduler.shutdown(wait=False)
         await asyncio.gather(stop_delivery(delivery, delivering), jobs.drain(STOP_GRACE_SECONDS))
         for channel in reversed(channels):
             await channel.stop()
+            states.mark(channel.name, "stopped")
 
 
-async def until_stopped(stop: asyncio.Event, channels: Sequence[Channel]) -> None:
+async def until_stopped(
+    stop: asyncio.Event, channels: Sequence[Channel], states: ChannelStates | None = None
+) -> None:
     """Return when `stop` is set; raise ChannelDown as soon as a channel is down."""
     waits = [
         asyncio.ensure_future(stop.wait()),
-        *(asyncio.ensure_future(c.watch()) for c in channels),
+        *(asyncio.ensure_future(_watch(c, states)) for c in channels),
     ]
     try:
         done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
@@ -325,6 +355,15 @@ async def until_stopped(stop: asyncio.Event, channels: Sequence[Channel]) -> Non
         await asyncio.gather(*waits, return_exceptions=True)
     for wait in done:
         wait.result()  # a watch ends only by raising ChannelDown
+
+
+async def _watch(channel: Channel, states: ChannelStates | None) -> None:
+    try:
+        await channel.watch()
+    except ChannelDown:
+        if states is not None:
+            states.mark(channel.name, "down")
+        raise
 
 
 async def stop_delivery(delivery: Delivery, running: "asyncio.Task[None]") -> None:

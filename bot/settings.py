@@ -25,7 +25,10 @@ from scheduler.digest_periods import ND09_CUTOFF_DAY, ScheduleError, WeeklySched
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/nhacviec.db"
 HOME_VARIABLE = "NHACVIEC_HOME"
-_URL_HINT = "write it as sqlite+aiosqlite:///data/nhacviec.db (or an absolute path after ///)"
+_URL_HINT = (
+    "write it as sqlite+aiosqlite:///data/nhacviec.db (or an absolute path after ///) "
+    "or postgresql+psycopg://user:password@host/database"
+)
 _PLACEHOLDERS = re.compile(
     r"^(|changeme|change-me|change_me|your[-_ ].*|<.*>|x+|\.\.\.|todo|token|secret|placeholder)$",
     re.IGNORECASE,
@@ -45,6 +48,8 @@ class Settings:
     telegram_bot_token: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    telegram_mode: str = "polling"  # or "webhook": updates POSTed to PUBLIC_BASE_URL
+    telegram_webhook_secret: str | None = None  # Telegram sends it back in a header
     zalo_bot_token: str | None = None
     zalo_api_base_url: str = "https://bot-api.zaloplatforms.com"
     zalo_webhook_secret: str | None = None  # sent back by Zalo in X-Bot-Api-Secret-Token
@@ -60,14 +65,22 @@ class Settings:
     digest_schedule: str = "fri 15:00"  # weekday and local time of the weekly digest
     report_cutoff_day: int = ND09_CUTOFF_DAY  # report periods end on this day (0: month end)
     delivery_lease_seconds: int = 60  # an unrecorded claim on an outbox row expires after this
+    health_check: bool = False  # serve /healthz even when nothing else needs the HTTP server
 
     def __repr__(self) -> str:
         # Tokens must never reach logs, even through a debug print of the settings.
-        hidden = {"telegram_bot_token", "zalo_bot_token", "zalo_webhook_secret"}
+        hidden = {
+            "telegram_bot_token",
+            "zalo_bot_token",
+            "zalo_webhook_secret",
+            "telegram_webhook_secret",
+        }
         parts = [
             f"{name}={'***' if name in hidden and value else value!r}"
             for name, value in self.__dict__.items()
+            if name != "database_url"
         ]
+        parts.insert(0, f"database_url={_hidden(make_url(self.database_url))!r}")
         return f"Settings({', '.join(parts)})"
 
     @property
@@ -93,6 +106,7 @@ def load_settings(
         telegram_api_base_url=values.get("TELEGRAM_API_BASE_URL") or Settings.telegram_api_base_url,
         telegram_file_base_url=values.get("TELEGRAM_FILE_BASE_URL")
         or Settings.telegram_file_base_url,
+        **_telegram_webhook(values),
         **_zalo(values),
         log_level=_log_level(values.get("LOG_LEVEL") or "INFO"),
         reminder_config_file=_optional_file(values, "REMINDER_CONFIG_FILE", home),
@@ -100,7 +114,55 @@ def load_settings(
         digest_schedule=_schedule(values.get("DIGEST_SCHEDULE") or Settings.digest_schedule),
         report_cutoff_day=_cutoff_day(values.get("REPORT_CUTOFF_DAY")),
         delivery_lease_seconds=_lease(values.get("DELIVERY_LEASE_SECONDS")),
+        health_check=_switch(values, "HEALTH_CHECK"),
     )
+
+
+class _TelegramWebhook(TypedDict):
+    telegram_mode: str
+    telegram_webhook_secret: str | None
+
+
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")  # Telegram allows 1-256 of these
+
+
+def _telegram_webhook(values: dict[str, str]) -> _TelegramWebhook:
+    """Polling (the default) or a webhook at PUBLIC_BASE_URL with a secret token."""
+    mode = (values.get("TELEGRAM_MODE") or "polling").strip().lower()
+    if mode not in ("polling", "webhook"):
+        raise SettingsError(f"TELEGRAM_MODE={mode!r} must be polling or webhook")
+    secret = _secret(values, "TELEGRAM_WEBHOOK_SECRET", None)
+    if secret is not None and not _WEBHOOK_SECRET.match(secret):
+        raise SettingsError(
+            "TELEGRAM_WEBHOOK_SECRET must be 16 to 256 letters, digits, _ or - "
+            "(e.g. `openssl rand -hex 32`)"
+        )
+    if mode == "webhook" and values.get("TELEGRAM_BOT_TOKEN", "").strip():
+        if _public_url(values) is None:
+            raise SettingsError(
+                "TELEGRAM_MODE=webhook needs PUBLIC_BASE_URL (the HTTPS address Telegram posts to)"
+            )
+        if secret is None:
+            raise SettingsError(
+                "TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET (e.g. `openssl rand -hex 32`)"
+            )
+    return _TelegramWebhook(telegram_mode=mode, telegram_webhook_secret=secret)
+
+
+def _public_url(values: dict[str, str]) -> str | None:
+    public = (values.get("PUBLIC_BASE_URL") or "").strip().rstrip("/") or None
+    if public is not None and not public.startswith(("https://", "http://")):
+        raise SettingsError(f"PUBLIC_BASE_URL={public!r} must start with https://")
+    return public
+
+
+def _switch(values: dict[str, str], name: str) -> bool:
+    text = (values.get(name) or "").strip().lower()
+    if text in ("", "0", "off", "no", "false"):
+        return False
+    if text in ("1", "on", "yes", "true"):
+        return True
+    raise SettingsError(f"{name}={text!r} must be on or off")
 
 
 class _ZaloSettings(TypedDict):
@@ -118,9 +180,7 @@ class _ZaloSettings(TypedDict):
 def _zalo(values: dict[str, str]) -> _ZaloSettings:
     """The Zalo channel's settings and the in-process HTTP server's (webhooks, file links)."""
     token = _secret(values, "ZALO_BOT_TOKEN", None)
-    public = (values.get("PUBLIC_BASE_URL") or "").strip().rstrip("/") or None
-    if public is not None and not public.startswith(("https://", "http://")):
-        raise SettingsError(f"PUBLIC_BASE_URL={public!r} must start with https://")
+    public = _public_url(values)
     secret = _secret(values, "ZALO_WEBHOOK_SECRET", None)
     if secret is not None and not 8 <= len(secret) <= 256:
         raise SettingsError("ZALO_WEBHOOK_SECRET must be 8 to 256 characters long")
@@ -181,16 +241,19 @@ def database_url(value: str, home: Path) -> str:
 
     `sqlite:///x.db` (what SQLAlchemy guides show) is taken as `sqlite+aiosqlite:///x.db`:
     both name the same file, and aiosqlite is the driver the service runs on, so refusing the
-    plain form would only make the operator type it again. A URL with no file (`sqlite://`,
-    `:memory:`) is refused: everything would vanish when the process ends."""
+    plain form would only make the operator type it again; `postgresql://` (and `postgres://`)
+    likewise means `postgresql+psycopg://`. A URL with no file (`sqlite://`, `:memory:`) or
+    no database name is refused: everything would vanish, or land in the wrong place."""
     try:
         url = make_url(value.strip())
     except (ArgumentError, ValueError) as exc:
         raise SettingsError(f"DATABASE_URL={value!r} is not a database URL; {_URL_HINT}") from exc
     backend = url.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return _postgres_url(url)
     if backend != "sqlite":
         raise SettingsError(
-            f"DATABASE_URL: {backend} is not supported yet, only SQLite; {_URL_HINT}"
+            f"DATABASE_URL: {backend} is not supported, only SQLite and PostgreSQL; {_URL_HINT}"
         )
     if url.get_driver_name() not in ("pysqlite", "aiosqlite"):
         raise SettingsError(
@@ -198,11 +261,39 @@ def database_url(value: str, home: Path) -> str:
         )
     if not url.database or url.database == ":memory:" or url.query.get("mode") == "memory":
         raise SettingsError(
-            f"DATABASE_URL={value!r} names no database file (an in-memory database loses "
+            f"DATABASE_URL={_hidden(url)!r} names no database file (an in-memory database loses "
             f"everything when the service stops); {_URL_HINT}"
         )
     path = home / Path(url.database).expanduser()
     return _render(url.set(drivername="sqlite+aiosqlite", database=str(path)))
+
+
+def _postgres_url(url: URL) -> str:
+    """PostgreSQL through psycopg 3 (its async support), the one PostgreSQL driver installed."""
+    driver = url.drivername.partition("+")[2]
+    if driver not in ("", "psycopg"):
+        raise SettingsError(
+            f"DATABASE_URL: the PostgreSQL driver {driver} is not supported; {_URL_HINT}"
+        )
+    if not url.database:
+        raise SettingsError(
+            f"DATABASE_URL={_hidden(url)!r} names no database (…/nhacviec at the end); {_URL_HINT}"
+        )
+    return _render(url.set(drivername="postgresql+psycopg"))
+
+
+def _hidden(url: URL) -> str:
+    """The URL as it may be shown in a message or a log: without its password."""
+    return url.render_as_string(hide_password=True)
+
+
+def shown_database(database_url: str) -> str:
+    """What logs and messages name as the database: the SQLite file, or the PostgreSQL URL
+    without its password."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return url.database or database_url
+    return _hidden(url)
 
 
 def _render(url: URL) -> str:

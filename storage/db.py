@@ -1,13 +1,16 @@
-"""The async engine and its sessions; SQLite is tuned for a small always-on service."""
+"""The async engine and its sessions, on SQLite (tuned for a small always-on service) or
+PostgreSQL (psycopg 3, a pool shared by the service's tasks); and the one place that picks a
+dialect's own SQL constructs, so that each query is written once for both."""
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import CursorResult, Result, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -18,6 +21,13 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL: a few connections serve one process (its jobs, delivery and webhook handlers
+# take one each for a short unit of work); several processes share the server's 100.
+PG_POOL_SIZE = 5
+PG_MAX_OVERFLOW = 5
+PG_CONNECT_TIMEOUT_S = 10
+PG_RECYCLE_S = 30 * 60  # a firewall or pgbouncer may cut idle connections silently
+BACKENDS = ("sqlite", "postgresql")
 
 
 def create_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> AsyncEngine:
@@ -26,13 +36,51 @@ def create_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) ->
     `busy_timeout_ms`: how long SQLite waits for another connection's write lock before a
     write fails with "database is locked" (`is_locked`)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        return create_async_engine(
+            url,
+            pool_size=PG_POOL_SIZE,
+            max_overflow=PG_MAX_OVERFLOW,
+            pool_pre_ping=True,  # a restarted server's dead connections are replaced, not used
+            pool_recycle=PG_RECYCLE_S,
+            connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "nhacviec"},
+        )
+    if backend != "sqlite":
+        raise ValueError(f"unsupported database {backend}; use one of {', '.join(BACKENDS)}")
     if parsed.database and parsed.database != ":memory:":
         _owner_only_file(Path(parsed.database))
     engine = create_async_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
     event.listen(engine.sync_engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms))
     return engine
+
+
+def insert_for(session: AsyncSession) -> Callable[..., Any]:
+    """The dialect's INSERT construct, which knows ON CONFLICT DO NOTHING / DO UPDATE: an
+    upsert is written once with it and runs on SQLite and PostgreSQL alike."""
+    dialect = session.get_bind().dialect.name
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    if insert is None:
+        raise RuntimeError(f"upserts need SQLite or PostgreSQL, not {dialect}")
+    return insert
+
+
+async def insert_new(session: AsyncSession, model: type[Any], rows: list[dict[str, Any]]) -> int:
+    """Insert `rows`, skipping any that clash with a unique key already stored (by this or any
+    other process); how many were new.
+
+    Counted by RETURNING the new rows' keys: the row count of an INSERT ... ON CONFLICT DO
+    NOTHING is not reported by every driver (psycopg gives -1)."""
+    if not rows:
+        return 0
+    table = model.__table__
+    statement = (
+        insert_for(session)(table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(*table.primary_key.columns)
+    )
+    return len((await session.execute(statement)).all())
 
 
 def is_locked(error: BaseException) -> bool:
@@ -72,7 +120,8 @@ async def transaction(
 
 
 def rowcount(result: Result[Any]) -> int:
-    """Rows an INSERT, UPDATE or DELETE touched (each of them returns a CursorResult)."""
+    """Rows an UPDATE or DELETE touched (each of them returns a CursorResult). Not for an
+    INSERT ... ON CONFLICT: psycopg reports -1 there; count with `insert_new` instead."""
     assert isinstance(result, CursorResult)
     return result.rowcount
 

@@ -7,9 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.db import rowcount
+from storage.db import insert_new
 from storage.models import Digest
-from storage.outbox import insert_for
 
 
 async def previous_digest(
@@ -56,6 +55,4 @@ async def save_digest(
         "figures": figures,
         "created_at": at,
     }
-    statement = insert_for(session)(Digest).values(**values).on_conflict_do_nothing()
-    result = await session.execute(statement)
-    return bool(rowcount(result))
+    return await insert_new(session, Digest, [values]) == 1

@@ -1,9 +1,14 @@
-"""Shared fixtures: a SQLite file per test copied from a migrated template, the test clock,
-the fake Bot API, a lowered row limit. Data is built with tests/factories.py."""
+"""Shared fixtures: a database per test copied from a migrated template, the test clock,
+the fake Bot API, a lowered row limit. Data is built with tests/factories.py.
+
+Backends: every test runs on SQLite. A module or test marked
+`pytest.mark.backends("sqlite", "postgresql")` runs once on each: its `settings`, `app` and
+`cli_env` get a fresh PostgreSQL database too (tests/pg_kit.py starts the server once per
+worker; a server that cannot start fails the test, it is never skipped)."""
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +28,7 @@ from tests.conversation_kit import Person as Phone
 from tests.conversation_kit import make_conversation, register
 from tests.factories import load_example
 from tests.fakes import FakeBotApi, ManualClock
+from tests.pg_kit import TEMPLATE, PostgresServer, PostgresUnavailable
 
 # Speed is measured by the benchmarks, not by tests: on a loaded 2-core CI machine one
 # example may take longer than Hypothesis's 200 ms default, which says nothing about the code.
@@ -75,9 +81,81 @@ def fresh_db(migrated_db: Path, path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "backends(*names): run the test on each database backend named"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked `backends(...)` that use a database run once per backend named."""
+    marker = metafunc.definition.get_closest_marker("backends")
+    if marker is None or "backend" not in metafunc.fixturenames:
+        return
+    unknown = set(marker.args) - set(BACKENDS)
+    assert not unknown, f"unknown backend(s) {unknown}; use {BACKENDS}"
+    metafunc.parametrize("backend", marker.args, indirect=True)
+
+
 @pytest.fixture
-def settings(tmp_path: Path, migrated_db: Path) -> Settings:
-    return Settings(database_url=fresh_db(migrated_db, tmp_path / "nhacviec.db"), data_dir=tmp_path)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend of this test: SQLite unless the test is marked for others."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """This worker's PostgreSQL server, its template database migrated to head."""
+    try:
+        server = PostgresServer()
+        server.start()
+    except PostgresUnavailable as exc:
+        pytest.fail(f"PostgreSQL tests need a server and none could be started: {exc}")
+    try:
+
+        async def migrate() -> None:
+            engine = create_engine(server.url(TEMPLATE))
+            try:
+                await upgrade(engine)
+            finally:
+                await engine.dispose()  # CREATE DATABASE ... TEMPLATE needs it unused
+
+        asyncio.run(migrate())
+        server.template_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def new_database(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path, migrated_db: Path
+) -> Iterator[Callable[[str], str]]:
+    """Makes fresh databases migrated to head on this test's backend: `new_database("x.db")`
+    is the URL of a copy of the template (a SQLite file of that name in the test's folder)."""
+    made: list[str] = []
+    server: PostgresServer | None = None
+    if backend == "postgresql":
+        server = request.getfixturevalue("pg_server")
+
+    def new(file_name: str) -> str:
+        if server is None:
+            return fresh_db(migrated_db, tmp_path / file_name)
+        made.append(server.fresh_database())
+        return server.url(made[-1])
+
+    yield new
+    for name in made:
+        assert server is not None
+        server.drop_database(name)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, new_database: Callable[[str], str]) -> Settings:
+    return Settings(database_url=new_database("nhacviec.db"), data_dir=tmp_path)
 
 
 @pytest.fixture
@@ -92,11 +170,13 @@ async def app(settings: Settings, clock: ManualClock) -> AsyncIterator[App]:
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_db: Path) -> Path:
-    """Run the CLI in-process against a fresh SQLite file, as an operator would."""
+def cli_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, new_database: Callable[[str], str]
+) -> Path:
+    """Run the CLI in-process against a fresh database, as an operator would."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NHACVIEC_HOME", str(tmp_path))  # relative paths: here, not the checkout
-    monkeypatch.setenv("DATABASE_URL", fresh_db(migrated_db, tmp_path / "cli.db"))
+    monkeypatch.setenv("DATABASE_URL", new_database("cli.db"))
     for name in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN", "TIMEZONE"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path

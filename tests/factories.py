@@ -18,13 +18,13 @@ import openpyxl
 import yaml
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
 
 from bot.conversation.invites import create_invite
 from bot.importing.service import PlanOptions, import_plan_file, import_units_file
 from bot.service import App
 from storage.db import transaction
 from storage.models import Assignment, ChannelIdentity, OutboxMessage, Person, Plan, Task, Unit
+from storage.transfer import read_rows, reset_sequences, tables, total_rows, write_rows
 from storage.units import find_unit
 from storage.vocab import PersonRole
 
@@ -133,7 +133,7 @@ async def outbox(
 # --- through the application ---------------------------------------------------------------
 
 
-Rows = list[tuple[str, list[str], list[tuple[Any, ...]]]]  # table, columns, rows
+Rows = list[tuple[str, list[dict[str, Any]]]]  # table, rows
 _imported: dict[datetime, Rows] = {}  # this process's example imports, by the clock's time
 
 
@@ -158,27 +158,22 @@ async def load_example(app: App) -> None:
 
 
 def _is_empty(connection: Connection) -> bool:
-    return not any(
-        connection.exec_driver_sql(f'SELECT 1 FROM "{table.name}" LIMIT 1').first()
-        for table in SQLModel.metadata.sorted_tables
-    )
+    return total_rows(connection) == 0
 
 
 def _select(connection: Connection) -> Rows:
     made: Rows = []
-    for table in SQLModel.metadata.sorted_tables:  # parents before children
-        result = connection.exec_driver_sql(f'SELECT * FROM "{table.name}"')
-        rows = [tuple(row) for row in result]
-        if rows:
-            made.append((table.name, list(result.keys()), rows))
+    for table in tables():  # parents before children
+        for rows in read_rows(connection, table):
+            made.append((table.name, rows))
     return made
 
 
 def _insert(connection: Connection, made: Rows) -> None:
-    for table, columns, rows in made:
-        names = ", ".join(f'"{c}"' for c in columns)
-        marks = ", ".join("?" for _ in columns)
-        connection.exec_driver_sql(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+    by_name = {table.name: table for table in tables()}
+    for name, rows in made:
+        write_rows(connection, by_name[name], rows)
+    reset_sequences(connection, [by_name[name] for name, _ in made])  # the next row: a new id
 
 
 async def invite_code(

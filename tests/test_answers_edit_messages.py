@@ -4,6 +4,7 @@ coordinator's copy (the decider's in the answer, the others' through the outbox)
 
 import io
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.channels.base import Outbound
@@ -22,6 +23,8 @@ from tests.conversation_kit import (
     register,
     text_of,
 )
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 TP = "Phòng Tư pháp"
 

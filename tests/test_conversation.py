@@ -28,6 +28,8 @@ from tests.conversation_kit import (
 from tests.factories import EXAMPLES, invite_code
 from tests.fakes.clock import ManualClock
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 TP = "Phòng Tư pháp"
 
 

@@ -24,6 +24,8 @@ from tests.conversation_kit import (
 )
 from tests.factories import invite_code, load_example
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 TP = "Phòng Tư pháp"
 
 

@@ -18,6 +18,8 @@ from bot.importing.year_move import move_plan
 from storage.textnorm import fold_words
 from tests.factories import EXAMPLES, xlsx
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 UNITS = str(EXAMPLES / "don-vi-huong-khe.yaml")
 PLAN_YAML = EXAMPLES / "ke-hoach-32-KH-UBND-2023.yaml"
 PLAN_XLSX = EXAMPLES / "ke-hoach-32-KH-UBND-2023.xlsx"

@@ -14,6 +14,8 @@ from tests.conversation_kit import make_conversation
 from tests.factories import invite_code
 from tests.test_import import PLAN_YAML, UNITS, run
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 async def _register(tmp_path: Path) -> None:
     async with open_app(load_settings(env_file=None)) as app:

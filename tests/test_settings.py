@@ -74,6 +74,9 @@ def test_env_example_lists_every_setting() -> None:
         "FILE_LINK_DAYS",
         "ZALO_RATE_PER_SECOND",
         "ZALO_RATE_PER_CHAT",
+        "TELEGRAM_MODE",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "HEALTH_CHECK",
     ):
         assert f"\n{name}=" in example
     assert load_settings(env={}, env_file=Path(__file__).parent.parent / ".env.example")
@@ -124,3 +127,29 @@ def test_rule_files_are_read_against_the_project_home(tmp_path: Path) -> None:
     settings = load_settings(env={**env, "CALENDAR_FILE": "lich.yaml"}, env_file=None)
     assert settings.reminder_config_file == tmp_path / "nhac.yaml"
     assert settings.calendar_file == tmp_path / "lich.yaml"
+
+
+def test_telegram_polls_unless_told_to_take_a_webhook() -> None:
+    settings = load_settings(env={"TELEGRAM_BOT_TOKEN": TOKEN}, env_file=None)
+    assert (settings.telegram_mode, settings.telegram_webhook_secret) == ("polling", None)
+    assert settings.health_check is False
+
+
+def test_a_telegram_webhook_needs_an_address_and_a_real_secret() -> None:
+    webhook = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_MODE": "webhook"}
+    with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
+        load_settings(env={**webhook, "TELEGRAM_WEBHOOK_SECRET": "a" * 32}, env_file=None)
+    public = {**webhook, "PUBLIC_BASE_URL": "https://nhacviec.example.vn"}
+    with pytest.raises(SettingsError, match="TELEGRAM_WEBHOOK_SECRET"):
+        load_settings(env=public, env_file=None)
+    for bad in ("short", "có dấu và khoảng trắng 1234567", "y" * 257):
+        with pytest.raises(SettingsError, match="16 to 256"):
+            load_settings(env={**public, "TELEGRAM_WEBHOOK_SECRET": bad}, env_file=None)
+    settings = load_settings(env={**public, "TELEGRAM_WEBHOOK_SECRET": "Ab_-" * 8}, env_file=None)
+    assert settings.telegram_mode == "webhook" and "Ab_-" * 8 not in repr(settings)
+
+
+@pytest.mark.parametrize(("name", "value"), [("TELEGRAM_MODE", "push"), ("HEALTH_CHECK", "maybe")])
+def test_bad_telegram_mode_and_health_switch_are_refused(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings(env={name: value}, env_file=None)

@@ -22,6 +22,27 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.mark.parametrize(
+    "given",
+    [
+        "postgresql://nv:mat-khau@db.example.vn:5432/nhacviec",
+        "postgres://nv:mat-khau@db.example.vn:5432/nhacviec",
+        "postgresql+psycopg://nv:mat-khau@db.example.vn:5432/nhacviec",
+    ],
+)
+def test_a_postgresql_url_runs_on_psycopg_and_its_password_never_shows(given: str) -> None:
+    settings = load_settings(env={"DATABASE_URL": given}, env_file=None)
+    assert settings.database_url == "postgresql+psycopg://nv:mat-khau@db.example.vn:5432/nhacviec"
+    assert "mat-khau" not in repr(settings)
+    assert "postgresql+psycopg://nv:***@db.example.vn:5432/nhacviec" in repr(settings)
+
+
+def test_a_bad_postgresql_url_never_shows_its_password() -> None:
+    with pytest.raises(SettingsError, match="names no database") as refused:
+        load_settings(env={"DATABASE_URL": "postgresql://nv:mat-khau@db/"}, env_file=None)
+    assert "mat-khau" not in str(refused.value)
+
+
 def test_a_plain_sqlite_url_is_taken_as_the_aiosqlite_one(tmp_path: Path) -> None:
     settings = load_settings(
         env={"NHACVIEC_HOME": str(tmp_path), "DATABASE_URL": "sqlite:///x.db"}, env_file=None
@@ -32,7 +53,9 @@ def test_a_plain_sqlite_url_is_taken_as_the_aiosqlite_one(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        ("postgresql://u:p@localhost/nhacviec", "postgresql is not supported yet"),
+        ("mysql://u:p@localhost/nhacviec", "mysql is not supported"),
+        ("postgresql+asyncpg://u:p@localhost/nhacviec", "driver asyncpg is not supported"),
+        ("postgresql://u:p@localhost", "names no database"),
         ("not a url", "is not a database URL"),
         ("sqlite+aiosqlite:///", "names no database file"),
         ("sqlite://", "names no database file"),

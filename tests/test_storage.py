@@ -1,4 +1,4 @@
-"""The schema, as migrations build it, on a real SQLite file."""
+"""The schema, as migrations build it, on a real SQLite file and a real PostgreSQL server."""
 
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -12,11 +12,12 @@ from sqlmodel import SQLModel
 
 from bot.service import App
 from storage.db import transaction
+from storage.digests import save_digest
 from storage.migrate import alembic_config, upgrade
-from storage.models import Assignment, AuditLog, Plan, ProcessedInbound, Task
+from storage.models import Assignment, AuditLog, Digest, Plan, ProcessedInbound, Task
 from storage.vocab import OutboxKind, ReminderKind
 
-pytestmark = pytest.mark.usefixtures("app")
+pytestmark = [pytest.mark.usefixtures("app"), pytest.mark.backends("sqlite", "postgresql")]
 
 
 async def test_migrations_build_exactly_the_models(app: App) -> None:
@@ -39,6 +40,7 @@ async def test_upgrade_twice_changes_nothing(app: App) -> None:
     assert rows == 1
 
 
+@pytest.mark.backends("sqlite")
 async def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(app: App) -> None:
     async with app.engine.connect() as connection:
         assert (await connection.execute(text("pragma journal_mode"))).scalar() == "wal"
@@ -54,7 +56,7 @@ async def test_instants_come_back_as_the_same_moment_in_utc(app: App) -> None:
     async with app.sessions() as session:
         stored = (await session.execute(text("select at from audit_log"))).scalar()
         row = (await session.execute(select(AuditLog))).scalar_one()
-    assert stored.startswith("2023-06-30 01:00:00")
+    assert str(stored).startswith("2023-06-30 01:00:00")  # naive UTC, on either backend
     assert row.at == at and row.at.tzinfo == UTC
 
 
@@ -105,6 +107,22 @@ async def test_task_codes_are_unique_within_a_plan(app: App) -> None:
                     kind="once",
                 )
             )
+
+
+async def test_a_digest_is_stored_once_per_period_whoever_writes_it(app: App) -> None:
+    at = datetime(2023, 6, 23, 8, 0, tzinfo=UTC)
+    async with transaction(app.sessions) as session:
+        plan = Plan(number="1/KH", title="t", year=2023)
+        session.add(plan)
+        await session.flush()
+        period = {"plan_id": plan.id, "kind": "weekly", "period": "2023-W25", "at": at}
+        first = await save_digest(session, **period, figures={"tổng": 1})
+        again = await save_digest(session, **period, figures={"tổng": 2})
+        other = await save_digest(session, **{**period, "period": "2023-W26"}, figures={})
+    assert (first, again, other) == (True, False, True)
+    async with app.sessions() as session:
+        stored = (await session.execute(select(Digest).order_by(Digest.id))).scalars().all()
+    assert [(d.period, d.figures) for d in stored] == [("2023-W25", {"tổng": 1}), ("2023-W26", {})]
 
 
 def test_outbox_kinds_keep_their_stored_names_and_never_clash_with_reminders() -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import ChannelError
 from bot.cli.args import at_moment, date_arg, moment_arg
+from bot.cli.db import add_db_commands
 from bot.cli.digest import add_digest_commands
 from bot.cli.people import add_people_commands
 from bot.cli.remind import add_remind_commands
@@ -63,7 +64,7 @@ def err(text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not hasattr(args, "handler"):
+    if not hasattr(args, "handler") and not hasattr(args, "standalone"):
         parser.print_help()
         return 2
     try:
@@ -116,6 +117,8 @@ def _outside_problem(exc: BaseException, database: str) -> str:
 
 
 async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    if (standalone := getattr(args, "standalone", None)) is not None:
+        return int(await standalone(settings, args))  # opens its own databases (`db copy`)
     handler: Handler = args.handler
     async with open_app(settings) as app:
         return await handler(app, args)
@@ -173,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_remind_commands(sub)
     add_people_commands(sub)
     add_digest_commands(sub)
+    add_db_commands(sub)
     return parser
 
 

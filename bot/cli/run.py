@@ -14,7 +14,7 @@ from bot.channels.base import Channel, ChannelDown
 from bot.channels.console import ConsoleChannel
 from bot.importing.reader import ImportFileError
 from bot.importing.service import PlanOptions, import_plan_file, import_units_file
-from bot.service import App, build_web_server, serve
+from bot.service import App, build_telegram, build_web_server, serve
 from bot.texts import cli as words
 from bot.web.server import WebServer
 from storage.db import transaction
@@ -59,9 +59,7 @@ def token_channels(app: App, web: WebServer) -> list[Channel]:
     """The channels whose tokens are set, in the order delivery prefers them."""
     channels: list[Channel] = []
     if app.settings.telegram_bot_token:
-        from bot.channels.telegram import build_telegram_channel
-
-        channels.append(build_telegram_channel(app.settings, app.clock))
+        channels.append(build_telegram(app.settings, app.clock, web))  # polling or webhook
     if app.settings.zalo_bot_token:
         from bot.channels.zalo import build_zalo_channel
 

@@ -68,10 +68,12 @@ class FakeBotApi(TelegramWorld):
         self.limiter = RateLimiter(clock, enabled=rate_limits)
         self.faults = Faults()
         self.port = 0
+        self.webhook: JSON | None = None  # setWebhook's url and secret_token, while set
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, Method] = {
             "getme": self._get_me,
-            "deletewebhook": self._true,
+            "deletewebhook": self._delete_webhook,
+            "setwebhook": self._set_webhook,
             "getupdates": self._get_updates,
             "sendmessage": self._send_message,
             "editmessagetext": self._edit_message_text,
@@ -226,7 +228,17 @@ class FakeBotApi(TelegramWorld):
     async def _get_me(self, _params: JSON) -> JSON:
         return self.bot_user
 
+    async def _set_webhook(self, params: JSON) -> bool:
+        self.webhook = params
+        return True
+
+    async def _delete_webhook(self, _params: JSON) -> bool:
+        self.webhook = None
+        return True
+
     async def _get_updates(self, params: JSON) -> list[JSON]:
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         offset = params.get("offset")
         if isinstance(offset, int) and offset > 0:
             self.confirm(offset)
