@@ -19,11 +19,11 @@ run: $(STAMP)
 	$(BIN)/nhacviec run
 
 test: $(STAMP)
-	scripts/debian-packages.sh postgresql
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy storage scheduler bot
-	scripts/debian-packages.sh chromium  # the browser tests' headless Chromium (tests/browser_kit.py)
+	# PostgreSQL for the tests' own servers (tests/pg_kit.py), headless Chromium for the browser tests
+	scripts/debian-packages.sh postgresql chromium
 	$(BIN)/python -m pytest
 
 # Benchmarks (not tests): each script in benchmarks/ prints its own timings and memory.
