@@ -81,7 +81,7 @@ async def within_a_phone(page: Page) -> None:
             await expect(cell).to_be_visible()
             box = await cell.bounding_box()
             assert box is not None and box["width"] > 0
-            assert 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], box
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
     finally:
         await page.set_viewport_size(DESK)
 
