@@ -20,7 +20,15 @@ from bot.web.server import WebServer
 from scheduler.digest import compute
 from storage.models import OutboxMessage, Plan, Task, Unit
 from storage.vocab import OutboxKind, PersonRole
-from tests.browser_kit import IN_BROWSER, Site, browser_fixture, running_site, screenshot
+from tests.browser_kit import (
+    DESK,
+    IN_BROWSER,
+    PHONE,
+    Site,
+    browser_fixture,
+    running_site,
+    screenshot,
+)
 from tests.conversation_kit import Person as Phone
 from tests.conversation_kit import register, text_of
 from tests.factories import csv_file, load_example
@@ -62,6 +70,22 @@ async def sign_in(page: Page, site: Site, phone: Phone) -> None:
     await page.get_by_role("button", name=words.SIGN_IN_BUTTON).click()
 
 
+async def within_a_phone(page: Page) -> None:
+    """At a phone's width the overview does not scroll sideways, and the first overdue row
+    shows its unit and its days overdue on screen (the columns that matter most)."""
+    await page.set_viewport_size(PHONE)
+    try:
+        assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        first = page.locator("#qua-han tbody tr").first
+        for cell in (first.locator("td.lead"), first.locator("td").nth(4)):
+            await expect(cell).to_be_visible()
+            box = await cell.bounding_box()
+            assert box is not None and box["width"] > 0
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    finally:
+        await page.set_viewport_size(DESK)
+
+
 async def count(app: App, model: type) -> int:
     async with app.sessions() as session:
         return (await session.execute(select(func.count()).select_from(model))).scalar_one()
@@ -95,6 +119,7 @@ async def test_a_coordinator_works_through_the_page(
     await expect(page.locator("#ty-le")).to_have_text(f"{f.totals.pct_done}%")
     assert f.overdue and f.totals.extension_requested == 1
     await screenshot(page, "web-overview")
+    await within_a_phone(page)
 
     await page.get_by_label(words.FILTER_STATUS).select_option("overdue")
     await page.get_by_role("button", name=words.FILTER_APPLY).click()
@@ -105,6 +130,11 @@ async def test_a_coordinator_works_through_the_page(
     await page.goto(site.url("/web"))
     await page.locator("#theo-don-vi").get_by_role("link", name=TP, exact=True).click()
     await expect(page.get_by_role("heading", name=TP, exact=True)).to_be_visible()
+    await screenshot(page, "web-unit")
+    await page.locator(".assignment summary a").first.click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Nhiệm vụ "))
+    await screenshot(page, "web-task")
+    await page.go_back()
     await page.get_by_role("button", name=words.APPROVE, exact=True).click()
     await expect(
         page.get_by_text("Đã đồng ý gia hạn nhiệm vụ 2.2 của Phòng Tư pháp đến 15/04/2023.")
