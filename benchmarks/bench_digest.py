@@ -225,8 +225,13 @@ async def measure_once(db: Path, out: Path) -> dict[str, Any]:
         "counts": [figures.totals.total, figures.lead.total, len(figures.overdue)],
         # Every figure and list: equal fingerprints mean the old and new code agree exactly.
         "fingerprint": hashlib.sha256(repr(figures).encode()).hexdigest()[:16],
-        "sizes": {p.name: p.stat().st_size // 1024 for p in out.iterdir() if p.is_file()},
+        "sizes": _sizes(out),
     }
+
+
+def _sizes(folder: Path) -> dict[str, int]:
+    """The files written, in KiB."""
+    return {p.name: p.stat().st_size // 1024 for p in folder.iterdir() if p.suffix != ".db"}
 
 
 # --- the script ------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from runs import RUNS, ROOT, baseline_commit, measure, peak_rss_mib, spread, table, trees
+from runs import ROOT, RUNS, baseline_commit, measure, peak_rss_mib, spread, table, trees
 
 ROWS = 5_000
 EXAMPLE = ROOT / "examples" / "ke-hoach-32-KH-UBND-2023.xlsx"
