@@ -8,6 +8,7 @@ resident memory is read from /proc at the end (now and peak), then it is stopped
 """
 
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -25,7 +26,9 @@ IDLE_SECONDS = 20
 ENTRY = "import sys; from bot.cli.main import main; sys.exit(main())"
 
 
-def help_seconds(tree: Path) -> float:
+def help_seconds(tree: Path) -> tuple[float, float]:
+    """Wall time of `nhacviec --help`, and the CPU time of its process (user + system)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-c", ENTRY, "--help"],
@@ -34,7 +37,9 @@ def help_seconds(tree: Path) -> float:
         stdout=subprocess.DEVNULL,
         check=True,
     )
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - used.ru_utime) + (after.ru_stime - used.ru_stime)
 
 
 def idle_memory(tree: Path) -> dict[str, float]:
@@ -85,7 +90,7 @@ def main() -> None:
         helps = [help_seconds(tree) for _ in range(RUNS_HELP)]
         idle = [idle_memory(tree) for _ in range(RUNS_IDLE)]
         found[label] = {"help": helps, "idle": idle}
-        sys.stdout.write(f"{label}: --help {spread(helps)} s; idle {idle}\n")
+        sys.stdout.write(f"{label}: --help {helps} s; idle {idle}\n")
     record("Start-up (bench_startup.py)", _body(found))
 
 
@@ -94,7 +99,9 @@ def _body(found: dict[str, dict[str, Any]]) -> str:
     header = ["measure"] + [_head(label) for label in labels]
     rows = [
         ["`nhacviec --help`, wall seconds: median (min–max)"]
-        + [spread(found[label]["help"]) for label in labels],
+        + [spread([wall for wall, _ in found[label]["help"]]) for label in labels],
+        ["`nhacviec --help`, CPU seconds: median (min–max)"]
+        + [spread([cpu for _, cpu in found[label]["help"]]) for label in labels],
         ["service idle: resident memory (MiB)"]
         + [spread([r["rss"] for r in found[label]["idle"]], 0) for label in labels],
         ["service idle: peak resident memory (MiB)"]
