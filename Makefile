@@ -26,9 +26,11 @@ test: $(STAMP)
 	scripts/debian-packages.sh postgresql chromium
 	$(BIN)/python -m pytest
 
-# Benchmarks (not tests): each script in benchmarks/ prints its own timings and memory.
+# Benchmarks (not tests): each benchmarks/bench_*.py prints its figures and writes them to
+# benchmarks/RESULTS.md (results.py and runs.py are modules they share, not benchmarks).
+# BENCH_BASELINE=<checkout of an older commit> adds a "before" column measured in the same run.
 bench: $(STAMP)
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -24,7 +24,8 @@ and for one task, from its lead assignments:
 """
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,6 +47,7 @@ from scheduler.digest_figures import (
     stored_counts,
 )
 from scheduler.digest_periods import ReportPeriod, next_week, week_key, week_of
+from scheduler.digest_tally import as_counts, tally
 from storage.digests import previous_digest
 from storage.models import Plan
 from storage.vocab import DigestKind
@@ -77,19 +79,28 @@ async def compute(
     """Every figure of the digest of `plan` as of `at` (aware)."""
     assert plan.id is not None
     local = at.astimezone(tz)
-    offset = local.utcoffset() or timedelta(0)
-    state = q.state_cte(plan.id, at)
     today = local.date()
-    cells = await q.count_cells(session, state, today=today, offset=offset)
-    tasks = [_task(row) for row in await q.task_cells(session, state, today=today, offset=offset)]
-    helping = await q.count_cells(session, state, today=today, offset=offset, lead=False)
+    states = await q.assignment_states(session, plan_id=plan.id, at=at)
+    counted = tally(
+        states,
+        today=today,
+        offset=local.utcoffset() or timedelta(0),
+        next_week=next_week(today),
+        period=(period.start, period.end) if period else None,
+    )
+    names = Names(
+        await q.plan_tasks(session, plan_id=plan.id),
+        await q.unit_names(session),
+        list(await q.areas_of(session, plan.id)),
+    )
     previous = await previous_digest(
         session, plan_id=plan.id, kind=DigestKind.WEEKLY, before=at, other_than=week_key(today)
     )
     # A digest stored before tasks were counted apart from assignments is not compared with.
     comparable = previous is not None and previous.figures.get("counts") == COUNTS_VERSION
     before: dict[str, Any] = previous.figures if previous and comparable else {}
-    units = _lines(_sum_by(cells, 1, lambda r: r.name), stored_counts(before, "units"))
+    units = _lines(names.of_units(counted.units), stored_counts(before, "units"))
+    tasks = [_task(area, as_counts(c)) for area, c in counted.tasks.values()]
     totals = sum((counts for _area, counts in tasks), Counts())
     open_units = {line.key: line.name for line in units if line.counts.done < line.counts.total}
     return Figures(
@@ -101,40 +112,40 @@ async def compute(
         totals=totals,
         change=totals.minus(Counts.from_dict(before["totals"])) if before else None,
         previous_at=previous.at if before and previous else None,
-        areas=await _areas(session, plan.id, tasks, stored_counts(before, "areas")),
+        areas=_areas(names.areas, tasks, stored_counts(before, "areas")),
         units=_ranked(units),
-        support=tuple(sorted(_lines(_sum_by(helping, 1, lambda r: r.name), {}), key=_by_name)),
-        done_in=await _done_in(session, state, period, offset),
-        **await _lists(session, state, at, tz, working_days, plan.number, open_units),
+        support=tuple(sorted(_lines(names.of_units(counted.support), {}), key=_by_name)),
+        done_in=counted.done_in if period else None,
+        overdue=_overdue(counted.overdue, names, today, working_days, plan.number),
+        blockers=_blockers(counted.blocked, names, tz),
+        due_next_week=_due(counted.due, names),
+        **await _watch(session, at, tz, open_units),
     )
 
 
-async def _done_in(
-    session: AsyncSession, state: Any, period: ReportPeriod | None, offset: timedelta
-) -> int | None:
-    if period is None:
-        return None
-    return await q.done_between(session, state, start=period.start, end=period.end, offset=offset)
+@dataclass(frozen=True)
+class Names:
+    """What the lists show of the ids the assignments carry."""
+
+    tasks: dict[int, tuple[str, str]]  # code, title
+    units: dict[int, str]
+    areas: list[tuple[int, str]]  # in the plan's order
+
+    def of_units(self, counts: dict[int, list[int]]) -> dict[int | None, tuple[str, Counts]]:
+        return {u: (self.units[u], as_counts(c)) for u, c in counts.items() if u in self.units}
+
+    def listed(self, row: Any) -> tuple[str, str, str]:
+        """The task's code and title and the unit's name."""
+        code, title = self.tasks[row.task_id]
+        return code, title, self.units[row.unit_id]
 
 
-async def _lists(
-    session: AsyncSession,
-    state: Any,
-    at: datetime,
-    tz: ZoneInfo,
-    working_days: WorkingDays,
-    plan: str,
-    open_units: dict[int | None, str],
+async def _watch(
+    session: AsyncSession, at: datetime, tz: ZoneInfo, open_units: dict[int | None, str]
 ) -> dict[str, Any]:
-    """The digest's row lists: overdue, blockers, units to watch, what is due next week."""
-    today = at.astimezone(tz).date()
-    first, last = next_week(today)
+    """The units to watch: silent, unreachable, with no focal person."""
     people = await q.focal_people(session)
     return {
-        "overdue": _overdue(
-            await q.overdue_rows(session, state, today=today), today, working_days, plan
-        ),
-        "blockers": _blockers(await q.blocker_rows(session, state, at=at), tz),
         "silent": _silent(
             open_units,
             await q.registered_since(session),
@@ -144,7 +155,6 @@ async def _lists(
         ),
         "unreachable": _unreachable(open_units, people, at, tz),
         "no_focal": _no_focal(open_units, people),
-        "due_next_week": _due(await q.due_rows(session, state, first=first, last=last)),
     }
 
 
@@ -158,9 +168,8 @@ def _by_name(line: Line) -> str:
     return line.name
 
 
-def _task(row: Any) -> tuple[int | None, Counts]:
+def _task(area: int | None, leads: Counts) -> tuple[int | None, Counts]:
     """One task's area and its state (a Counts of one), from its lead assignments' counts."""
-    leads = _cell_counts(row)
     if leads.done == leads.total:
         state = "done_late" if leads.done_late else "done_on_time"
     elif leads.blocked or leads.extension_requested:
@@ -169,32 +178,7 @@ def _task(row: Any) -> tuple[int | None, Counts]:
         state = "in_progress"
     else:
         state = "not_started"
-    return row.area_id, Counts(total=1, overdue=min(leads.overdue, 1), **{state: 1})
-
-
-def _cell_counts(row: Any) -> Counts:
-    return Counts(
-        total=row.total,
-        done_on_time=row.done_on_time,
-        done_late=row.done_late,
-        in_progress=row.in_progress,
-        not_started=row.not_started,
-        blocked=row.blocked,
-        extension_requested=row.extension_requested,
-        overdue=row.overdue,
-    )
-
-
-def _sum_by(
-    cells: Iterable[Any], index: int, name: Callable[[Any], str]
-) -> dict[int | None, tuple[str, Counts]]:
-    """Roll the (area, unit) cells up to one of their two keys."""
-    found: dict[int | None, tuple[str, Counts]] = {}
-    for row in cells:
-        key = row[index]
-        label, counts = found.get(key, (name(row), Counts()))
-        found[key] = (label, counts + _cell_counts(row))
-    return found
+    return area, Counts(total=1, overdue=min(leads.overdue, 1), **{state: 1})
 
 
 def _lines(
@@ -206,22 +190,21 @@ def _lines(
     ]
 
 
-async def _areas(
-    session: AsyncSession,
-    plan_id: int,
+def _areas(
+    ordered: list[tuple[int, str]],
     tasks: list[tuple[int | None, Counts]],
     before: dict[int | None, Counts],
 ) -> tuple[Line, ...]:
     """The plan's areas in their order, each with its tasks' counts; no area comes last."""
-    sums: dict[int | None, tuple[str, Counts]] = {}
+    sums: dict[int | None, Counts] = {}
     for area, counts in tasks:
-        sums[area] = ("", sums.get(area, ("", Counts()))[1] + counts)
-    ordered: list[tuple[int | None, str]] = list(await q.areas_of(session, plan_id))
+        sums[area] = sums.get(area, Counts()) + counts
+    keys: list[tuple[int | None, str]] = list(ordered)
     if None in sums:
-        ordered.append((None, ""))  # named by the bot (texts.common.NO_AREA)
+        keys.append((None, ""))  # named by the bot (texts.common.NO_AREA)
     lines = []
-    for key, name in ordered:
-        counts = sums.get(key, ("", Counts()))[1]
+    for key, name in keys:
+        counts = sums.get(key, Counts())
         change = counts.minus(before.get(key, Counts())) if before else None
         lines.append(Line(key, name, counts, change))
     return tuple(lines)
@@ -252,36 +235,49 @@ def _days_late(working_days: WorkingDays, deadline: date, today: date, where: st
 
 
 def _overdue(
-    rows: list[Any], today: date, working_days: WorkingDays, plan: str
+    rows: list[Any], names: Names, today: date, working_days: WorkingDays, plan: str
 ) -> tuple[OverdueItem, ...]:
-    return tuple(
-        OverdueItem(
-            code,
-            title,
-            area,
-            unit,
-            deadline,
-            (today - deadline).days,
-            _days_late(working_days, deadline, today, f"plan {plan}, assignment {id_}"),
-            status,
-            key,
+    """Earliest deadline first, then by task code and unit."""
+    areas = dict(names.areas)
+    items = []
+    for row in rows:
+        code, title, unit = names.listed(row)
+        where = f"plan {plan}, assignment {row.id}"
+        items.append(
+            OverdueItem(
+                code,
+                title,
+                areas.get(row.area_id) if row.area_id is not None else None,
+                unit,
+                row.deadline,
+                (today - row.deadline).days,
+                _days_late(working_days, row.deadline, today, where),
+                row.status,
+                row.occurrence_key,
+            )
         )
-        for code, title, area, unit, deadline, status, id_, key in rows
+    return tuple(sorted(items, key=lambda o: (o.deadline, o.task_code, o.unit)))
+
+
+def _blockers(rows: list[Any], names: Names, tz: ZoneInfo) -> tuple[Blocker, ...]:
+    """Longest blocked first, then by task code and unit."""
+    ordered = sorted(
+        ((row.changed_at, *names.listed(row), row) for row in rows),
+        key=lambda found: (found[0], found[1], found[3]),
     )
-
-
-def _blockers(rows: list[Any], tz: ZoneInfo) -> tuple[Blocker, ...]:
     return tuple(
-        Blocker(code, title, unit, deadline, changed_at.astimezone(tz).date(), note, key)
-        for code, title, unit, deadline, changed_at, note, key in rows
+        Blocker(
+            code, title, unit, row.deadline, at.astimezone(tz).date(), row.note, row.occurrence_key
+        )
+        for at, code, title, unit, row in ordered
     )
 
 
-def _due(rows: list[Any]) -> tuple[DueItem, ...]:
-    return tuple(
-        DueItem(code, title, unit, deadline, status, key)
-        for code, title, _area, unit, deadline, status, _id, key in rows
+def _due(rows: list[Any], names: Names) -> tuple[DueItem, ...]:
+    items = (
+        DueItem(*names.listed(row), row.deadline, row.status, row.occurrence_key) for row in rows
     )
+    return tuple(sorted(items, key=lambda d: (d.deadline, d.task_code, d.unit)))
 
 
 def _silent(

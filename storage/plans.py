@@ -2,8 +2,10 @@
 tasks and assignments as an import rewrites them."""
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import exists, func, or_
+from sqlalchemy import exists, func, insert, or_, update
+from sqlalchemy import select as select_columns
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -62,3 +64,36 @@ async def plan_assignments(session: AsyncSession, *, plan_id: int) -> list[Assig
         .where(Task.plan_id == plan_id)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def plan_assignment_rows(session: AsyncSession, *, plan_id: int) -> list[Any]:
+    """Every assignment of the plan's tasks, cancelled ones included, as plain rows: id,
+    task_id, unit_id, occurrence_key, role, period_start, original_deadline, cancelled_at
+    (an import compares tens of thousands of them; ORM objects would cost seconds)."""
+    query = (
+        select_columns(
+            col(Assignment.id),
+            col(Assignment.task_id),
+            col(Assignment.unit_id),
+            col(Assignment.occurrence_key),
+            col(Assignment.role),
+            col(Assignment.period_start),
+            col(Assignment.original_deadline),
+            col(Assignment.cancelled_at),
+        )
+        .join(Task, col(Task.id) == col(Assignment.task_id))
+        .where(col(Task.plan_id) == plan_id)
+    )
+    return list((await session.execute(query)).all())
+
+
+async def add_assignments(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert assignments in bulk (one executemany); every non-null column given."""
+    if rows:
+        await session.execute(insert(Assignment), rows)
+
+
+async def change_assignments(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
+    """Update assignments in bulk by primary key: each dict holds "id" and the new values."""
+    if changes:
+        await session.execute(update(Assignment), changes)

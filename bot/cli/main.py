@@ -3,50 +3,34 @@
 import argparse
 import asyncio
 import errno
+import importlib
 import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.channels.base import ChannelError
 from bot.cli.args import at_moment, date_arg, moment_arg
-from bot.cli.db import add_db_commands
-from bot.cli.digest import add_digest_commands
-from bot.cli.people import add_people_commands
-from bot.cli.remind import add_remind_commands
-from bot.cli.run import chat, run_service
-from bot.cli.views import (
-    assignment_json,
-    assignments_text,
-    overdue_text,
-    to_json,
-    units_json,
-    units_text,
-)
-from bot.conversation.invites import create_invite
-from bot.importing.reader import ImportFileError
-from bot.importing.service import PlanOptions, import_plan_file, import_units_file
-from bot.service import App, database_path, open_app
-from bot.settings import Settings, SettingsError, load_settings, project_home
 from bot.texts import cli as words
 from bot.texts import dates
 from bot.texts.cli import HELP
 from bot.texts.common import STATUS, person_role
-from scheduler.calendar import CalendarError
-from scheduler.reminder_config import ReminderConfigError
-from storage.assignments import list_assignments, natural_key
-from storage.db import transaction
-from storage.plans import find_plan
-from storage.textnorm import fold_words
-from storage.units import find_unit, list_units
+from bot.texts.db import HELP as DB_HELP
 from storage.vocab import AssignmentStatus, PersonRole
 
+# Only what parsing the command line needs is imported at start: `nhacviec --help` and a
+# mistyped option answer at once. The database, the channels and the digest come with the
+# command that uses them (python -X importtime shows what each costs).
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.importing.reader import ImportFileError
+    from bot.service import App
+    from bot.settings import Settings
+
 log = logging.getLogger(__name__)
-Handler = Callable[[App, argparse.Namespace], Awaitable[int]]
+Handler = Callable[["App", argparse.Namespace], Awaitable[int]]
 
 
 class UsageError(Exception):
@@ -62,11 +46,19 @@ def err(text: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if not hasattr(args, "handler") and not hasattr(args, "standalone"):
         parser.print_help()
         return 2
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.channels.base import ChannelError
+    from bot.service import database_path
+    from bot.settings import SettingsError, load_settings
+    from scheduler.calendar import CalendarError
+    from scheduler.reminder_config import ReminderConfigError
+
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -100,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _outside_problem(exc: BaseException, database: str) -> str:
     """One line for a fault of the disk, the database or the Bot API (no traceback)."""
+    from bot.channels.base import ChannelError
+
     if isinstance(exc, ChannelError):
         return words.BOT_API_UNREACHABLE.format(error=exc)
     if isinstance(exc, OSError):
@@ -116,15 +110,29 @@ def _outside_problem(exc: BaseException, database: str) -> str:
     return words.DB_FAILED.format(path=database, error=reason)
 
 
-async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
+async def _dispatch(settings: "Settings", args: argparse.Namespace) -> int:
     if (standalone := getattr(args, "standalone", None)) is not None:
         return int(await standalone(settings, args))  # opens its own databases (`db copy`)
+    from bot.service import open_app
+
     handler: Handler = args.handler
     async with open_app(settings) as app:
         return await handler(app, args)
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Subcommands whose parsers live in their own modules: (module, function, commands). A module
+# is imported only when the command line names one of its commands; otherwise its commands
+# are listed with their one-line help, which is all `nhacviec --help` shows of them.
+ELSEWHERE = (
+    ("bot.cli.remind", "add_remind_commands", ("remind", "simulate")),
+    ("bot.cli.people", "add_people_commands", ("people",)),
+    ("bot.cli.digest", "add_digest_commands", ("digest",)),
+    ("bot.cli.db", "add_db_commands", ("db",)),
+)
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The whole parser of the command `argv` names (the others listed by name only)."""
     parser = argparse.ArgumentParser(prog="nhacviec", description=words.DESCRIPTION)
     sub = parser.add_subparsers(title=words.COMMANDS_TITLE)
     run = sub.add_parser("run", help=HELP["run"])
@@ -173,27 +181,39 @@ def build_parser() -> argparse.ArgumentParser:
     overdue.add_argument("--plan", help=HELP["overdue --plan"])
     overdue.add_argument("--json", action="store_true")
     overdue.set_defaults(handler=_overdue)
-    add_remind_commands(sub)
-    add_people_commands(sub)
-    add_digest_commands(sub)
-    add_db_commands(sub)
+    named = next((arg for arg in argv if not arg.startswith("-")), None)
+    for module, function, commands in ELSEWHERE:
+        if named in commands:
+            getattr(importlib.import_module(module), function)(sub)
+        else:
+            for command in commands:
+                sub.add_parser(command, help=(HELP | DB_HELP)[command])
     return parser
 
 
-async def _run(app: App, args: argparse.Namespace) -> int:
+async def _run(app: "App", args: argparse.Namespace) -> int:
+    from bot.cli.run import run_service
+    from bot.settings import project_home
+
     # The project's examples wherever the command is run from (a path given is taken as is).
     examples = args.examples or project_home(dict(os.environ)) / "examples"
     return await run_service(app, examples=examples)
 
 
-async def _chat(app: App, args: argparse.Namespace) -> int:
+async def _chat(app: "App", args: argparse.Namespace) -> int:
+    from bot.cli.run import chat
+
     role = PersonRole(args.role)
     if role == PersonRole.FOCAL and not args.unit:
         raise UsageError(words.UNIT_REQUIRED)
     return await chat(app, unit_name=args.unit, role=role, name=args.name)
 
 
-async def _invite(app: App, args: argparse.Namespace) -> int:
+async def _invite(app: "App", args: argparse.Namespace) -> int:
+    from bot.conversation.invites import create_invite
+    from storage.db import transaction
+    from storage.units import find_unit
+
     role = PersonRole(args.role)
     if role == PersonRole.FOCAL and not args.unit:
         raise UsageError(words.UNIT_REQUIRED)
@@ -218,7 +238,10 @@ async def _invite(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _import_plan(app: App, args: argparse.Namespace) -> int:
+async def _import_plan(app: "App", args: argparse.Namespace) -> int:
+    from bot.importing.reader import ImportFileError
+    from bot.importing.service import PlanOptions, import_plan_file
+
     options = PlanOptions(
         number=args.plan_number,
         issued_on=args.plan_date,
@@ -234,7 +257,10 @@ async def _import_plan(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _import_units(app: App, args: argparse.Namespace) -> int:
+async def _import_units(app: "App", args: argparse.Namespace) -> int:
+    from bot.importing.reader import ImportFileError
+    from bot.importing.service import import_units_file
+
     try:
         report = await import_units_file(app.sessions, args.file, replace=args.replace)
     except ImportFileError as exc:
@@ -243,21 +269,27 @@ async def _import_units(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-def _refused(path: Path, exc: ImportFileError) -> int:
+def _refused(path: Path, exc: "ImportFileError") -> int:
     err(words.IMPORT_FAILED.format(path=path, count=len(exc.errors)))
     for error in exc.errors:
         err(words.IMPORT_ERROR_LINE.format(error=error))
     return 1
 
 
-async def _list_units(app: App, args: argparse.Namespace) -> int:
+async def _list_units(app: "App", args: argparse.Namespace) -> int:
+    from bot.cli.views import units_json, units_text
+    from storage.units import list_units
+
     async with app.sessions() as session:
         units = await list_units(session)
     out(units_json(units) if args.json else units_text(units))
     return 0
 
 
-async def _tasks(app: App, args: argparse.Namespace) -> int:
+async def _tasks(app: "App", args: argparse.Namespace) -> int:
+    from bot.cli.views import assignment_json, assignments_text, to_json
+    from storage.assignments import list_assignments
+
     today = app.clock.now().astimezone(app.settings.timezone).date()
     async with app.sessions() as session:
         plan_id, unit_id = await _filters(session, args)
@@ -271,7 +303,10 @@ async def _tasks(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _overdue(app: App, args: argparse.Namespace) -> int:
+async def _overdue(app: "App", args: argparse.Namespace) -> int:
+    from bot.cli.views import assignment_json, overdue_text, to_json
+    from storage.assignments import list_assignments, natural_key
+
     at = at_moment(args.at, tz=app.settings.timezone, now=app.clock.now())
     async with app.sessions() as session:
         plan_id, unit_id = await _filters(session, args)
@@ -287,9 +322,12 @@ async def _overdue(app: App, args: argparse.Namespace) -> int:
 
 
 async def _filters(
-    session: AsyncSession, args: argparse.Namespace
+    session: "AsyncSession", args: argparse.Namespace
 ) -> tuple[int | None, int | None]:
     """The plan id and unit id that `--plan` and `--unit` name, None where not given."""
+    from storage.plans import find_plan
+    from storage.units import find_unit
+
     plan_id = unit_id = None
     if getattr(args, "plan", None):
         plan = await find_plan(session, number=args.plan)
@@ -305,6 +343,8 @@ async def _filters(
 
 
 def _status(value: str | None) -> str | None:
+    from storage.textnorm import fold_words
+
     if value is None:
         return None
     wanted = fold_words(value).replace(" ", "_")

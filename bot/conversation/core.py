@@ -84,6 +84,8 @@ class Conversation:
             answer = await route(turn)
             await _remember_choices(turn, answer)
             await record_update(session, channel=channel, update_id=update_id, now=now)
+        for work in turn.after_commit:
+            await work()
         return answer
 
     def _refuse_early(self, inbound: Inbound, caps: Capabilities, now: datetime) -> Answer | None:

@@ -4,7 +4,7 @@ import asyncio
 
 from bot.channels.base import Answer, Outbound
 from bot.conversation.turn import Turn, say
-from bot.digest.service import DigestKit, write_files
+from bot.digest.service import DigestKit, file_paths, write_files
 from bot.digest.text import message, text_format
 from bot.texts import chat as c
 from bot.texts import dates
@@ -14,6 +14,7 @@ from storage.plans import active_plans, find_plan
 from storage.vocab import SEES_EVERY_UNIT
 
 PREVIEW_FOLDER = "xem-truoc"  # beside the week's sent files, never over them
+FILES = ("png", "xlsx")
 
 
 async def digest_command(turn: Turn, rest: str) -> Answer:
@@ -42,7 +43,9 @@ async def _plan_messages(turn: Turn, kit: DigestKit, plan: Plan) -> list[Outboun
     """The message parts for this channel, then the chart and the Excel file."""
     figures = await kit.figures(turn.session, plan, turn.now)
     folder = kit.folder(plan, figures.today) / PREVIEW_FOLDER
-    files = await asyncio.to_thread(write_files, figures, folder, ("png", "xlsx"))
+    files = file_paths(figures, folder, FILES)
+    # Drawn once the turn is committed: no transaction is open for the seconds it takes.
+    turn.after_commit.append(lambda: asyncio.to_thread(write_files, figures, folder, FILES))
     fmt = text_format(turn.caps)
     messages = [Outbound(text=part, html=fmt.html) for part in message(figures, fmt)]
     week = {

@@ -1,6 +1,6 @@
 """The values a handler works with: the conversation's dependencies and the current turn."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -51,6 +51,9 @@ class Turn:
     identity: ChannelIdentity | None
     now: datetime
     evidence: bytes | None = None
+    # Work that needs no database, run once the turn is committed and before the answer goes
+    # out: drawing the files /digest sends, so no transaction stays open while it draws.
+    after_commit: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
     @property
     def local(self) -> datetime:

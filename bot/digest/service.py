@@ -91,13 +91,22 @@ class DigestFiles:
         return [p for p in (self.chart, self.workbook) if p is not None]
 
 
-def write_files(figures: Figures, folder: Path, formats: Iterable[str]) -> DigestFiles:
-    """The chart and the Excel file, as asked (CPU work: callers run it in a thread)."""
+def file_paths(figures: Figures, folder: Path, formats: Iterable[str]) -> DigestFiles:
+    """Where `write_files` puts the chart and the Excel file asked for."""
     wanted = set(formats)
     name = f"tong-hop-{slug(figures.plan.number)}-{figures.today.isoformat()}"
     return DigestFiles(
-        chart=write_chart(figures, folder / f"{name}.png") if "png" in wanted else None,
-        workbook=write_workbook(figures, folder / f"{name}.xlsx") if "xlsx" in wanted else None,
+        chart=folder / f"{name}.png" if "png" in wanted else None,
+        workbook=folder / f"{name}.xlsx" if "xlsx" in wanted else None,
+    )
+
+
+def write_files(figures: Figures, folder: Path, formats: Iterable[str]) -> DigestFiles:
+    """The chart and the Excel file, as asked (CPU work: callers run it in a thread)."""
+    paths = file_paths(figures, folder, formats)
+    return DigestFiles(
+        chart=write_chart(figures, paths.chart) if paths.chart else None,
+        workbook=write_workbook(figures, paths.workbook) if paths.workbook else None,
     )
 
 

@@ -171,8 +171,33 @@ def _table(
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(listed) + 1}"
     sheet.append([_header_cell(sheet, text) for text in header])
+    cells = _Cells(sheet)
     for row in listed:
-        sheet.append([_cell(sheet, value) for value in row])
+        sheet.append([cells.of(value) for value in row])
+
+
+class _Cells:
+    """One sheet's cell values. A write-only sheet writes each row out as it is appended,
+    so one styled cell per date (and the cleaned form of each text) serves every row that
+    shows it: tens of thousands of rows repeat a few hundred dates, titles and unit names."""
+
+    def __init__(self, sheet: Any) -> None:
+        self.sheet = sheet
+        self.dates: dict[date, Any] = {}
+        self.texts: dict[str, Any] = {}
+
+    def of(self, value: Any) -> Any:
+        if isinstance(value, str):
+            found = self.texts.get(value)
+            if found is None:
+                found = self.texts[value] = _text_cell(self.sheet, value)
+            return found
+        if isinstance(value, date):  # a datetime too, with its own format
+            found = self.dates.get(value)
+            if found is None:
+                found = self.dates[value] = _cell(self.sheet, value)
+            return found
+        return value
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t")

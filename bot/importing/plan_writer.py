@@ -5,19 +5,27 @@ tasks that left the file as cancelled instead of deleting them.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.importing.plan_import import PlanInfo, TaskSpec
 from scheduler.deadlines import Occurrence
 from storage.assignments import natural_key
-from storage.models import Area, Assignment, AuditLog, Plan, Task
-from storage.plans import find_plan, plan_areas, plan_assignments, plan_tasks
+from storage.models import Area, AuditLog, Plan, Task
+from storage.plans import (
+    add_assignments,
+    change_assignments,
+    find_plan,
+    plan_areas,
+    plan_assignment_rows,
+    plan_tasks,
+)
 from storage.textnorm import fold_words
 from storage.units import all_units
-from storage.vocab import AssignmentRole
+from storage.vocab import AssignmentRole, AssignmentStatus
 
 Wanted = dict[tuple[int, str], tuple[AssignmentRole, Occurrence]]
 
@@ -38,7 +46,10 @@ class PlanReport:
 async def apply_plan(
     session: AsyncSession, *, info: PlanInfo, tasks: list[TaskSpec], now: datetime, actor: str
 ) -> PlanReport:
-    """Write the checked plan in the caller's transaction."""
+    """Write the checked plan in the caller's transaction.
+
+    Tasks are ORM rows (a few thousand, flushed once so new ones get their ids together);
+    assignments (tens of thousands) are compared as plain rows and written in bulk."""
     plan = await _upsert_plan(session, info, now)
     assert plan.id is not None  # flushed
     areas = await _upsert_areas(session, plan.id, tasks)
@@ -46,20 +57,26 @@ async def apply_plan(
     current = await _assignments_by_task(session, plan.id)
     created = active = 0
     units: set[int] = set()
-    dropped: list[Assignment] = []
+    filled: list[tuple[Task, TaskSpec]] = []
     for spec in tasks:
         task = existing.pop(spec.code, None)
         created += task is None
         task = _fill_task(task or _new_task(plan.id, spec), spec, areas, now)
         session.add(task)
-        await session.flush()
+        filled.append((task, spec))
+    await session.flush()
+    writes = Writes()
+    dropped: list[Any] = []
+    for task, spec in filled:
         assert task.id is not None  # flushed
         wanted = _wanted(spec)
         active += len(wanted)
         units.update(unit_id for unit_id, _ in wanted)
-        dropped += _sync(session, task.id, wanted, current.get(task.id, []), now)
-    gone = _cancel_tasks(session, existing.values(), current, now)
-    dropped += [a for task in gone for a in current.get(task.id or 0, []) if a.cancelled_at == now]
+        dropped += _sync(writes, task.id, wanted, current.get(task.id, []), now)
+    gone = _cancel_tasks(session, existing.values(), now)
+    dropped += _cancel_work(writes, gone, current, now)
+    await add_assignments(session, writes.added)
+    await change_assignments(session, writes.changed)
     work = await _named(session, plan.id, dropped)
     detail = {
         "plan": plan.number,
@@ -81,8 +98,16 @@ async def apply_plan(
     )
 
 
+@dataclass
+class Writes:
+    """The assignment rows an import inserts, and the changes it makes to existing ones."""
+
+    added: list[dict[str, Any]] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(default_factory=list)
+
+
 async def _named(
-    session: AsyncSession, plan_id: int, dropped: list[Assignment]
+    session: AsyncSession, plan_id: int, dropped: list[Any]
 ) -> tuple[tuple[str, str], ...]:
     """(unit, task code) of each cancelled assignment, once per unit and task, in order."""
     if not dropped:
@@ -125,9 +150,9 @@ async def _upsert_areas(
     return {key: area.id for key, area in existing.items() if area.id is not None}
 
 
-async def _assignments_by_task(session: AsyncSession, plan_id: int) -> dict[int, list[Assignment]]:
-    by_task: dict[int, list[Assignment]] = {}
-    for a in await plan_assignments(session, plan_id=plan_id):
+async def _assignments_by_task(session: AsyncSession, plan_id: int) -> dict[int, list[Any]]:
+    by_task: dict[int, list[Any]] = {}
+    for a in await plan_assignment_rows(session, plan_id=plan_id):
         by_task.setdefault(a.task_id, []).append(a)
     return by_task
 
@@ -164,44 +189,68 @@ def _wanted(spec: TaskSpec) -> Wanted:
 
 
 def _sync(
-    session: AsyncSession, task_id: int, wanted: Wanted, current: list[Assignment], now: datetime
-) -> list[Assignment]:
+    writes: Writes, task_id: int, wanted: Wanted, current: list[Any], now: datetime
+) -> list[Any]:
     """Update kept assignments in place, add new ones, cancel the ones that left (returned)."""
     by_key = {(a.unit_id, a.occurrence_key): a for a in current}
     for key, (role, occurrence) in wanted.items():
-        a = by_key.pop(key, None) or Assignment(
-            task_id=task_id, unit_id=key[0], occurrence_key=key[1]
-        )
-        a.role, a.period_start, a.cancelled_at = role, occurrence.start, None
-        _set_deadline(a, occurrence.due)
-        session.add(a)
+        a = by_key.pop(key, None)
+        if a is None:
+            writes.added.append(_new_assignment(task_id, key, role, occurrence, now))
+            continue
+        values: dict[str, Any] = {}
+        if a.role != role:
+            values["role"] = role
+        if a.period_start != occurrence.start:
+            values["period_start"] = occurrence.start
+        if a.cancelled_at is not None:
+            values["cancelled_at"] = None
+        # An approved extension moves `deadline` away from `original_deadline`; a re-import
+        # with the plan's unchanged date must not undo it, a changed date in the plan wins.
+        if a.original_deadline != occurrence.due:
+            values["original_deadline"] = values["deadline"] = occurrence.due
+        if values:
+            writes.changed.append({"id": a.id, **values})
     cancelled = [a for a in by_key.values() if a.cancelled_at is None]
-    for a in cancelled:
-        a.cancelled_at = now
-        session.add(a)
+    writes.changed += [{"id": a.id, "cancelled_at": now} for a in cancelled]
     return cancelled
 
 
-def _set_deadline(a: Assignment, due: date) -> None:
-    # An approved extension moves `deadline` away from `original_deadline`; a re-import
-    # with the plan's unchanged date must not undo it, a changed date in the plan wins.
-    if a.original_deadline != due:
-        a.original_deadline = due
-        a.deadline = due
+def _new_assignment(
+    task_id: int, key: tuple[int, str], role: AssignmentRole, occurrence: Occurrence, now: datetime
+) -> dict[str, Any]:
+    unit_id, occurrence_key = key
+    return {
+        "task_id": task_id,
+        "unit_id": unit_id,
+        "occurrence_key": occurrence_key,
+        "role": role.value,
+        "period_start": occurrence.start,
+        "deadline": occurrence.due,
+        "original_deadline": occurrence.due,
+        "status": AssignmentStatus.NOT_STARTED.value,
+        "created_at": now,
+    }
 
 
-def _cancel_tasks(
-    session: AsyncSession,
-    gone: Iterable[Task],
-    current: dict[int, list[Assignment]],
-    now: datetime,
-) -> list[Task]:
-    """Cancel the open tasks that left the file, with their assignments; the tasks cancelled."""
+def _cancel_tasks(session: AsyncSession, gone: Iterable[Task], now: datetime) -> list[Task]:
+    """Cancel the open tasks that left the file; the tasks cancelled."""
     cancelled = [task for task in gone if task.cancelled_at is None]
     for task in cancelled:
         task.cancelled_at = task.updated_at = now
         session.add(task)
-        for a in current.get(task.id or 0, []):
-            a.cancelled_at = a.cancelled_at or now
-            session.add(a)
     return cancelled
+
+
+def _cancel_work(
+    writes: Writes, gone: list[Task], current: dict[int, list[Any]], now: datetime
+) -> list[Any]:
+    """Cancel the assignments of the cancelled tasks; those cancelled by this import."""
+    dropped = []
+    for task in gone:
+        for a in current.get(task.id or 0, []):
+            if a.cancelled_at is None:
+                writes.changed.append({"id": a.id, "cancelled_at": now})
+            if a.cancelled_at in (None, now):
+                dropped.append(a)
+    return dropped

@@ -1,16 +1,18 @@
 """Reading .xlsx workbooks with openpyxl: values, cached formula results, merged ranges.
 
-A workbook is opened up to three times, each for a reason: read-only first to refuse
-an over-long sheet without loading it; then normally (formulas and merged ranges are
-only visible that way); and, only when there are formulas, once more for the values
-Excel cached for them.
+A workbook is read in openpyxl's read-only mode, each sheet streamed once: the size limits
+are enforced row by row as it comes (nothing is loaded whole), values and formulas are
+taken in the same pass, and the merged ranges are read from the end of the sheet's XML,
+which read-only mode does not parse. Only a workbook with formulas is streamed again, for
+the values Excel cached for them.
 """
 
 import warnings
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
+from xml.etree import ElementTree
 
 from bot.importing.errors import ImportFileError, file_error
 from bot.importing.limits import MAX_CELLS, MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, check_archive
@@ -36,7 +38,6 @@ if TYPE_CHECKING:  # openpyxl is imported when a workbook is read, not by every 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # password-protected .xlsx, or a renamed .xls
 
-Extent = tuple[int, int]  # last non-blank row, last non-blank column
 Formulas = list[tuple[int, int]]  # (row, column), 1-based
 
 
@@ -46,9 +47,13 @@ def read_xlsx(path: Path) -> list[Sheet]:
 
     try:
         with _quiet():
-            extents = _measure(path)
-            book = load_workbook(path)
-            read = [_read_sheet(ws, extents[ws.title]) for ws in book.worksheets]
+            check_archive(path)
+            book = load_workbook(path, read_only=True)
+            try:
+                budget = [MAX_CELLS]
+                read = [_read_sheet(ws, budget) for ws in book.worksheets]
+            finally:
+                book.close()
             if any(formulas for _, formulas in read):
                 _use_cached_values(path, read)
     except ImportFileError:
@@ -69,44 +74,62 @@ def _quiet() -> Iterator[None]:
         yield
 
 
-def _measure(path: Path) -> dict[str, Extent]:
-    """The used extent of each sheet, refusing the file once a sheet is too big.
+def _read_sheet(ws: "ReadOnlyWorksheet", budget: list[int]) -> tuple[Sheet, Formulas]:
+    """The sheet's values, formulas and merges, refusing it once it is too big.
 
-    Nothing is loaded whole before this: the zip's declared sizes are checked first, then
-    each sheet is streamed, ignoring the extent it declares (a lie would pad every row to
-    it), and stopped at the first row, column or cell past the limits.
-    """
-    from openpyxl import load_workbook
-
-    check_archive(path)
-    book = load_workbook(path, read_only=True)
-    budget = [MAX_CELLS]
-    try:
-        return {ws.title: _extent(ws, budget) for ws in book.worksheets}
-    finally:
-        book.close()
-
-
-def _extent(ws: "ReadOnlyWorksheet", budget: list[int]) -> Extent:
+    The extent a sheet declares is ignored (a lie would pad every row to it); each row comes
+    as long as its own cells, and reading stops at the first row, column or cell past the
+    limits."""
     _check_declared(ws)
-    ws.reset_dimensions()  # each row then comes as long as its own cells, gaps as ()
-    last_row = last_col = filled = 0
+    ws.reset_dimensions()
+    sheet = Sheet(title=ws.title, rows={})
+    formulas: Formulas = []
+    filled = 0
     # Closed explicitly: stopping early must not leave the sheet's XML stream open.
-    sheet = cast("Worksheet", ws)  # the stubs give iter_rows to Worksheet only
-    with closing(sheet.iter_rows(min_row=1, min_col=1, values_only=True)) as rows:
-        for number, values in enumerate(rows, start=1):
-            if number > MAX_SHEET_ROWS or len(values) > MAX_SHEET_COLUMNS:
-                raise sheet_too_wide(ws.title, number, max(len(values), 1))
-            budget[0] -= len(values)
+    rows = cast("Worksheet", ws).iter_rows(min_row=1, min_col=1)  # stubs: Worksheet only
+    with closing(rows):
+        for number, cells in enumerate(rows, start=1):
+            if number > MAX_SHEET_ROWS or len(cells) > MAX_SHEET_COLUMNS:
+                raise sheet_too_wide(ws.title, number, max(len(cells), 1))
+            budget[0] -= len(cells)
             if budget[0] < 0:
                 raise file_error(TOO_MANY_CELLS.format(limit=f"{MAX_CELLS:,}".replace(",", ".")))
-            columns = [i for i, value in enumerate(values, start=1) if value not in (None, "")]
-            if columns:
+            if _take_row(sheet, formulas, number, cells):
                 filled += 1
                 if filled > SHEET_ROW_LIMIT:
                     raise too_many_rows()
-                last_row, last_col = number, max(last_col, columns[-1])
-    return last_row, last_col
+    sheet.merges = _merges(ws)
+    return sheet, formulas
+
+
+def _take_row(sheet: Sheet, formulas: Formulas, row: int, cells: tuple[Any, ...]) -> bool:
+    """Put the row's values in `sheet`; whether it has any."""
+    found = False
+    for column, cell in enumerate(cells, start=1):
+        value = cell.value
+        if value is None or value == "":
+            continue
+        found = True
+        if cell.data_type == "f":
+            formulas.append((row, column))
+            sheet.put(row, column - 1, None)
+        elif (value := cell_value(value)) is not None:
+            sheet.put(row, column - 1, value)
+    return found
+
+
+def _merges(ws: "ReadOnlyWorksheet") -> list[Merge]:
+    """The sheet's merged ranges (`<mergeCell ref="D7:E7"/>`, after the cells)."""
+    from openpyxl.worksheet.cell_range import CellRange
+
+    found = []
+    with ws._get_source() as source:  # type: ignore[attr-defined]  # read-only's XML stream
+        for _event, element in ElementTree.iterparse(source):
+            if element.tag.endswith("}mergeCell") and (ref := element.get("ref")):
+                r = CellRange(ref)
+                found.append(Merge(r.min_row, r.min_col, r.max_row, r.max_col, r.coord))
+            element.clear()
+    return found
 
 
 def _check_declared(ws: "ReadOnlyWorksheet") -> None:
@@ -116,40 +139,31 @@ def _check_declared(ws: "ReadOnlyWorksheet") -> None:
         raise sheet_too_wide(ws.title, rows, columns, exact=True)
 
 
-def _read_sheet(ws: "Worksheet", extent: Extent) -> tuple[Sheet, Formulas]:
-    sheet = Sheet(title=ws.title, rows={})
-    sheet.merges = [
-        Merge(r.min_row, r.min_col, r.max_row, r.max_col, r.coord) for r in ws.merged_cells.ranges
-    ]
-    formulas: Formulas = []
-    last_row, last_col = extent
-    if not last_row:
-        return sheet, formulas
-    # Every row and column from 1 on comes in order, so counting gives each cell's place.
-    rows = ws.iter_rows(min_row=1, min_col=1, max_row=last_row, max_col=last_col)
-    for row, cells in enumerate(rows, start=1):
-        for column, cell in enumerate(cells, start=1):
-            if cell.data_type == "f":
-                formulas.append((row, column))
-                sheet.put(row, column - 1, None)
-            elif (value := cell_value(cell.value)) is not None:
-                sheet.put(row, column - 1, value)
-    return sheet, formulas
-
-
 def _use_cached_values(path: Path, read: list[tuple[Sheet, Formulas]]) -> None:
     """Formula cells take the value Excel saved; a program that never computed it saved none."""
     from openpyxl import load_workbook
     from openpyxl.cell.cell import ERROR_CODES
 
-    book = load_workbook(path, data_only=True)
-    for sheet, formulas in read:
-        ws = book[sheet.title]
-        for row, column in formulas:
-            value = ws.cell(row, column).value
-            if value is None:
-                sheet.problems[(row, column - 1)] = FORMULA_NO_VALUE
-            elif isinstance(value, str) and value in ERROR_CODES:
-                sheet.problems[(row, column - 1)] = FORMULA_ERROR.format(value=value)
-            else:
-                sheet.put(row, column - 1, cell_value(value))
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet, formulas in read:
+            if not formulas:
+                continue
+            wanted = set(formulas)
+            ws = cast("Worksheet", book[sheet.title])
+            last = max(row for row, _ in formulas)
+            for row, values in enumerate(ws.iter_rows(max_row=last, values_only=True), start=1):
+                for column, value in enumerate(values, start=1):
+                    if (row, column) in wanted:
+                        _cached(sheet, row, column, value, ERROR_CODES)
+    finally:
+        book.close()
+
+
+def _cached(sheet: Sheet, row: int, column: int, value: Any, errors: Any) -> None:
+    if value is None:
+        sheet.problems[(row, column - 1)] = FORMULA_NO_VALUE
+    elif isinstance(value, str) and value in errors:
+        sheet.problems[(row, column - 1)] = FORMULA_ERROR.format(value=value)
+    else:
+        sheet.put(row, column - 1, cell_value(value))
