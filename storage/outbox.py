@@ -1,5 +1,6 @@
 """The outbox: writing rows (a `dedupe_key` already there is skipped, never doubled), and the
-delivery worker's claim, release and record of each one."""
+delivery worker's claims (a batch in one statement), releases and records (a group of sent
+rows in one statement)."""
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -153,7 +154,7 @@ async def rows_with_key_prefix(session: AsyncSession, *, prefix: str) -> list[Ou
 async def claim_due(
     session: AsyncSession, *, worker: str, now: datetime, lease: timedelta, limit: int
 ) -> list[int]:
-    """Claim up to `limit` due rows for `worker`, leased for `lease`; their ids, oldest first.
+    """Claim up to `limit` due rows for `worker`, leased for `lease`; their ids, in order.
 
     Two statements whatever `limit` is: claims whose lease ran out (their owner died or hung)
     go back to the queue, never because of who owns them (a second process on the same host
@@ -185,7 +186,7 @@ async def claim_due(
         .returning(col(OutboxMessage.id))
         .execution_options(synchronize_session=False)
     )
-    return [row_id for row_id in claimed.scalars().all() if row_id is not None]
+    return sorted(row_id for row_id in claimed.scalars().all() if row_id is not None)
 
 
 async def claim_next(
@@ -242,12 +243,6 @@ async def release_claims(session: AsyncSession, *, worker: str) -> int:
         .values(status=OutboxStatus.PENDING, claimed_by=None, claimed_at=None)
     )
     return rowcount(result)
-
-
-async def release(session: AsyncSession, *, row_id: int) -> None:
-    """Back to the queue, untouched (the sending window closed while it was claimed)."""
-    row = await claimed_row(session, row_id=row_id)
-    row.status, row.claimed_by, row.claimed_at = OutboxStatus.PENDING, None, None
 
 
 async def release_rows(
@@ -312,27 +307,6 @@ async def record_delivered(
             assert person is not None
             offered = Pending.of(person.pending).offering(d.choices, from_reminder=True)
             person.pending = offered.stored()
-
-
-async def record_sent(
-    session: AsyncSession,
-    *,
-    row_id: int,
-    message_id: str,
-    now: datetime,
-    choices: list[str],
-    channel: str | None = None,
-) -> None:
-    """Mark a row sent (and on which channel); numbered choices it offered are kept for the
-    person's reply."""
-    row = await claimed_row(session, row_id=row_id)
-    row.status, row.sent_at, row.message_id = OutboxStatus.SENT, now, message_id
-    row.channel = channel
-    row.attempts += 1
-    if choices:
-        person = await session.get(Person, row.person_id)
-        assert person is not None
-        person.pending = Pending.of(person.pending).offering(choices, from_reminder=True).stored()
 
 
 async def record_failure(

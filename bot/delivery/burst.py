@@ -16,29 +16,55 @@ going goes back to the queue, so no other process can take a claim this one stil
 
 import asyncio
 import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from bot.channels.base import ChannelError, RetryLater
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.channels.base import Channel, ChannelError, RetryLater
+from bot.clock import Clock, Sleep
 from bot.delivery import record
 from bot.delivery.lanes import Chat, Lanes
 from bot.delivery.pacing import chat_interval
-from bot.delivery.prepare import Ready
+from bot.delivery.prepare import Preparer, Ready
+from bot.delivery.record import Recorder
 from storage import outbox
 from storage.db import transaction
 from storage.outbox import Delivered
 from storage.vocab import ReminderKind
-
-if TYPE_CHECKING:
-    from bot.delivery.worker import Delivery
 
 log = logging.getLogger("bot.delivery.worker")
 RECHECK = timedelta(seconds=1)  # with the queue found empty, look again this often mid-pass
 _QUEUED_PER_SLOT = 4  # rows kept claimed: at most this many per send in flight
 
 
+class Worker(Protocol):
+    """What a pass needs of the worker that runs it (bot/delivery/worker.Delivery)."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    channels: Mapping[str, Channel]
+    clock: Clock
+    lease: timedelta
+    worker: str
+    max_in_flight: int
+    recorder: Recorder
+
+    @property
+    def may_send(self) -> Callable[[datetime], bool]: ...
+
+    @property
+    def sleep(self) -> Sleep: ...
+
+    @property
+    def preparer(self) -> Preparer: ...
+
+    @property
+    def stopping(self) -> bool: ...
+
+
 class Burst:
-    def __init__(self, delivery: "Delivery", limit: int | None) -> None:
+    def __init__(self, delivery: Worker, limit: int | None) -> None:
         self.d = delivery
         self.limit = limit
         self.lanes: Lanes[Ready] = Lanes()
