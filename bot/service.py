@@ -45,7 +45,7 @@ from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 DELIVERY_SECONDS = 5
-# How long stopping waits for the row in flight and for running jobs; with the channels'
+# How long stopping waits for the sends in flight and for running jobs; with the channels'
 # own stopping this keeps a SIGTERM's exit within systemd's patience (10 s here).
 STOP_GRACE_SECONDS = 5.0
 EVIDENCE_FOLDER = "minh-chung"
@@ -323,7 +323,8 @@ async def start_and_run(
     jobs = Jobs()
     scheduler = build_scheduler(app, delivery, jobs)
     scheduler.start()
-    # Its own loop, not a scheduler job: a pass longer than the period is not "skipped".
+    # Its own loop, not a scheduler job: a pass drains the queue however long it takes, and
+    # the scheduler's sweep and digest never wait behind it ("skipped: max instances").
     delivering = asyncio.create_task(delivery.run(every=delivery_every), name="delivery")
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -367,7 +368,8 @@ async def _watch(channel: Channel, states: ChannelStates | None) -> None:
 
 
 async def stop_delivery(delivery: Delivery, running: "asyncio.Task[None]") -> None:
-    """No new row at once; the row in flight finishes, or is cut after a grace and released."""
+    """No new send at once; those in flight finish (and are recorded), or are cut after a
+    grace; what the worker still holds is released."""
     delivery.stop()
     _, late = await asyncio.wait({running}, timeout=STOP_GRACE_SECONDS)
     if late:  # a long 429 pause or a send that hangs: cut; its row goes back to the queue

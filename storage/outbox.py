@@ -1,11 +1,13 @@
 """The outbox: writing rows (a `dedupe_key` already there is skipped, never doubled), and the
-delivery worker's claim, release and record of each one."""
+delivery worker's claims (a batch in one statement), releases and records (a group of sent
+rows in one statement)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -149,14 +151,17 @@ async def rows_with_key_prefix(session: AsyncSession, *, prefix: str) -> list[Ou
     return list((await session.execute(query.order_by(col(OutboxMessage.id)))).scalars().all())
 
 
-async def claim_next(
-    session: AsyncSession, *, worker: str, now: datetime, lease: timedelta
-) -> int | None:
-    """Claim the next due row for `worker`, leased for `lease`.
+async def claim_due(
+    session: AsyncSession, *, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[int]:
+    """Claim up to `limit` due rows for `worker`, leased for `lease`; their ids, in order.
 
-    A claim is taken back only when its lease has run out (its owner died or hung), never
-    because of who owns it: a second process on the same host leaves the first one's
-    in-flight rows alone.
+    Two statements whatever `limit` is: claims whose lease ran out (their owner died or hung)
+    go back to the queue, never because of who owns them (a second process on the same host
+    leaves the first one's rows in flight alone); then the oldest due rows are taken in one
+    UPDATE. SQLite runs one writer at a time, so two workers never take the same row; on
+    PostgreSQL the inner SELECT skips rows another transaction is taking, and the outer
+    WHERE checks the status again.
     """
     await session.execute(
         update(OutboxMessage)
@@ -165,56 +170,60 @@ async def claim_next(
             col(OutboxMessage.claimed_at) < now - lease,
         )
         .values(status=OutboxStatus.PENDING)
+        .execution_options(synchronize_session=False)
     )
     due = (
         select(OutboxMessage.id)
         .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
         .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
-        .limit(5)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
-    due_ids: list[int] = list((await session.execute(due)).scalars().all())
-    for row_id in due_ids:
-        claimed = await session.execute(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.id) == row_id,
-                col(OutboxMessage.status) == OutboxStatus.PENDING,
-            )
-            .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_at=now)
-        )
-        if rowcount(claimed) == 1:
-            return row_id
-    return None
+    claimed = await session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(due), col(OutboxMessage.status) == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_at=now)
+        .returning(col(OutboxMessage.id))
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(row_id for row_id in claimed.scalars().all() if row_id is not None)
+
+
+async def claim_next(
+    session: AsyncSession, *, worker: str, now: datetime, lease: timedelta
+) -> int | None:
+    """Claim the next due row for `worker` (see `claim_due`)."""
+    claimed = await claim_due(session, worker=worker, now=now, lease=lease, limit=1)
+    return claimed[0] if claimed else None
 
 
 async def claim_companions(
-    session: AsyncSession, *, row: OutboxMessage, worker: str, now: datetime
+    session: AsyncSession, *, person_id: int, kind: str, worker: str, now: datetime
 ) -> list[int]:
-    """Claim the other due rows of `row`'s kind for the same person, to go out in one message."""
-    due = (
-        select(OutboxMessage.id)
+    """Claim the person's other due rows of `kind`, to go out in one message (one statement)."""
+    claimed = await session.execute(
+        update(OutboxMessage)
         .where(
-            OutboxMessage.person_id == row.person_id,
-            OutboxMessage.kind == row.kind,
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.not_before <= now,
-            col(OutboxMessage.id) != row.id,
+            col(OutboxMessage.person_id) == person_id,
+            col(OutboxMessage.kind) == kind,
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.not_before) <= now,
         )
-        .order_by(col(OutboxMessage.id))
+        .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_at=now)
+        .returning(col(OutboxMessage.id))
+        .execution_options(synchronize_session=False)
     )
-    taken = []
-    for row_id in (await session.execute(due)).scalars().all():
-        claimed = await session.execute(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.id) == row_id,
-                col(OutboxMessage.status) == OutboxStatus.PENDING,
-            )
-            .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_at=now)
-        )
-        if rowcount(claimed) == 1:
-            taken.append(row_id)
-    return taken
+    return sorted(row_id for row_id in claimed.scalars().all() if row_id is not None)
+
+
+async def claimed_rows(session: AsyncSession, *, row_ids: Collection[int]) -> list[OutboxMessage]:
+    """The rows behind `row_ids`, in the order they fell due."""
+    query = (
+        select(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(row_ids))
+        .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
+    )
+    return list((await session.execute(query)).scalars().all())
 
 
 async def claimed_row(session: AsyncSession, *, row_id: int) -> OutboxMessage:
@@ -236,31 +245,68 @@ async def release_claims(session: AsyncSession, *, worker: str) -> int:
     return rowcount(result)
 
 
-async def release(session: AsyncSession, *, row_id: int) -> None:
-    """Back to the queue, untouched (the sending window closed while it was claimed)."""
-    row = await claimed_row(session, row_id=row_id)
-    row.status, row.claimed_by, row.claimed_at = OutboxStatus.PENDING, None, None
-
-
-async def record_sent(
-    session: AsyncSession,
-    *,
-    row_id: int,
-    message_id: str,
-    now: datetime,
-    choices: list[str],
-    channel: str | None = None,
+async def release_rows(
+    session: AsyncSession, *, row_ids: Collection[int], not_before: datetime | None = None
 ) -> None:
-    """Mark a row sent (and on which channel); numbered choices it offered are kept for the
-    person's reply."""
-    row = await claimed_row(session, row_id=row_id)
-    row.status, row.sent_at, row.message_id = OutboxStatus.SENT, now, message_id
-    row.channel = channel
-    row.attempts += 1
-    if choices:
-        person = await session.get(Person, row.person_id)
-        assert person is not None
-        person.pending = Pending.of(person.pending).offering(choices, from_reminder=True).stored()
+    """Back to the queue untouched, due again at `not_before` when given (one statement)."""
+    values: dict[str, Any] = {
+        "status": OutboxStatus.PENDING,
+        "claimed_by": None,
+        "claimed_at": None,
+    }
+    if not_before is not None:
+        values["not_before"] = not_before
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(row_ids), col(OutboxMessage.status) == OutboxStatus.SENDING
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """One row sent: its message, the channel it went through, its attempts (429s included)."""
+
+    row_id: int
+    message_id: str
+    channel: str
+    attempts: int = 1
+    choices: tuple[str, ...] = ()
+
+
+async def record_delivered(
+    session: AsyncSession, *, delivered: Sequence[Delivered], now: datetime
+) -> None:
+    """Mark rows sent in one statement; numbered choices they offered are kept for the
+    person's reply (only where a channel has no buttons)."""
+    if not delivered:
+        return
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("row"))
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            message_id=bindparam("message"),
+            channel=bindparam("via"),
+            attempts=table.c.attempts + bindparam("tries"),
+        ),
+        [
+            {"row": d.row_id, "message": d.message_id, "via": d.channel, "tries": d.attempts}
+            for d in delivered
+        ],
+    )
+    for d in delivered:
+        if d.choices:
+            row = await claimed_row(session, row_id=d.row_id)
+            person = await session.get(Person, row.person_id)
+            assert person is not None
+            offered = Pending.of(person.pending).offering(d.choices, from_reminder=True)
+            person.pending = offered.stored()
 
 
 async def record_failure(
@@ -270,10 +316,12 @@ async def record_failure(
     error: str,
     now: datetime,
     retry_in: Callable[[int], timedelta | None],
+    tries: int = 1,
 ) -> OutboxMessage:
-    """Count a failed attempt; `retry_in(attempts)` says when to try again, None for never."""
+    """Count `tries` failed attempts (a 429 sat out in memory before is one);
+    `retry_in(attempts)` says when to try again, None for never."""
     row = await claimed_row(session, row_id=row_id)
-    row.attempts += 1
+    row.attempts += tries
     row.last_error = error
     wait = retry_in(row.attempts)
     if wait is None:

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from bot.channels.base import Capabilities, InboundHandler, Outbound, Sent
 from bot.conversation.buttons import ButtonSigner
-from bot.delivery.pacing import Pacer
 from bot.delivery.worker import Delivery
 from bot.service import App
 from scheduler.calendar import WorkCalendar
@@ -87,7 +86,7 @@ def delivery(app: App, clock: ManualClock, channel: Recording) -> Delivery:
         timezone=CAL.timezone,
         days_late=app.rules.days_late,
     )
-    made.pacer = Pacer(clock, sleep=clock.sleep)  # paced on the test clock: no real waiting
+    made.sleep = clock.sleep  # waits on the test clock: no real waiting
     return made
 
 

@@ -234,3 +234,33 @@ async def test_unknown_method_and_wrong_token(bot: Bot, api: FakeBotApi) -> None
     with pytest.raises(InvalidToken):
         async with stranger:  # getMe on initialize; the client is shut down on the way out
             pass
+
+
+async def test_a_flooded_chat_is_refused_with_the_wait_it_was_given(
+    bot: Bot, api: FakeBotApi
+) -> None:
+    api.private_chat(LAN)
+    api.private_chat(HUNG)
+    api.flood(LAN, retry_after=7)
+    with pytest.raises(RetryAfter) as refused:
+        await bot.send_message(LAN.id, "một")
+    assert refused.value.retry_after == timedelta(seconds=7) and api.rejected_429 == 1
+    await bot.send_message(HUNG.id, "hai")  # another chat is not held
+    await bot.send_message(LAN.id, "ba")  # and this chat only once
+    assert [m.text for m in api.sent_to(LAN.id)] == ["ba"]
+
+
+async def test_latency_delays_each_call_without_holding_the_others() -> None:
+    people = [User(2000 + n, f"Người {n}") for n in range(5)]
+    async with (
+        FakeBotApi(latency=1.0, rate_limits=False) as far,
+        Bot(far.token, base_url=far.base_url, base_file_url=far.base_file_url) as client,
+    ):
+        for person in people:
+            far.private_chat(person)
+        sends = [asyncio.create_task(client.send_message(p.id, "chào")) for p in people]
+        # Each request reaches the server half a second after it left; all five are there
+        # together, and none has its answer back yet: no request waits for another.
+        await far.wait_until(lambda: len(far.calls_to("sendMessage")) == 5, within=5)
+        assert not any(send.done() for send in sends)
+        await asyncio.gather(*sends)

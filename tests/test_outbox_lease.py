@@ -63,3 +63,19 @@ async def test_a_stopping_worker_gives_back_only_its_own_rows(app: App) -> None:
         found = (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
         states = [(r.status, r.claimed_by) for r in found]
     assert states == [("pending", None), ("sending", theirs), ("pending", None)]
+
+
+async def test_a_batch_claim_takes_the_oldest_due_rows_and_two_workers_never_share_one(
+    app: App,
+) -> None:
+    rows = await queued(app, 7)
+    first, second = worker_identity(), worker_identity()
+    now = app.clock.now()
+    async with transaction(app.sessions) as session:
+        mine = await outbox.claim_due(session, worker=first, now=now, lease=LEASE, limit=4)
+    async with transaction(app.sessions) as session:
+        theirs = await outbox.claim_due(session, worker=second, now=now, lease=LEASE, limit=4)
+    assert mine == rows[:4] and theirs == rows[4:]  # oldest first; what is left, no more
+    async with app.sessions() as session:
+        owners = (await session.execute(select(OutboxMessage.claimed_by))).scalars().all()
+    assert owners == [first] * 4 + [second] * 3

@@ -1,11 +1,15 @@
-"""The pacer keeps each channel within the rates its capabilities state, on a fake clock."""
+"""The pacer keeps each channel within the rates its capabilities state, on a fake clock: a
+sliding window with a margin, no burst, a chat's own interval, first come first served."""
 
+import asyncio
+import itertools
+import random
 from datetime import UTC, datetime
 
 import pytest
 
 from bot.channels.base import Capabilities
-from bot.delivery.pacing import Pacer
+from bot.delivery.pacing import WINDOW, Pacer
 from tests.fakes.clock import ManualClock
 
 START = datetime(2023, 6, 1, 2, 0, tzinfo=UTC)
@@ -31,16 +35,61 @@ def clock() -> ManualClock:
 async def test_a_private_chat_gets_one_a_second_and_a_group_one_in_three_with_a_margin(
     clock: ManualClock,
 ) -> None:
-    pacer = Pacer(clock, sleep=clock.sleep)
-    private = await sent_at(pacer, clock, [("fast", "7", False)] * 3)
+    private = await sent_at(Pacer(clock, sleep=clock.sleep), clock, [("fast", "7", False)] * 3)
     assert private == pytest.approx([0, 1.05, 2.1])  # 1 a second, 5% slower to be safe
-    group = await sent_at(pacer, clock, [("fast", "-100", True)] * 3)
-    assert group == pytest.approx([2.1, 5.25, 8.4])  # 20 a minute to one group: 3 s, and 5%
+    clock.move_to(START)
+    group = await sent_at(Pacer(clock, sleep=clock.sleep), clock, [("fast", "-100", True)] * 3)
+    assert group == pytest.approx([0, 3.15, 6.3])  # 20 a minute to one group: 3 s, and 5%
+
+
+async def test_the_overall_rate_keeps_a_margin_and_sends_leave_one_by_one(
+    clock: ManualClock,
+) -> None:
+    pacer = Pacer(clock, sleep=clock.sleep)
+    moments = await sent_at(pacer, clock, [("fast", str(n), False) for n in range(301)])
+    # Never 31 in 1.04 s: a send reaching Telegram 40 ms early still finds room.
+    assert min(b - a for a, b in itertools.pairwise(moments[::30])) >= WINDOW - 1e-6
+    # No burst of thirty at once: each leaves alone, at least 17 ms after the one before.
+    assert min(b - a for a, b in itertools.pairwise(moments)) >= WINDOW / 60 - 1e-6
+    rate = 300 / (moments[-1] - moments[0])
+    assert 0.95 * 30 <= rate < 30
+
+
+async def test_a_send_that_wakes_late_neither_slows_the_rate_nor_starts_a_burst(
+    clock: ManualClock,
+) -> None:
+    lateness = random.Random(7)  # a busy event loop: 2 ms late on average, now and then 20
+
+    async def late_sleep(seconds: float) -> None:
+        late = 0.02 if lateness.random() < 0.05 else lateness.expovariate(1 / 0.001)
+        await clock.sleep(seconds + late)
+
+    pacer = Pacer(clock, sleep=late_sleep)
+    moments = await sent_at(pacer, clock, [("fast", str(n), False) for n in range(301)])
+    assert min(b - a for a, b in zip(moments, moments[30:], strict=False)) >= WINDOW - 1e-6
+    assert min(b - a for a, b in itertools.pairwise(moments)) >= WINDOW / 60 - 1e-6
+    assert 300 / (moments[-1] - moments[0]) >= 0.95 * 30
 
 
 async def test_each_channel_has_its_own_overall_rate(clock: ManualClock) -> None:
     pacer = Pacer(clock, sleep=clock.sleep)
     slow = await sent_at(pacer, clock, [("slow", str(n), False) for n in range(5)])
-    assert slow == pytest.approx([0, 0, 1.05, 1.05, 2.1])  # 2 in 1.05 s, whatever the chat
-    fast = await sent_at(pacer, clock, [("fast", str(n), False) for n in range(30)])
-    assert fast == pytest.approx([2.1] * 30)  # the other channel's sends do not hold this one back
+    assert slow == pytest.approx([0, 0.26, 1.04, 1.30, 2.08])  # 2 in 1.04 s, not at once
+    fast = await sent_at(pacer, clock, [("fast", str(n), False) for n in range(3)])
+    assert fast[0] == pytest.approx(slow[-1])  # the other channel's sends hold this one not
+
+
+async def test_first_come_first_served_and_a_chat_waiting_its_turn_holds_nobody(
+    clock: ManualClock,
+) -> None:
+    pacer = Pacer(clock, sleep=clock.sleep)
+    order: list[str] = []
+
+    async def send(chat: str) -> None:
+        await pacer.wait_turn("fast", chat, FAST)
+        order.append(chat)
+
+    await send("lan")
+    # Lan's second message must wait a second; ten others arrive after it and go first.
+    await asyncio.gather(send("lan"), *(send(f"c{n}") for n in range(10)))
+    assert order == ["lan", *(f"c{n}" for n in range(10)), "lan"]

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.channels.base import Outbound
+from bot.delivery.pacing import WINDOW
 from bot.service import App
 from storage.models import Assignment, Evidence, OutboxMessage, Person, StatusUpdate, Task, Unit
 from storage.vocab import PersonRole
@@ -270,8 +271,10 @@ async def test_a_429_is_waited_out_and_delivery_goes_on(
     assert await bot.delivery.run_once() == len(codes)
     texts = [m.text or "" for m in api.sent_to(LAN.id)]
     assert api.rejected_429 >= 1
-    # Each 429 said "retry after 1": the worker waited exactly that, once per refusal.
-    assert (clock.now() - started).total_seconds() == pytest.approx(api.rejected_429)
+    # Each 429 said "retry after 1": the worker waited exactly that, once per refusal, and
+    # the channel's minimum gap between two sends (half of WINDOW / 30) before each refusal.
+    per_refusal = 1 + WINDOW / bot.channel.capabilities.overall_per_second / 2
+    assert (clock.now() - started).total_seconds() == pytest.approx(api.rejected_429 * per_refusal)
     assert sorted(t.split(" — ")[0] for t in texts) == [f"⏰ Nhắc hạn nhiệm vụ {c}" for c in codes]
     async with app.sessions() as session:
         rows = (await session.execute(select(OutboxMessage))).scalars().all()

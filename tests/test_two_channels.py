@@ -250,6 +250,7 @@ async def test_reminders_go_where_the_person_chose_or_last_wrote(
         clock=clock,
         timezone=app.settings.timezone,
         days_late=app.rules.days_late,
+        sleep=clock.sleep,  # a chat's next message waits its turn on the test clock
     )
     telegram = await register(app, convo, "501", TP, PersonRole.FOCAL)
     zalo = await link_zalo(app, telegram, convo)
@@ -277,6 +278,7 @@ async def test_reminders_go_where_the_person_chose_or_last_wrote(
         clock=clock,
         timezone=app.settings.timezone,
         days_late=app.rules.days_late,
+        sleep=clock.sleep,  # a chat's next message waits its turn on the test clock
     )
     await queue_reminder(app, "1.7", "r4")
     assert await only_telegram.run_once() == 1 and len(tg.sent) == 2
@@ -332,6 +334,7 @@ async def test_an_edit_goes_to_the_channel_of_the_message_it_edits(
         clock=clock,
         timezone=app.settings.timezone,
         days_late=app.rules.days_late,
+        sleep=clock.sleep,  # a chat's next message waits its turn on the test clock
     )
     telegram = await register(app, convo, "501", TP, PersonRole.FOCAL)
     await link_zalo(app, telegram, convo)
@@ -366,6 +369,7 @@ async def test_a_number_after_several_reminders_asks_which_task(
         clock=clock,
         timezone=app.settings.timezone,
         days_late=app.rules.days_late,
+        sleep=clock.sleep,  # a chat's next message waits its turn on the test clock
     )
     await queue_reminder(app, "2.1", "n1")
     await queue_reminder(app, "2.2", "n2")

@@ -7,14 +7,19 @@
 
 It enforces Telegram's flood limits (30 messages/s overall, 1/s per chat, 20/min per
 group) on sendMessage, sendDocument, sendPhoto and editMessageText, answering 429 with
-`retry_after`, and can be told to fail sends (500), to act as a person who blocked the bot,
+`retry_after`. `latency` adds a network's round trip to every call, half before the server
+sees the request and half before the answer leaves, without holding other requests up (the
+limits count the moment a request arrives, as Telegram's do). It can be told to fail sends
+(500), to answer one chat's next sends with a 429 (`flood`), to act as a person who blocked the bot,
 to fail getUpdates (409 Conflict, 429, 5xx, a dropped connection: `fail_polls`), or to refuse
 a revoked token (`revoke_token`).
 """
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from aiohttp import web
@@ -49,6 +54,8 @@ _NOT_MODIFIED = (
     "the same as a current content and reply markup of the message"
 )
 Method = Callable[[JSON], Awaitable[Any]]
+# When the request being handled reached "Telegram" (with latency); None: when it is handled.
+_arrival: ContextVar[float | None] = ContextVar("arrival", default=None)
 
 
 class FakeBotApi(TelegramWorld):
@@ -60,6 +67,7 @@ class FakeBotApi(TelegramWorld):
         *,
         clock: Callable[[], float] = time.monotonic,
         rate_limits: bool = True,
+        latency: float = 0.0,
     ) -> None:
         super().__init__(bot_user_json(token))
         self.token = token
@@ -67,6 +75,7 @@ class FakeBotApi(TelegramWorld):
         self.commands: dict[str, list[JSON]] = {}
         self.limiter = RateLimiter(clock, enabled=rate_limits)
         self.faults = Faults()
+        self.latency = latency  # seconds added to every call (real time: a real network's)
         self.port = 0
         self.webhook: JSON | None = None  # setWebhook's url and secret_token, while set
         self._runner: web.AppRunner | None = None
@@ -112,6 +121,12 @@ class FakeBotApi(TelegramWorld):
         """The token stops working (as after /revoke in @BotFather): every call answers 401."""
         self.token = f"{self.token}-revoked"
 
+    def flood(self, chat: Chat | User | int, retry_after: int, times: int = 1) -> None:
+        """The next `times` sends to this chat answer 429 with `retry_after`, whatever the
+        limits say (as Telegram does when it throttles one chat)."""
+        chat_id = chat if isinstance(chat, int) else chat.id
+        self.faults.floods[chat_id] = [retry_after] * times
+
     def block(self, chat: Chat | User | int) -> None:
         """Sends to this chat (a person's private chat) answer 403: they blocked the bot."""
         self.faults.blocked.add(chat if isinstance(chat, int) else chat.id)
@@ -143,6 +158,17 @@ class FakeBotApi(TelegramWorld):
     # -- HTTP -----------------------------------------------------------------------------
 
     async def _on_api(self, request: web.Request) -> web.Response:
+        if self.latency:
+            # The request reaches Telegram half a round trip after it left; it is counted
+            # then, not whenever this event loop gets round to it.
+            _arrival.set(self.limiter.clock() + self.latency / 2)
+            await asyncio.sleep(self.latency / 2)
+        response = await self._answer(request)
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)  # the answer on its way back
+        return response
+
+    async def _answer(self, request: web.Request) -> web.Response:
         method, params = request.match_info["method"], {}
         try:
             params = await read_params(request)
@@ -183,7 +209,11 @@ class FakeBotApi(TelegramWorld):
             raise server_error(status)
         if chat.id in self.faults.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
-        wait = self.limiter.admit(chat.id, group=chat.is_group)
+        wait = self.faults.take_flood(chat.id)
+        if wait is not None:
+            self.limiter.rejected_429 += 1
+        else:
+            wait = self.limiter.admit(chat.id, group=chat.is_group, at=_arrival.get())
         if wait is not None:
             raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
 

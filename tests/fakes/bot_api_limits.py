@@ -3,6 +3,7 @@
 The limiter reads time from a clock function so tests can move time by hand.
 """
 
+import bisect
 import math
 import time
 from collections import deque
@@ -26,7 +27,9 @@ class _Window:
         return self._times[0] + self.span - now
 
     def record(self, now: float) -> None:
-        self._times.append(now)
+        """Kept in order: with latency, requests are counted when they arrived, which is not
+        always the order they were handled in."""
+        bisect.insort(self._times, now)
 
 
 class RateLimiter:
@@ -50,11 +53,12 @@ class RateLimiter:
         self._chats: dict[int, _Window] = {}
         self._groups: dict[int, _Window] = {}
 
-    def admit(self, chat_id: int, *, group: bool) -> int | None:
-        """Record one message to `chat_id` now, or return the seconds to wait (429)."""
+    def admit(self, chat_id: int, *, group: bool, at: float | None = None) -> int | None:
+        """Record one message to `chat_id` arriving `at` (now by default), or return the
+        seconds to wait (429)."""
         if not self.enabled:
             return None
-        now = self.clock()
+        now = self.clock() if at is None else at
         windows = [self._overall, self._window(self._chats, chat_id, self._per_chat, 1.0)]
         if group:
             windows.append(self._window(self._groups, chat_id, self._per_group, 60.0))
@@ -102,6 +106,14 @@ class Faults:
     fail_status: int = 500
     blocked: set[int] = field(default_factory=set)
     polls: deque[PollFault] = field(default_factory=deque)
+    floods: dict[int, list[int]] = field(default_factory=dict)  # chat → retry_after of each 429
+
+    def take_flood(self, chat_id: int) -> int | None:
+        """The `retry_after` of a 429 owed to this chat's next send, if one is."""
+        owed = self.floods.get(chat_id)
+        if not owed:
+            return None
+        return owed.pop(0)
 
     def take_poll_fault(self) -> PollFault | None:
         """How the next getUpdates must fail, if a failure is still owed."""

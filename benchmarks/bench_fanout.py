@@ -1,0 +1,316 @@
+"""Fan-out through `nhacviec run`: due reminders to as many chats, sent by the real service
+process (python-telegram-bot included) to the project's fake Bot API on 127.0.0.1, which
+enforces Telegram's limits (30 messages a second overall, 1 a second per chat) and adds a
+network's round trip to every call.
+
+Each run builds a fresh SQLite database (migrated to head) with N people, each reachable in
+their own private chat, and one due reminder for each, starts `nhacviec run` as a
+subprocess with TELEGRAM_BOT_TOKEN and TELEGRAM_API_BASE_URL pointed at the fake, and waits
+until every chat got its reminder and every row is recorded. It reports the rate between the
+first and the last reminder to arrive, as a fraction of the 30/s cap, the 429s, the
+reminders lost (never arrived) and doubled (arrived twice), and the service's "skipped"
+warnings.
+
+The baseline is the code of commit fda1b27 (before this work), run from a git worktree with
+PYTHONPATH pointing at it, on fewer reminders (it is slow), in the same script and session.
+
+    .venv/bin/python benchmarks/bench_fanout.py            # what `make bench` runs
+    .venv/bin/python benchmarks/bench_fanout.py --quick    # a smoke run, nothing written
+"""
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from results import record  # noqa: E402
+
+from bot.service import open_app  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from storage.db import transaction  # noqa: E402
+from storage.models import (  # noqa: E402
+    Assignment,
+    ChannelIdentity,
+    OutboxMessage,
+    Person,
+    Plan,
+    Task,
+    Unit,
+)
+from tests.fakes import Chat, FakeBotApi, User  # noqa: E402
+from tests.service_kit import any_hour  # noqa: E402
+
+BASELINE = "fda1b27"
+IDEAL = Path("ideal")  # not code: the evenly paced sender below
+IDEAL_RATE = 29.0
+# A control, in its own process like the service: sendMessage started every 1/29 s, each in
+# its own task (no waiting for answers), no database. What this machine's noise alone does.
+IDEAL_SENDER = """
+import asyncio, sys, time, httpx
+base, first, count, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+async def main():
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as client:
+        start, sends = time.monotonic(), []
+        for n in range(count):
+            await asyncio.sleep(max(0.0, start + n / rate - time.monotonic()))
+            data = {"chat_id": first + n, "text": "Nhắc hạn nhiệm vụ 1.1"}
+            sends.append(asyncio.create_task(client.post(base + "/sendMessage", data=data)))
+        await asyncio.gather(*sends)
+asyncio.run(main())
+"""
+SECTION = "Fan-out through nhacviec run (bench_fanout.py)"
+FIRST_CHAT = 10_000_000
+CAP = 30.0
+
+
+@dataclass
+class Outcome:
+    code: str
+    latency: float
+    count: int
+    rate: float
+    rejected: int
+    lost: int
+    doubled: int
+    skipped: int
+    seconds: float
+
+    @property
+    def share(self) -> float:
+        return self.rate / CAP
+
+    def row(self) -> str:
+        return (
+            f"| {self.code} | {self.latency * 1000:.0f} ms | {self.count:,} | {self.rate:.1f}/s | "
+            f"{self.share:.3f} | {self.rejected} | {self.lost} | {self.doubled} | "
+            f"{self.skipped} | {self.seconds:.0f} s |"
+        )
+
+
+async def build_database(path: Path, count: int) -> str:
+    """A migrated database with `count` people, each with one due reminder."""
+    url = f"sqlite+aiosqlite:///{path}"
+    now = datetime.now(UTC)
+    settings = Settings(database_url=url, data_dir=path.parent)
+    async with open_app(settings) as app, transaction(app.sessions) as s:
+        plan = Plan(number="1/KH-BENCH", title="Thử tải", year=now.year)
+        unit = Unit(name="Phòng Tư pháp", kind="department")
+        s.add_all([plan, unit])
+        await s.flush()
+        task = Task(
+            plan_id=plan.id, code="1.1", title="Rà soát thủ tục hành chính", lead_text="x",
+            deadline_spec="d", kind="once",
+        )  # fmt: skip
+        s.add(task)
+        await s.flush()
+        # Far from due: the service's own sweep adds nothing to what is measured.
+        deadline = date(now.year + 1, 12, 31)
+        assignment = Assignment(
+            task_id=task.id, unit_id=unit.id, deadline=deadline, role="lead",
+            occurrence_key="once",
+        )  # fmt: skip
+        s.add(assignment)
+        await s.flush()
+        await s.execute(
+            insert(Person),
+            [{"full_name": f"Người {n}", "role": "focal", "unit_id": None} for n in range(count)],
+        )
+        ids = list((await s.execute(select(Person.id).order_by(Person.id))).scalars())
+        await s.execute(
+            insert(ChannelIdentity),
+            [
+                {"person_id": pid, "channel": "telegram", "user_id": str(FIRST_CHAT + n),
+                 "chat_id": str(FIRST_CHAT + n)}
+                for n, pid in enumerate(ids)
+            ],
+        )  # fmt: skip
+        due = now - timedelta(minutes=1)
+        await s.execute(
+            insert(OutboxMessage),
+            [
+                {"dedupe_key": f"bench:{pid}", "person_id": pid, "kind": "before_7d",
+                 "assignment_id": assignment.id, "payload": {}, "not_before": due,
+                 "created_at": due}
+                for pid in ids
+            ],
+        )  # fmt: skip
+    return url
+
+
+def start(api: FakeBotApi, url: str, data: Path, code: Path | None) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        **any_hour(data),
+        "DATABASE_URL": url,
+        "DATA_DIR": str(data),
+        "NHACVIEC_HOME": str(data),
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "TELEGRAM_FILE_BASE_URL": api.base_file_url,
+        "LOG_LEVEL": "WARNING",
+        "PTB_TIMEDELTA": "true",
+    }
+    if code is not None and code is not IDEAL:
+        env["PYTHONPATH"] = str(code)
+    program = ["-c", "import sys; from bot.cli.main import main; sys.exit(main(['run']))"]
+    if code is IDEAL:
+        count = len(api.chats)
+        program = ["-c", IDEAL_SENDER, api.base_url.rstrip("/") + api.token, str(FIRST_CHAT)]
+        program += [str(count), str(IDEAL_RATE)]
+    log = (data / "service.log").open("ab")
+    return subprocess.Popen([sys.executable, *program], env=env, cwd=data, stdout=log, stderr=log)
+
+
+async def recorded(url: str) -> int:
+    settings = Settings(database_url=url, data_dir=Path(url.split("///")[1]).parent)
+    async with open_app(settings) as app, app.sessions() as s:
+        query = select(func.count()).where(OutboxMessage.status == "sent")
+        return (await s.execute(query)).scalar_one()
+
+
+async def all_recorded(url: str, count: int, within: float) -> None:
+    """Until every row is recorded as sent (the service records in groups, just after)."""
+    deadline = time.monotonic() + within
+    while await recorded(url) < count and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(1)
+
+
+async def one_run(count: int, latency: float, code: Path | None, label: str) -> Outcome:
+    with tempfile.TemporaryDirectory(prefix="fanout-") as folder:
+        data = Path(folder)
+        url = await build_database(data / "nhacviec.db", count)
+        async with FakeBotApi(latency=latency) as api:
+            chats = range(FIRST_CHAT, FIRST_CHAT + count)
+            for chat_id in chats:
+                api.add_chat(Chat.private(User(chat_id, f"Người {chat_id}")))
+            began = time.monotonic()
+            service = start(api, url, data, code)
+            try:
+                delivered = lambda: sum(1 for c in chats if api.sent_to(c))  # noqa: E731
+                if code is IDEAL:  # it does not retry a 429: it is done when it exits
+                    await asyncio.to_thread(service.wait, count / 3 + 120)
+                else:
+                    await api.wait_until(lambda: delivered() >= count, within=count / 3 + 120)
+                if code is not IDEAL:
+                    await all_recorded(url, count, within=60)
+            finally:
+                service.send_signal(signal.SIGTERM)
+                service.wait(timeout=60)
+            seconds = time.monotonic() - began
+            moments = sorted(c.at for c in api.calls_to("sendMessage") if c.status == 200)
+            per_chat = [len(api.sent_to(c)) for c in chats]
+            log = (data / "service.log").read_text(errors="replace")
+        rate = (len(moments) - 1) / (moments[-1] - moments[0]) if len(moments) > 1 else 0.0
+        return Outcome(
+            label,
+            latency,
+            count,
+            rate,
+            api.rejected_429,
+            sum(1 for n in per_chat if n == 0),
+            sum(n - 1 for n in per_chat if n > 1),
+            log.count("skipped"),
+            seconds,
+        )
+
+
+def baseline_code() -> Path:
+    """The code of BASELINE, checked out once beside the other temporary files."""
+    where = Path(tempfile.gettempdir()) / f"nhacviec-{BASELINE}"
+    if not (where / "bot").is_dir():
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(where), BASELINE],
+            check=True,
+            capture_output=True,
+        )
+    return where
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small counts, nothing written")
+    args = parser.parse_args()
+    old = baseline_code()
+    plan = (
+        [("new", 300, 0.15, None), ("ideal", 300, 0.15, IDEAL), ("old", 100, 0.15, old)]
+        if args.quick
+        else [
+            ("ideal", 2000, 0.15, IDEAL),
+            ("old", 200, 0.15, old),
+            ("new", 5000, 0.15, None),
+            ("old", 500, 0.001, old),
+            ("new", 2000, 0.001, None),
+            ("ideal", 2000, 0.15, IDEAL),
+            ("old", 200, 0.15, old),
+            ("new", 5000, 0.15, None),
+            ("old", 500, 0.001, old),
+            ("new", 2000, 0.001, None),
+        ]
+    )
+    outcomes = []
+    for label, count, latency, code in plan:
+        name = {
+            "old": f"{BASELINE} (before)",
+            "new": "this branch",
+            "ideal": f"ideal sender, {IDEAL_RATE:.0f}/s evenly",
+        }[label]
+        outcome = await one_run(count, latency, code, name)
+        outcomes.append(outcome)
+        print(outcome.row(), flush=True)
+    table = "\n".join(
+        [
+            "| code | added per call | reminders | rate | of the 30/s cap | 429s | lost | "
+            'doubled | "skipped" warnings | wall time |',
+            "|---|---|---|---|---|---|---|---|---|---|",
+            *(o.row() for o in outcomes),
+        ]
+    )
+    load = os.getloadavg()
+    table += f"\n\nLoad average while it ran (1/5/15 min, at the end): {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
+    print(table)
+    if not args.quick:
+        record(SECTION, BODY.format(table=table))
+
+
+BODY = """\
+Each row is one `nhacviec run` process (real python-telegram-bot) delivering that many due
+reminders, one per private chat, to the fake Bot API on 127.0.0.1 with Telegram's limits
+(30/s overall, 1/s per chat) and the stated time added to every call (half each way). Rate:
+reminders between the first and the last arrival, per second; lost: chats that got nothing;
+doubled: reminders that arrived twice; "skipped" warnings: APScheduler's in the service log.
+The baseline ({baseline}) ran from a git worktree with PYTHONPATH pointing at it, on fewer
+reminders, in the same session, alternating with this branch. The ideal sender is a control
+for the machine's noise: a bare process that starts a sendMessage every 1/29 s without
+waiting for answers (no database, no python-telegram-bot); its 429s are what this machine's
+scheduling alone causes at that rate.
+
+{table}
+
+What limits it. The pacer sends at most 30 in any 1.04 s, at least 17 ms apart, counted on
+the moments the sends went: 28.8/s, 0.96 of the cap, with 40 ms of tolerance for a request
+that reaches the server earlier or later than its neighbours. A diagnostic run that printed
+the fake's window at each 429 showed requests that left tens of milliseconds apart counted
+at the same millisecond: on a loaded shared machine (the load average is under the table),
+a process waiting for a core holds requests (in the service before they are written, or in
+the fake before it reads them) longer than the tolerance. The ideal sender paces at about
+the same rate (29/s, evenly) with no database and no python-telegram-bot: its 429s are the
+machine's share. Each 429 costs its chat the `retry_after`
+(1 s), and two chats refused at once hold the whole channel for it, as Telegram asks: that,
+not the sending, keeps the rate under 0.96 of the cap.
+""".replace("{baseline}", BASELINE)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
