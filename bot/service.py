@@ -242,8 +242,23 @@ class Jobs:
             await asyncio.wait(self._running, timeout=within)
 
 
-def build_scheduler(app: App, delivery: Delivery, jobs: Jobs) -> AsyncIOScheduler:
-    """The static jobs: the sweep and the weekly digest (each checks the database)."""
+def build_leases(app: App, delivery: Delivery) -> jobs_module.Leases:
+    """This process's hold on the sweep, the digest and sending (one process at a time on a
+    shared database); a lease lasts as long as an outbox claim, so a dead sender's work and
+    its claimed rows come back together."""
+    return jobs_module.Leases(
+        sessions=app.sessions,
+        holder=delivery.worker,
+        now=app.clock.now,
+        ttl=delivery.lease,
+    )
+
+
+def build_scheduler(
+    app: App, delivery: Delivery, jobs: Jobs, owner: jobs_module.Leases | None = None
+) -> AsyncIOScheduler:
+    """The static jobs: the sweep and the weekly digest (each checks the database), run only
+    while this process holds their lease when `owner` is given."""
     scheduler = jobs_module.build_scheduler(
         app.settings.timezone,
         sessions=app.sessions,
@@ -251,6 +266,7 @@ def build_scheduler(app: App, delivery: Delivery, jobs: Jobs) -> AsyncIOSchedule
         calendar=app.rules.calendar,
         config_for_plan=app.rules.reminders.for_plan,
         run=jobs.guard,
+        owner=owner,
     )
     jobs_module.add_digest_job(
         scheduler,
@@ -262,6 +278,7 @@ def build_scheduler(app: App, delivery: Delivery, jobs: Jobs) -> AsyncIOSchedule
             "kit": app.digests,
             "formats": {c.name: text_format(c.capabilities) for c in delivery.channels.values()},
         },
+        owner=owner,
     )
     return scheduler
 
@@ -321,7 +338,12 @@ async def start_and_run(
     await start_channels(conversation, channels)
     states.mark_all("running")
     jobs = Jobs()
-    scheduler = build_scheduler(app, delivery, jobs)
+    owner = build_leases(app, delivery)
+    await owner.renew()  # before the first sweep, which runs at once
+    delivery.may_claim = lambda: owner.holds(jobs_module.SENDING)
+    released = asyncio.Event()
+    keeping = asyncio.create_task(owner.keep(released), name="leases")
+    scheduler = build_scheduler(app, delivery, jobs, owner)
     scheduler.start()
     # Its own loop, not a scheduler job: a pass drains the queue however long it takes, and
     # the scheduler's sweep and digest never wait behind it ("skipped: max instances").
@@ -335,6 +357,8 @@ async def start_and_run(
     finally:
         scheduler.shutdown(wait=False)
         await asyncio.gather(stop_delivery(delivery, delivering), jobs.drain(STOP_GRACE_SECONDS))
+        released.set()  # the work is stopped: its leases go, another process may take them
+        await keeping
         for channel in reversed(channels):
             await channel.stop()
             states.mark(channel.name, "stopped")

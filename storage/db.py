@@ -12,7 +12,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -83,8 +83,18 @@ async def insert_new(session: AsyncSession, model: type[Any], rows: list[dict[st
     return len((await session.execute(statement)).all())
 
 
+# PostgreSQL's answers that mean "another transaction was in the way, try again": a lock not
+# granted in time (lock_timeout), a deadlock broken by the server, a serialization failure.
+RETRY_SQLSTATES = frozenset({"55P03", "40P01", "40001"})
+
+
 def is_locked(error: BaseException) -> bool:
-    """SQLite gave up waiting for another connection's write lock: worth trying again later."""
+    """Another connection held what this one needed (SQLite's write lock waited out, or
+    PostgreSQL's lock timeout, deadlock or serialization failure): worth trying again later."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if getattr(error.orig, "sqlstate", None) in RETRY_SQLSTATES:
+        return True
     return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
 
 

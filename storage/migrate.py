@@ -3,13 +3,17 @@
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 if TYPE_CHECKING:  # alembic is imported when a schema is upgraded, not by every CLI start
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# PostgreSQL advisory lock key held while the schema is upgraded ("nhacviec" in ASCII, cut to
+# 63 bits): processes starting at once upgrade one after the other; the later ones find the
+# schema at head and do nothing.
+UPGRADE_LOCK = 0x6E6861637669_6563 & 0x7FFF_FFFF_FFFF_FFFF
 
 
 def alembic_config(url: str | None = None) -> "Config":
@@ -23,8 +27,14 @@ def alembic_config(url: str | None = None) -> "Config":
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the database to `revision` on one connection of `engine`."""
+    """Bring the database to `revision` on one connection of `engine`, one process at a time
+    on PostgreSQL (a transaction-level advisory lock, freed at commit or when a process dies).
+    SQLite serves one process (docs/deploy.md)."""
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK}
+            )
         await connection.run_sync(_upgrade, revision)
 
 

@@ -285,3 +285,13 @@ class Digest(SQLModel, table=True):
     at: datetime = _at()
     figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _at()
+
+
+class Lease(SQLModel, table=True):
+    """Work one process at a time does (the sweep, the digest, sending): who holds it, and
+    until when; a holder that stops renewing it loses it then (storage/leases.py)."""
+
+    __tablename__ = "leases"
+    name: str = Field(sa_type=String(32), primary_key=True)
+    holder: str = Field(sa_type=String(64))
+    expires_at: datetime = _at()

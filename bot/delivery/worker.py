@@ -12,7 +12,10 @@ never the text (bot/delivery/record). A crash can repeat at most the messages in
 not yet recorded: their claims' leases run out and they are retried); nothing is ever lost.
 
 `run` is the service's loop: a pass while rows are due, a pause when none is. `stop` ends it
-between sends: a stopping worker starts no new send; those in flight finish.
+between sends: a stopping worker starts no new send; those in flight finish. With several
+processes on one database, `may_claim` says whether this one does the sending now (it holds
+the sending lease, scheduler/jobs.Leases): the channels' rates are per bot, and one process
+paces them exactly; the others stand by and take over when its lease runs out.
 """
 
 import asyncio
@@ -62,6 +65,7 @@ class Delivery:
     )  # waits for a chat's turn or a 429's hold; tests pass their clock's
     file_link: FileLink = no_links  # files as links where a channel cannot send them
     max_in_flight: int = MAX_IN_FLIGHT
+    may_claim: Callable[[], bool] = lambda: True  # this process does the sending now
     recorder: Recorder = field(init=False)
     _stopping: asyncio.Event = field(init=False, default_factory=asyncio.Event)
 
@@ -74,7 +78,8 @@ class Delivery:
 
     @property
     def stopping(self) -> bool:
-        return self._stopping.is_set()
+        """Stopped, or another process does the sending now: no new claim, no new send."""
+        return self._stopping.is_set() or not self.may_claim()
 
     async def run(self, *, every: float) -> None:
         """Deliver until stopped: a pass while rows are due, then `every` seconds' pause (real
@@ -101,7 +106,7 @@ class Delivery:
     async def run_once(self, limit: int | None = None) -> int:
         """Deliver the due rows (at most `limit` of them), including rows that fall due while
         this runs; returns how many were sent."""
-        if not self.may_send(self.clock.now()):
+        if not self.may_send(self.clock.now()) or not self.may_claim():
             return 0
         return await Burst(self, limit).run()
 
