@@ -274,6 +274,9 @@ async def start_and_run(
 ) -> None:
     """Channels, jobs and delivery started; run until stopped, then stopped in reverse."""
     await start_channels(conversation, channels)
+    await jobs_module.recheck_if_rules_changed(
+        app.sessions, fingerprint=app.rules.fingerprint(), now=app.clock.now()
+    )
     jobs = Jobs()
     scheduler = build_scheduler(app, delivery, jobs)
     scheduler.start()

@@ -30,15 +30,22 @@ def insert_for(session: AsyncSession) -> Callable[..., Any]:
 
 
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Add outbox rows, skipping keys already there; returns how many were added."""
+    """Add outbox rows, skipping keys already there; returns how many were added.
+
+    In bulk: one INSERT ... ON CONFLICT DO NOTHING RETURNING per shape of row, whose returned
+    ids count the rows added (a multi-row insert's rowcount is not reliable on SQLite)."""
     insert = insert_for(session)
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(sorted(row)), []).append(row)
     added = 0
-    for row in rows:  # one by one: rowcount of a multi-row insert is not reliable on SQLite
-        statement = insert(OutboxMessage).values(**row)
-        result = await session.execute(
-            statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    for same in shapes.values():
+        statement = (
+            insert(OutboxMessage)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(col(OutboxMessage.id))
         )
-        added += max(rowcount(result), 0)
+        added += len((await session.execute(statement, same)).all())
     return added
 
 

@@ -15,6 +15,7 @@ from scheduler.deadlines import Occurrence
 from storage.assignments import natural_key
 from storage.models import Area, Assignment, AuditLog, Plan, Task
 from storage.plans import find_plan, plan_areas, plan_assignments, plan_tasks
+from storage.schedules import reschedule
 from storage.textnorm import fold_words
 from storage.units import all_units
 from storage.vocab import AssignmentRole
@@ -61,6 +62,7 @@ async def apply_plan(
     gone = _cancel_tasks(session, existing.values(), current, now)
     dropped += [a for task in gone for a in current.get(task.id or 0, []) if a.cancelled_at == now]
     work = await _named(session, plan.id, dropped)
+    await reschedule(session, plan_id=plan.id)  # new, moved, cancelled: the sweep looks again
     detail = {
         "plan": plan.number,
         "tasks": len(tasks),
