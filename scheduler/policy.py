@@ -166,13 +166,15 @@ def next_due_at(
 
 class Lookahead:
     """`next_due_at` for many assignments under one calendar and config: what depends only
-    on a moment and a deadline is worked out once."""
+    on a moment and a deadline is worked out once, and so is the answer for assignments that
+    differ only by id (the units of one task)."""
 
-    _KEEP = 512  # moments whose rules are kept
+    _KEEP = 4096  # answers and moments kept; past that the caches start again
 
     def __init__(self, calendar: WorkCalendar, config: ReminderConfig) -> None:
         self.calendar, self.config = calendar, config
         self._rules: dict[datetime, _Rules] = {}
+        self._answers: dict[tuple[Any, ...], datetime | None] = {}
 
     def next_due_at(self, facts: AssignmentFacts, after: datetime) -> datetime | None:
         """See the function `next_due_at`. The candidates are the slots of the days the
@@ -181,6 +183,16 @@ class Lookahead:
             raise ValueError("after must be timezone-aware")
         if not facts.is_open:
             return None
+        # All an open assignment's schedule depends on, its id and status aside.
+        f = facts
+        key = (after, f.task_kind, f.deadline, f.period_start, f.snoozed_until, f.role)
+        if key not in self._answers:
+            if len(self._answers) >= self._KEEP:
+                self._answers.clear()
+            self._answers[key] = self._first_new(facts, after)
+        return self._answers[key]
+
+    def _first_new(self, facts: AssignmentFacts, after: datetime) -> datetime | None:
         for moment in sorted({m for m in self._at(after).upcoming(facts) if m > after}):
             offered = self._at(moment).tracks(facts)
             if any(d is not None and d.slot == moment for d in offered):
@@ -298,7 +310,14 @@ class _Rules:
         return Due(facts.id, rung[0], self.slot(rung[1]), rung[2])
 
     def tracks(self, facts: AssignmentFacts) -> tuple[Due | None, ...]:
-        """The lead's two tracks, or what the plan's rule gives a supporting unit."""
+        """The lead's two tracks, or what the plan's rule gives a supporting unit; worked out
+        once for assignments that differ only by id and status (the units of one task)."""
+        f = facts
+        key = ("tracks", f.task_kind, f.deadline, f.period_start, f.snoozed_until, f.role)
+        shared = self._once(key, lambda: self._tracks(facts))
+        return tuple(d and Due(facts.id, d.kind, d.slot, d.reason) for d in shared)
+
+    def _tracks(self, facts: AssignmentFacts) -> tuple[Due | None, ...]:
         if facts.is_lead:
             return (self.unit_track(facts), self.escalation(facts))
         if self.config.supporting == Supporting.REMIND:

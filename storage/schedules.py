@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import Select, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -47,8 +47,15 @@ async def due_for_reminders(
 ) -> list[Scheduled]:
     """Up to `limit` assignments whose moment is not after `now`, in (moment, id) order,
     starting past `after`: a range of the index on the moment, never the whole table."""
+    query = due_query(now=now, after=after, limit=limit)
+    rows: list[tuple[Any, ...]] = [tuple(row) for row in (await session.execute(query)).all()]
+    return [Scheduled(*row) for row in rows]
+
+
+def due_query(*, now: datetime, after: Cursor | None, limit: int) -> Select[*tuple[Any, ...]]:
+    """The statement of `due_for_reminders` (benchmarks/bench_sweep.py shows its plan)."""
     a = Assignment
-    query = (
+    query: Select[*tuple[Any, ...]] = (
         select(
             col(a.id),
             col(a.next_remind_at),
@@ -75,8 +82,7 @@ async def due_for_reminders(
     )
     if after is not None:
         query = query.where(tuple_(col(a.next_remind_at), col(a.id)) > tuple_(*after))
-    rows: list[tuple[Any, ...]] = [tuple(row) for row in (await session.execute(query)).all()]
-    return [Scheduled(*row) for row in rows]
+    return query
 
 
 async def set_next_reminders(session: AsyncSession, moments: Mapping[int, datetime | None]) -> None:
