@@ -320,6 +320,9 @@ async def start_and_run(
     states = states or ChannelStates(c.name for c in channels)
     await start_channels(conversation, channels)
     states.mark_all("running")
+    await jobs_module.recheck_if_rules_changed(
+        app.sessions, fingerprint=app.rules.fingerprint(), now=app.clock.now()
+    )
     jobs = Jobs()
     scheduler = build_scheduler(app, delivery, jobs)
     scheduler.start()

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import Area, Assignment, Plan, StatusUpdate, Task, Unit
+from storage.schedules import reschedule
 from storage.vocab import AssignmentRole, AssignmentStatus
 
 
@@ -176,7 +177,8 @@ async def record_status(
     message_id: str | None = None,
     corrects_id: int | None = None,
 ) -> StatusUpdate:
-    """Append to the history and move the assignment to the new status."""
+    """Append to the history and move the assignment to the new status (and to a deadline
+    set on it beforehand, an extension's): the next sweep looks at its schedule again."""
     assert assignment.id is not None
     update = StatusUpdate(
         assignment_id=assignment.id,
@@ -198,6 +200,7 @@ async def record_status(
     assignment.completed_at = now if status == AssignmentStatus.DONE else None
     session.add(assignment)
     await session.flush()
+    await reschedule(session, assignment_ids=[assignment.id])  # done, reopened, a new deadline
     return update
 
 

@@ -32,15 +32,25 @@ def insert_for(session: AsyncSession) -> Callable[..., Any]:
 
 
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Add outbox rows, skipping keys already there; returns how many were added."""
+    """Add outbox rows, skipping keys already there; returns how many were added.
+
+    In bulk, one statement per shape of row: on SQLite an executemany, whose row count sums
+    the rows each insert added; elsewhere RETURNING counts them."""
     insert = insert_for(session)
+    returning = session.get_bind().dialect.name != "sqlite"
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(sorted(row)), []).append(row)
     added = 0
-    for row in rows:  # one by one: rowcount of a multi-row insert is not reliable on SQLite
-        statement = insert(OutboxMessage).values(**row)
-        result = await session.execute(
-            statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-        )
-        added += max(rowcount(result), 0)
+    for same in shapes.values():
+        # The table, not the entity: a plain executemany, not the ORM's bulk insert.
+        table = OutboxMessage.metadata.tables["outbox"]
+        statement = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        if returning:
+            statement = statement.returning(table.c.id)
+            added += len((await session.execute(statement, same)).all())
+        else:
+            added += max(rowcount(await session.execute(statement, same)), 0)
     return added
 
 
