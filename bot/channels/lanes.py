@@ -57,6 +57,13 @@ class ChatLanes(Generic[Item]):
                 await self._changed.wait()
         self._changed.clear()  # the caller looks at the state right after this
 
+    async def settle(self, within: float) -> None:
+        """Until every queued item was handled, or `within` seconds passed."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + within
+        while self.busy and self.failure is None and (left := until - loop.time()) > 0:
+            await self.wait_change(left)
+
     def raise_failure(self) -> None:
         """Raise what escaped a lane's handler, if anything did."""
         if self.failure is not None:

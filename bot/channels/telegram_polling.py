@@ -22,8 +22,8 @@ exception escaping a lane (a bug) ends it the same way.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
-from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError
@@ -75,12 +75,13 @@ class Window:
             return min(self._open)
         return None if self.highest is None else self.highest + 1
 
-    def fresh(self, updates: Sequence[Update]) -> Iterator[Update]:
+    def fresh(self, updates: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """The updates not handed out before (a poll while busy repeats the ones in flight)."""
         for update in updates:
-            if self.highest is None or update.update_id > self.highest:
-                self.highest = update.update_id
-                self._open.add(update.update_id)
+            update_id = update["update_id"]
+            if self.highest is None or update_id > self.highest:
+                self.highest = update_id
+                self._open.add(update_id)
                 yield update
 
     def done(self, update_id: int) -> None:
@@ -106,20 +107,15 @@ async def poll_updates(
     try:
         while True:
             lanes.raise_failure()
-            wait = 0 if window.busy else long_poll
             try:
-                updates = await bot.get_updates(
-                    offset=window.offset,
-                    timeout=timedelta(seconds=wait),
-                    allowed_updates=ALLOWED_UPDATES,
-                )
+                updates = await _fetch(bot, window, 0 if window.busy else long_poll)
             except FATAL:
                 raise
             except TelegramError as error:
                 await sleep(_poll_failed(error, polls))
                 continue
             polls.reset()
-            for update in window.fresh(updates):
+            for update in updates:
                 lanes.submit(chat_key(update), update)
             if window.busy:
                 await _while_busy(window, lanes, repoll)
@@ -127,6 +123,20 @@ async def poll_updates(
                 await sleep(interval)
     finally:
         await lanes.close()
+
+
+async def _fetch(bot: Bot, window: Window, wait: float) -> list[Update]:
+    """getUpdates from the window's offset; only the updates not handed out yet are built.
+
+    `Bot.get_updates` builds an `Update` of every update in the answer, and while updates
+    are in flight each answer repeats them all (up to 100): building them again and again
+    cost more than handling them. So the answer is read as JSON here, through the bot's own
+    request path (same errors, the getUpdates connection pool and its timeouts)."""
+    data = {"offset": window.offset, "timeout": wait, "allowed_updates": ALLOWED_UPDATES}
+    # PTB's get_updates adds the long poll's length to its read timeout in the same way.
+    read_timeout = (bot.request.read_timeout or 0) + wait
+    answer = await bot._post("getUpdates", data, read_timeout=read_timeout)
+    return [Update.de_json(update, bot) for update in window.fresh(answer)]
 
 
 async def _while_busy(window: Window, lanes: "ChatLanes[Update]", repoll: float) -> None:
