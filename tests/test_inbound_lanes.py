@@ -1,6 +1,7 @@
 """Updates from different chats are handled at once, each chat's in order, and the getUpdates
 offset never confirms an update that is not committed: a slow chat holds up nobody else, and
-a crash in the middle loses nothing and answers nothing twice."""
+a crash in the middle loses nothing and answers nothing twice. On Zalo, one chat's answer
+being retried holds up no other chat either."""
 
 import asyncio
 from collections import defaultdict
@@ -12,6 +13,7 @@ import pytest
 from bot.channels.base import Answer, Inbound, InboundHandler, Outbound
 from bot.channels.lanes import ChatLanes
 from bot.channels.telegram import TelegramChannel, build_telegram_channel
+from bot.channels.zalo import build_zalo_channel
 from bot.conversation.core import Conversation
 from bot.service import App, build_deps, conversation_handler
 from bot.settings import Settings
@@ -19,10 +21,13 @@ from bot.texts import chat as words
 from storage.vocab import PersonRole
 from tests.factories import invite_code, load_example
 from tests.fakes import FakeBotApi, ManualClock, User
+from tests.fakes.zalo_api import FakeZaloApi, ZaloUser
 
 LAN = User(1001, "Nguyễn Thị Lan")
 HUNG = User(1002, "Hùng", "Trần Văn")
 MAI = User(1003, "Mai", "Lê Thị")
+ZALO_LAN = ZaloUser("zl-7001", "Nguyễn Thị Lan")
+ZALO_ANH = ZaloUser("zl-7002", "Anh")
 
 
 class Gated:
@@ -202,3 +207,41 @@ async def test_a_crash_in_the_middle_loses_nothing_and_answers_nothing_twice(
     assert "Phòng Tư pháp" in (lan.text or "")
     assert len(api.sent_to(LAN.id)) == 2  # welcome, /status
     assert len(api.sent_to(HUNG.id)) == 3  # welcome, /help, /status: each once
+
+
+class HeldBackOff:
+    """The channel's sleep on the test clock, except that a retry's back-off (2 s and more)
+    waits until the test lets it go: one chat's answer stuck in a retry, for as long as the
+    test wants."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+        self.released = asyncio.Event()
+        self.holding = asyncio.Event()
+
+    async def __call__(self, seconds: float) -> None:
+        if seconds >= 2:
+            self.holding.set()
+            await self.released.wait()
+        await self.clock.sleep(seconds)
+
+
+async def test_on_zalo_a_chat_whose_answer_is_retried_holds_up_no_other_chat(
+    manual_clock: ManualClock,
+) -> None:
+    async with FakeZaloApi() as api:
+        settings = Settings(zalo_bot_token=api.token, zalo_api_base_url=api.base_url)
+        sleep = HeldBackOff(manual_clock)
+        channel = build_zalo_channel(settings, manual_clock, poll_timeout=1.0, sleep=sleep)
+        await channel.start(Gated())
+        try:
+            api.fail_sends(1)  # Lan's answer meets a server error: retried after a back-off
+            await api.user_sends(ZALO_LAN, "tin 1")
+            await asyncio.wait_for(sleep.holding.wait(), 5)
+            await api.user_sends(ZALO_ANH, "tin 2")
+            assert await api.next_messages(ZALO_ANH.id) == ["Đã nhận: tin 2"]
+            assert api.texts_to(ZALO_LAN.id) == []
+            sleep.released.set()
+            assert await api.next_messages(ZALO_LAN.id) == ["Đã nhận: tin 1"]
+        finally:
+            await channel.stop()

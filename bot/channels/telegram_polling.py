@@ -38,7 +38,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_BACKOFF = 60.0
 FATAL = (InvalidToken, Forbidden)  # the token itself is refused: no retry can help
 MAX_CHATS = 32  # chats whose updates are handled at the same time
-REPOLL = 0.05  # seconds between polls while updates are in flight
+REPOLL = 0.2  # seconds between polls while updates are in flight
 
 Handle = Callable[[Update], Awaitable[None]]
 
