@@ -3,21 +3,20 @@
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
 
+from storage.db import rowcount
 from storage.models import ProcessedInbound
-
-
-async def handled_before(session: AsyncSession, *, channel: str, update_id: str) -> bool:
-    query = select(ProcessedInbound.id).where(
-        ProcessedInbound.channel == channel, ProcessedInbound.update_id == update_id
-    )
-    return (await session.execute(query)).first() is not None
+from storage.outbox import insert_for
 
 
 async def record_update(
     session: AsyncSession, *, channel: str, update_id: str, now: datetime
-) -> None:
-    """Mark the update handled; IntegrityError if another worker recorded it meanwhile."""
-    session.add(ProcessedInbound(channel=channel, update_id=update_id, received_at=now))
-    await session.flush()
+) -> bool:
+    """Mark the update handled, in one statement; False if it was already (the unique key on
+    channel and update id ignores the second insert, whichever worker wrote the first)."""
+    statement = (
+        insert_for(session)(ProcessedInbound)
+        .values(channel=channel, update_id=update_id, received_at=now)
+        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+    )
+    return rowcount(await session.execute(statement)) == 1
