@@ -340,6 +340,10 @@ async def start_and_run(
     jobs = Jobs()
     owner = build_leases(app, delivery)
     await owner.renew()  # before the first sweep, which runs at once
+    if owner.holds(jobs_module.SWEEP_JOB):  # the processes on one database share the rules
+        await jobs_module.recheck_if_rules_changed(
+            app.sessions, fingerprint=app.rules.fingerprint(), now=app.clock.now()
+        )
     delivery.may_claim = lambda: owner.holds(jobs_module.SENDING)
     released = asyncio.Event()
     keeping = asyncio.create_task(owner.keep(released), name="leases")

@@ -10,6 +10,7 @@ Errors:
 """
 
 import bisect
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from importlib.resources import files
@@ -119,6 +120,17 @@ class WorkCalendar:
             (shipped.working_days - own.days_off) | own.working_days,
         )
         return cls(merged, timezone=timezone)
+
+    def fingerprint(self) -> str:
+        """What its working days are made of (time zone, the holiday data's version, the days
+        swapped), as text: a changed calendar file gives another one."""
+        days = {
+            "timezone": str(self.timezone),
+            "holidays": holidays.__version__,
+            "days_off": sorted(d.isoformat() for d in self._overrides.days_off),
+            "working_days": sorted(d.isoformat() for d in self._overrides.working_days),
+        }
+        return json.dumps(days, sort_keys=True)
 
     def is_working_day(self, day: date) -> bool:
         self._cover(day.year, day.year)

@@ -23,9 +23,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from scheduler.calendar import WorkCalendar
-from scheduler.sweep import ConfigForPlan, SweepResult, sweep
+from scheduler.sweep import ConfigForPlan, SweepResult, sweep_batches
 from storage import leases
 from storage.db import transaction
+from storage.schedules import reschedule, rules_fingerprint, save_rules_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -180,12 +181,29 @@ async def run_sweep(
     calendar: WorkCalendar,
     config_for_plan: ConfigForPlan,
 ) -> SweepResult:
-    """One sweep in one short transaction, at the moment the clock gives."""
+    """One sweep at the moment the clock gives, each batch in its own short transaction
+    (its outbox rows and its moved moments together), so answers are never held up long."""
     moment = now()
-    async with transaction(sessions) as session:
-        result = await sweep(
-            session, now=moment, calendar=calendar, config_for_plan=config_for_plan
-        )
+    result = await sweep_batches(
+        lambda: transaction(sessions),
+        now=moment,
+        calendar=calendar,
+        config_for_plan=config_for_plan,
+    )
     if result.written:
         log.info("sweep at %s wrote %d reminder(s)", moment.isoformat(), result.written)
     return result
+
+
+async def recheck_if_rules_changed(
+    sessions: async_sessionmaker[AsyncSession], *, fingerprint: str, now: datetime
+) -> bool:
+    """At start: if the rules (calendar, reminder settings) differ from those the stored
+    moments were computed from, every open assignment is looked at again by the next sweep."""
+    async with transaction(sessions) as session:
+        if await rules_fingerprint(session) == fingerprint:
+            return False
+        await reschedule(session, every_open=True)
+        await save_rules_fingerprint(session, fingerprint=fingerprint, now=now)
+    log.info("the reminder rules or the calendar changed: every open schedule is recomputed")
+    return True

@@ -16,8 +16,10 @@ is reminded as its plan's `supporting` rule says: its whole unit track (`remind`
 on the first day the unit track would start (`inform_once`), or nothing (`none`).
 """
 
+import bisect
 import logging
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -150,6 +152,73 @@ def snooze_until(now: datetime, calendar: WorkCalendar, config: ReminderConfig) 
     return calendar.instant(day, config.send_at)
 
 
+def next_due_at(
+    facts: AssignmentFacts, *, calendar: WorkCalendar, config: ReminderConfig, after: datetime
+) -> datetime | None:
+    """The first moment after `after` at which the policy offers `facts` a reminder it did not
+    offer at `after`; None when nothing more will come (closed, or every track is over).
+
+    Between `after` and that moment `latest_slots` gives this assignment exactly what it gave
+    at `after`, so whoever has written those need not ask again until then. Sending hours are
+    left aside: every slot lies inside them (`window_opens` is for a moment outside)."""
+    return Lookahead(calendar, config).next_due_at(facts, after)
+
+
+class Lookahead:
+    """`next_due_at` for many assignments under one calendar and config: what depends only
+    on a moment and a deadline is worked out once, and so is the answer for assignments that
+    differ only by id (the units of one task)."""
+
+    _KEEP = 4096  # answers and moments kept; past that the caches start again
+
+    def __init__(self, calendar: WorkCalendar, config: ReminderConfig) -> None:
+        self.calendar, self.config = calendar, config
+        self._rules: dict[datetime, _Rules] = {}
+        self._answers: dict[tuple[Any, ...], datetime | None] = {}
+
+    def next_due_at(self, facts: AssignmentFacts, after: datetime) -> datetime | None:
+        """See the function `next_due_at`. The candidates are the slots of the days the
+        assignment's tracks can use; each is checked by asking the policy at that moment."""
+        if after.tzinfo is None:
+            raise ValueError("after must be timezone-aware")
+        if not facts.is_open:
+            return None
+        # All an open assignment's schedule depends on, its id and status aside.
+        f = facts
+        key = (after, f.task_kind, f.deadline, f.period_start, f.snoozed_until, f.role)
+        if key not in self._answers:
+            if len(self._answers) >= self._KEEP:
+                self._answers.clear()
+            self._answers[key] = self._first_new(facts, after)
+        return self._answers[key]
+
+    def _first_new(self, facts: AssignmentFacts, after: datetime) -> datetime | None:
+        for moment in sorted({m for m in self._at(after).upcoming(facts) if m > after}):
+            offered = self._at(moment).tracks(facts)
+            if any(d is not None and d.slot == moment for d in offered):
+                return moment
+        return None
+
+    def _at(self, moment: datetime) -> "_Rules":
+        rules = self._rules.get(moment)
+        if rules is None:
+            if len(self._rules) >= self._KEEP:
+                self._rules.clear()
+            rules = self._rules[moment] = _Rules(self.calendar, self.config, moment)
+        return rules
+
+
+def window_opens(now: datetime, calendar: WorkCalendar, config: ReminderConfig) -> datetime:
+    """The first moment at or after `now` inside the sending hours of a working day."""
+    if in_window(now, calendar, config):
+        return now
+    local = calendar.local(now)
+    day = local.date()
+    if not (calendar.is_working_day(day) and local.time() < config.window_start):
+        day = calendar.add_working_days(day, 1)
+    return calendar.instant(day, config.window_start)
+
+
 def simulate(
     groups: Sequence[tuple[ReminderConfig, Sequence[AssignmentFacts]]],
     *,
@@ -160,38 +229,53 @@ def simulate(
 ) -> list[tuple[datetime, list[Due]]]:
     """Run the policy on a virtual clock at each working day's send times, nobody answering.
 
-    An assignment skipped once is left out of the rest of the run (reported once)."""
-    left_out: set[int] = set()
-
-    def skip(facts: AssignmentFacts, error: Exception) -> None:
-        left_out.add(facts.id)
-        skipped(facts, error)
-
-    written: set[SlotKey] = set()
+    As the sweep does, each assignment is asked at the first run, then at the first run on or
+    after its `next_due_at`. One skipped is left out of the rest of the run (reported once)."""
     times = sorted({config.send_at for config, _ in groups})
-    runs = []
-    for offset in range((end - start).days + 1):
-        day = start + timedelta(days=offset)
-        if not calendar.is_working_day(day):
-            continue
-        for at in times:
-            now = calendar.instant(day, at)
-            due = [
-                d
-                for config, facts in groups
-                for d in due_reminders(
-                    [f for f in facts if f.id not in left_out],
-                    written,
-                    calendar=calendar,
-                    config=config,
-                    now=now,
-                    skipped=skip,
-                )
-            ]
-            written.update(d.key for d in due)  # a simulated send counts as written
-            if due:
-                runs.append((now, due))
-    return runs
+    days = (start + timedelta(days=n) for n in range((end - start).days + 1))
+    moments = [calendar.instant(d, at) for d in days if calendar.is_working_day(d) for at in times]
+    runs: dict[datetime, list[Due]] = defaultdict(list)
+    for config, group in groups:
+        ahead = Lookahead(calendar, config)
+        for facts in group:
+            for now, due in _simulate_one(facts, moments, calendar, config, ahead, skipped):
+                runs[now].extend(due)
+    return [(now, runs[now]) for now in sorted(runs)]
+
+
+def _simulate_one(
+    facts: AssignmentFacts,
+    moments: list[datetime],
+    calendar: WorkCalendar,
+    config: ReminderConfig,
+    ahead: Lookahead,
+    skipped: Skipped,
+) -> Iterator[tuple[datetime, list[Due]]]:
+    written: set[SlotKey] = set()
+    failed: list[Exception] = []
+    index = 0
+    while index < len(moments):
+        now = moments[index]
+        due = due_reminders(
+            [facts], written, calendar=calendar, config=config, now=now, skipped=_keep(failed)
+        )
+        try:
+            after = None if failed else ahead.next_due_at(facts, now)
+        except Exception as exc:  # one assignment's error must not stop the others
+            failed.append(exc)
+        if failed:
+            skipped(facts, failed[0])
+            return
+        written.update(d.key for d in due)  # a simulated send counts as written
+        if due:
+            yield now, due
+        if after is None:
+            return
+        index = bisect.bisect_left(moments, after, lo=index + 1)
+
+
+def _keep(failed: list[Exception]) -> Skipped:
+    return lambda _facts, error: failed.append(error)
 
 
 Rung = tuple[ReminderKind, date, str]  # a reminder's kind, day and reason, for any assignment
@@ -226,7 +310,14 @@ class _Rules:
         return Due(facts.id, rung[0], self.slot(rung[1]), rung[2])
 
     def tracks(self, facts: AssignmentFacts) -> tuple[Due | None, ...]:
-        """The lead's two tracks, or what the plan's rule gives a supporting unit."""
+        """The lead's two tracks, or what the plan's rule gives a supporting unit; worked out
+        once for assignments that differ only by id and status (the units of one task)."""
+        f = facts
+        key = ("tracks", f.task_kind, f.deadline, f.period_start, f.snoozed_until, f.role)
+        shared = self._once(key, lambda: self._tracks(facts))
+        return tuple(d and Due(facts.id, d.kind, d.slot, d.reason) for d in shared)
+
+    def _tracks(self, facts: AssignmentFacts) -> tuple[Due | None, ...]:
         if facts.is_lead:
             return (self.unit_track(facts), self.escalation(facts))
         if self.config.supporting == Supporting.REMIND:
@@ -241,19 +332,43 @@ class _Rules:
         Its slot never moves, so the notice is written once however late the sweep first sees
         it (after downtime, or for a task imported past that day).
         """
+        why = f"supporting unit told, deadline {facts.deadline}"
+        return self._due(facts, (K.SUPPORT_NOTICE, self.notice_day(facts), why))
+
+    def notice_day(self, facts: AssignmentFacts) -> date:
         deadline = facts.deadline
         assert deadline is not None  # only open assignments get here
         if facts.task_kind == TaskKind.ONGOING:
             start = facts.period_start or date(deadline.year, 1, 1)
-            day = self._once(("start", start), lambda: self.calendar.next_working_day(start))
+            return self._once(("start", start), lambda: self.calendar.next_working_day(start))
+        first = lambda: min(  # noqa: E731
+            [r[1] for r in self.before(deadline)] + [self.calendar.previous_working_day(deadline)]
+        )
+        return self._once(("first", deadline), first)
+
+    def upcoming(self, facts: AssignmentFacts) -> list[datetime]:
+        """The slots after `now` at which the tracks of `tracks` may offer something new: a
+        superset, which `next_due_at` checks one by one."""
+        if facts.is_lead:
+            day = self.escalation_day(facts)
+            return [*self.unit_upcoming(facts), *([self.slot(day)] if day else [])]
+        if self.config.supporting == Supporting.REMIND:
+            return self.unit_upcoming(facts)
+        if self.config.supporting == Supporting.INFORM_ONCE:
+            return [self.slot(self.notice_day(facts))]
+        return []
+
+    def unit_upcoming(self, facts: AssignmentFacts) -> list[datetime]:
+        snoozed = self.snoozed(facts)
+        if snoozed is not None and snoozed.slot > self.now:
+            return [snoozed.slot]  # everything is held till then, and then that one is due
+        deadline = facts.deadline
+        assert deadline is not None  # only open assignments get here
+        if facts.task_kind == TaskKind.ONGOING:
+            days = [self.next_checkin(deadline, facts.period_start)]
         else:
-            first = lambda: min(  # noqa: E731
-                [r[1] for r in self.before(deadline)]
-                + [self.calendar.previous_working_day(deadline)]
-            )
-            day = self._once(("first", deadline), first)
-        why = f"supporting unit told, deadline {deadline}"
-        return self._due(facts, (K.SUPPORT_NOTICE, day, why))
+            days = [*(r[1] for r in self.before(deadline)), self.next_overdue(deadline)]
+        return [self.slot(day) for day in days if day is not None]
 
     def unit_track(self, facts: AssignmentFacts) -> Due | None:
         snoozed = self.snoozed(facts)
@@ -272,14 +387,18 @@ class _Rules:
         return self._once(("ladder", deadline), ladder)
 
     def escalation(self, facts: AssignmentFacts) -> Due | None:
+        day = self.escalation_day(facts)
+        if day is None:
+            return None
+        why = f"{self.config.escalate_after_working_days} working days past deadline"
+        return self._due(facts, (K.ESCALATION, day, f"{why} {facts.deadline}"))
+
+    def escalation_day(self, facts: AssignmentFacts) -> date | None:
         after, deadline = self.config.escalate_after_working_days, facts.deadline
         if not after or deadline is None or facts.task_kind == TaskKind.ONGOING:
             return None
-        day = self._once(
+        return self._once(
             ("late", deadline, after), lambda: self.calendar.add_working_days(deadline, after)
-        )
-        return self._due(
-            facts, (K.ESCALATION, day, f"{after} working days past deadline {deadline}")
         )
 
     def before(self, deadline: date) -> list[Rung]:
@@ -326,6 +445,27 @@ class _Rules:
                 return None
             if day <= min(self.last_day, deadline):
                 return (K.MONTHLY_CHECKIN, day, f"monthly check-in {month:%Y-%m}")
+        return None
+
+    def next_overdue(self, deadline: date) -> date | None:
+        """The first overdue day after `last_day`."""
+        every = self.config.overdue_every_working_days
+        if not every:
+            return None
+        late = self.calendar.working_days_between(deadline, self.last_day)
+        return self.calendar.add_working_days(deadline, (max(late // every, 0) + 1) * every)
+
+    def next_checkin(self, deadline: date, start: date | None) -> date | None:
+        """The first check-in day after `last_day`: a month's first working day in the period."""
+        if not self.config.monthly_checkin:
+            return None
+        start = start or date(deadline.year, 1, 1)
+        month = max(self.last_day, start).replace(day=1)
+        for _ in range(3):  # the month of the later of the two, or one of the next two
+            day = self.calendar.next_working_day(month)
+            if day > self.last_day and day >= start:
+                return day if day <= deadline else None
+            month = (month + timedelta(days=32)).replace(day=1)
         return None
 
     def snoozed(self, facts: AssignmentFacts) -> Due | None:

@@ -5,7 +5,9 @@ Errors (raised by `Rules.load`):
     ReminderConfigError  — the reminder rules file is missing or malformed.
 """
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,6 +34,11 @@ class Rules:
     def config(self, plan: str | None) -> ReminderConfig:
         return self.reminders.for_plan(plan) if plan else self.reminders.defaults
 
+    def fingerprint(self) -> str:
+        """Changes whenever the calendar or any plan's reminder rules change (see
+        scheduler.jobs.recheck_if_rules_changed)."""
+        return rules_fingerprint(self.calendar, self.reminders)
+
     def days_late(self, deadline: date, today: date) -> int:
         """Working days from the deadline to `today`: how late an open assignment is."""
         return self.calendar.working_days_between(deadline, today)
@@ -48,3 +55,11 @@ class Rules:
     def may_send(self, now: datetime) -> bool:
         """Whether `now` is inside the sending window (quiet hours keep everything waiting)."""
         return in_window(now, self.calendar, self.reminders.defaults)
+
+
+def rules_fingerprint(calendar: WorkCalendar, reminders: ReminderSettings) -> str:
+    """A digest of everything a reminder schedule is computed from."""
+    plans = {number: asdict(config) for number, config in sorted(reminders.plans.items())}
+    rules = {"defaults": asdict(reminders.defaults), "plans": plans}
+    text = calendar.fingerprint() + json.dumps(rules, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

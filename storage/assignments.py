@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import Area, Assignment, Plan, StatusUpdate, Task, Unit
+from storage.schedules import reschedule
 from storage.vocab import AssignmentRole, AssignmentStatus
 
 
@@ -50,9 +51,24 @@ async def list_assignments(
     status: str | None = None,
     overdue_on: date | None = None,
 ) -> list[AssignmentView]:
-    """Open (not cancelled) assignments, in task-code then unit order."""
+    """Open (not cancelled) assignments, in task-code then unit order.
+
+    Columns, not ORM objects: a province's /status reads thousands of rows, and each view
+    needs eleven fields of them."""
     query = (
-        sa_select(col(Plan.number), Task, col(Area.name), col(Unit.name), Assignment)
+        sa_select(
+            col(Plan.number),
+            col(Task.code),
+            col(Task.title),
+            col(Area.name),
+            col(Unit.name),
+            col(Assignment.role),
+            col(Assignment.deadline),
+            col(Task.kind),
+            col(Assignment.occurrence_key),
+            col(Assignment.status),
+            col(Assignment.progress),
+        )
         .join(Task, col(Task.id) == Assignment.task_id)
         .join(Plan, col(Plan.id) == Task.plan_id)
         .join(Unit, col(Unit.id) == Assignment.unit_id)
@@ -69,28 +85,11 @@ async def list_assignments(
         query = query.where(
             col(Assignment.deadline) < overdue_on, col(Assignment.status) != AssignmentStatus.DONE
         )
-    rows = (await session.execute(query)).all()
-    views = [_view(*row) for row in rows]
+    views = [AssignmentView(*row) for row in (await session.execute(query)).all()]
     views.sort(
         key=lambda v: (v.plan_number, natural_key(v.task_code), v.deadline or date.max, v.unit)
     )
     return views
-
-
-def _view(number: str, task: Task, area: str | None, unit: str, a: Assignment) -> AssignmentView:
-    return AssignmentView(
-        plan_number=number,
-        task_code=task.code,
-        title=task.title,
-        area=area,
-        unit=unit,
-        role=a.role,
-        deadline=a.deadline,
-        kind=task.kind,
-        occurrence_key=a.occurrence_key,
-        status=a.status,
-        progress=a.progress,
-    )
 
 
 async def lead_unit_names(session: AsyncSession, *, task_id: int, occurrence_key: str) -> list[str]:
@@ -176,7 +175,8 @@ async def record_status(
     message_id: str | None = None,
     corrects_id: int | None = None,
 ) -> StatusUpdate:
-    """Append to the history and move the assignment to the new status."""
+    """Append to the history and move the assignment to the new status (and to a deadline
+    set on it beforehand, an extension's): the next sweep looks at its schedule again."""
     assert assignment.id is not None
     update = StatusUpdate(
         assignment_id=assignment.id,
@@ -198,6 +198,7 @@ async def record_status(
     assignment.completed_at = now if status == AssignmentStatus.DONE else None
     session.add(assignment)
     await session.flush()
+    await reschedule(session, assignment_ids=[assignment.id])  # done, reopened, a new deadline
     return update
 
 

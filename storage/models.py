@@ -1,6 +1,6 @@
 """The tables. Instants are UTC (`UTCDateTime`); closed sets are strings from `storage.vocab`."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, String, UniqueConstraint
@@ -8,6 +8,12 @@ from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
 from storage.vocab import AssignmentStatus, OutboxStatus
+
+# An assignment whose schedule changed is looked at by the next sweep: its `next_remind_at`
+# goes back to this moment, before any clock's now. Stored as SQLAlchemy writes instants on
+# SQLite, so that rows given it by the database default compare equal to ones given it here.
+AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)
+AT_ONCE_STORED = "2000-01-01 00:00:00.000000"
 
 
 def _at(*, nullable: bool = False, index: bool = False) -> Any:
@@ -135,6 +141,7 @@ class Assignment(SQLModel, table=True):
         UniqueConstraint("task_id", "unit_id", "occurrence_key"),
         Index("ix_assignments_unit_deadline", "unit_id", "deadline"),
         Index("ix_assignments_status_deadline", "status", "deadline"),
+        Index("ix_assignments_next_remind_at", "next_remind_at", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="tasks.id", ondelete="CASCADE")
@@ -151,6 +158,14 @@ class Assignment(SQLModel, table=True):
     snoozed_until: datetime | None = _at(nullable=True)
     cancelled_at: datetime | None = _at(nullable=True)
     created_at: datetime = _at()
+    # When the sweep must next look at it (see scheduler.sweep): a reminder's slot, AT_ONCE
+    # after anything that changes its schedule, None once nothing more will come.
+    next_remind_at: datetime | None = Field(
+        default=AT_ONCE,
+        sa_type=UTCDateTime(),
+        nullable=True,
+        sa_column_kwargs={"server_default": AT_ONCE_STORED},
+    )
 
 
 class StatusUpdate(SQLModel, table=True):
@@ -189,7 +204,10 @@ class OutboxMessage(SQLModel, table=True):
     """Everything the service must deliver; `dedupe_key` makes writing it idempotent."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        Index("ix_outbox_assignment_id", "assignment_id"),  # what the sweep has written
+    )
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(sa_type=String(200), unique=True)
     person_id: int = Field(foreign_key="people.id", index=True)
@@ -295,3 +313,13 @@ class Lease(SQLModel, table=True):
     name: str = Field(sa_type=String(32), primary_key=True)
     holder: str = Field(sa_type=String(64))
     expires_at: datetime = _at()
+
+
+class ScheduleRules(SQLModel, table=True):
+    """A fingerprint of the rules every schedule was computed from (calendar and reminder
+    settings): when the service starts with other rules, every open schedule is recomputed."""
+
+    __tablename__ = "schedule_rules"
+    name: str = Field(sa_type=String(32), primary_key=True)
+    fingerprint: str = Field(sa_type=String(64))
+    changed_at: datetime = _at()

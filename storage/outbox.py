@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.db import rowcount
+from storage.db import insert_for, rowcount
 from storage.models import Assignment, OutboxMessage, Person
 from storage.pending import Pending
 from storage.vocab import AssignmentStatus, OutboxKind, OutboxStatus, ReminderKind
@@ -22,25 +21,26 @@ from storage.vocab import AssignmentStatus, OutboxKind, OutboxStatus, ReminderKi
 _ANSWERABLE = [k.value for k in ReminderKind if k != ReminderKind.ESCALATION]
 
 
-def insert_for(session: AsyncSession) -> Callable[..., Any]:
-    """The dialect's INSERT construct, which knows ON CONFLICT DO NOTHING."""
-    dialect = session.get_bind().dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if insert is None:
-        raise RuntimeError(f"the outbox needs SQLite or PostgreSQL, not {dialect}")
-    return insert
-
-
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Add outbox rows, skipping keys already there; returns how many were added."""
+    """Add outbox rows, skipping keys already there; returns how many were added.
+
+    In bulk, one statement per shape of row: on SQLite an executemany, whose row count sums
+    the rows each insert added; elsewhere RETURNING counts them."""
     insert = insert_for(session)
+    returning = session.get_bind().dialect.name != "sqlite"
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(sorted(row)), []).append(row)
     added = 0
-    for row in rows:  # one by one: rowcount of a multi-row insert is not reliable on SQLite
-        statement = insert(OutboxMessage).values(**row)
-        result = await session.execute(
-            statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-        )
-        added += max(rowcount(result), 0)
+    for same in shapes.values():
+        # The table, not the entity: a plain executemany, not the ORM's bulk insert.
+        table = OutboxMessage.metadata.tables["outbox"]
+        statement = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        if returning:
+            statement = statement.returning(table.c.id)
+            added += len((await session.execute(statement, same)).all())
+        else:
+            added += max(rowcount(await session.execute(statement, same)), 0)
     return added
 
 

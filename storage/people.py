@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import ChannelIdentity, Person, Unit
+from storage.schedules import reschedule_for_person
 from storage.vocab import PersonRole
 
 CONSOLE = "console"
@@ -140,6 +141,7 @@ async def console_person(
         session.add(
             ChannelIdentity(person_id=person.id, channel=CONSOLE, user_id=user_id, chat_id=user_id)
         )
+        await reschedule_for_person(session, person=person)
     return user_id
 
 

@@ -12,8 +12,16 @@ from bot.conversation.buttons import ButtonSigner
 from bot.delivery.render import render
 from bot.service import App
 from scheduler.calendar import WorkCalendar
-from scheduler.jobs import DIGEST_JOB, SWEEP_JOB, add_digest_job, build_scheduler, run_sweep
+from scheduler.jobs import (
+    DIGEST_JOB,
+    SWEEP_JOB,
+    add_digest_job,
+    build_scheduler,
+    recheck_if_rules_changed,
+    run_sweep,
+)
 from scheduler.reminder_config import ReminderConfig, ReminderSettings
+from scheduler.rules import rules_fingerprint
 from scheduler.sweep import plan_reminders, sweep, write_reminders
 from storage.db import create_engine, session_factory, transaction
 from storage.models import (
@@ -296,8 +304,12 @@ async def test_a_plan_may_remind_its_supporting_units_or_leave_them_out(app: App
             await s.execute(select(Assignment).where(Assignment.role == "support"))
         ).scalar_one()
         helper = await person(s, "Hồ F", PersonRole.FOCAL, other.unit_id)
+    day0 = date(2023, 6, 1)
     for rule, kinds in (("none", []), ("remind", ["before_7d", "before_3d", "overdue"])):
         settings = ReminderSettings(ReminderConfig(supporting=rule))
+        # The service started with these rules: every open schedule is computed again.
+        fingerprint = rules_fingerprint(CAL, settings)
+        assert await recheck_if_rules_changed(app.sessions, fingerprint=fingerprint, now=at(day0))
         async with transaction(app.sessions) as s:
             await s.execute(delete(OutboxMessage))
             for day in (date(2023, 6, 23), date(2023, 6, 27), date(2023, 7, 7)):

@@ -6,6 +6,11 @@ conversation, and its `Answer` becomes Bot API calls. `send` is for the outbox w
 maps PTB's errors onto the seam and leaves a 429's pause to the worker. PTB types stay here
 and in `telegram_mapping`.
 
+An update's turn ends once the conversation has stored it and its button press is answered;
+the messages of its answer then go out from the chat's own reply queue, in order, at the
+pace Telegram allows one chat (a second apart), while that chat's next update is already
+being handled and other chats go on. Stopping waits a few seconds for queued answers.
+
 Every call that shows a message (a text, a part of a long one, a file, an edit) waits its
 turn with the channel's one Pacer, whether it carries an outbox row or a reply: only here is
 it known how many messages an `Outbound` becomes, and a reply right after a reminder to the
@@ -42,6 +47,7 @@ from bot.channels.base import (
     Outbound,
     Sent,
 )
+from bot.channels.lanes import ChatLanes
 from bot.channels.redaction import redact_in_logs
 from bot.channels.telegram_mapping import (
     MAX_CAPTION,
@@ -54,7 +60,7 @@ from bot.channels.telegram_mapping import (
     to_inbound,
     utf16_len,
 )
-from bot.channels.telegram_polling import poll_updates
+from bot.channels.telegram_polling import MAX_CHATS, poll_updates
 from bot.clock import Clock, Sleep
 from bot.delivery.pacing import Pacer
 from bot.settings import Settings, SettingsError
@@ -66,6 +72,7 @@ T = TypeVar("T")
 PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
 _PATIENCE = 30.0  # longest 429 pause sat out inline (answering a person, a message's 2nd part)
 _ATTEMPTS = 5
+_SETTLE = 5.0  # seconds stop() waits for answers still queued
 
 
 def build_telegram_channel(
@@ -130,6 +137,9 @@ class TelegramChannel:
         self._pacer = pacer
         self._handler: InboundHandler | None = None
         self._poller: asyncio.Task[None] | None = None
+        self._replies: ChatLanes[tuple[str, list[Outbound]]] = ChatLanes(
+            self._reply, max_chats=MAX_CHATS
+        )
 
     def is_group(self, chat_id: str) -> bool:
         return chat_id.startswith("-")  # Telegram's group and supergroup ids are negative
@@ -200,6 +210,8 @@ class TelegramChannel:
             # Cancelled now, or ended before by itself (what `watch` reported).
             await asyncio.gather(self._poller, return_exceptions=True)
             self._poller = None
+        await self._replies.settle(_SETTLE)
+        await self._replies.close()
         if self._app.running:
             await self._app.stop()
         await self._app.shutdown()
@@ -235,7 +247,7 @@ class TelegramChannel:
             log.warning("could not register the Telegram command menu: %s", error)
 
     async def _on_update(self, update: Update) -> None:
-        """One update: ask the conversation, then carry out its answer.
+        """One update: ask the conversation, answer the button, queue the answer's messages.
 
         NotStored goes back to the polling loop: the update is neither answered nor confirmed.
         """
@@ -252,11 +264,17 @@ class TelegramChannel:
             answer = Answer(messages=[Outbound(words.HANDLER_FAILED)])
         if update.callback_query is not None:
             await self._answer_button(update.callback_query.id, answer.toast)
-        for message in answer.messages:
+        if answer.messages:
+            self._replies.submit(inbound.chat_id, (inbound.chat_id, answer.messages))
+
+    async def _reply(self, item: tuple[str, list[Outbound]]) -> None:
+        """An answer's messages, in its chat's turn; a failure is logged, not raised."""
+        chat_id, messages = item
+        for message in messages:
             try:
-                await self._send(inbound.chat_id, message, patient=True)
+                await self._send(chat_id, message, patient=True)
             except ChannelError as error:
-                log.warning("answer to chat %s not delivered: %s", inbound.chat_id, error)
+                log.warning("answer to chat %s not delivered: %s", chat_id, error)
                 return
 
     async def _answer_button(self, query_id: str, toast: str | None) -> None:

@@ -13,6 +13,13 @@ webhook the 503 answer makes Zalo deliver it again. Polling failures follow the 
 loop's rules: logged and retried with back-off; a refused token ends polling, and `watch`
 reports the channel down.
 
+Polling stays one update at a time, since an update fetched is the platform's no more: a
+crash loses at most the one being stored (handling several at once would put more of them at
+risk). Once it is stored, though, its answer goes to the chat's reply queue (`ChatLanes`:
+each chat's answers in order, chats at once) and the next update is fetched at once: one
+chat's paced or retried answer holds up no other chat. Stopping waits a few seconds for
+queued answers. A webhook call is answered before it returns: each call is its own task.
+
 Every sendMessage waits its turn with the channel's Pacer (10 a second overall and 1 a second
 per chat by default, both settings); network and server errors are retried inline a few
 times with back-off, and then left to the outbox's own back-off.
@@ -40,8 +47,9 @@ from bot.channels.base import (
     Sent,
     TransientError,
 )
+from bot.channels.lanes import ChatLanes
 from bot.channels.redaction import redact_in_logs
-from bot.channels.telegram_polling import Backoff
+from bot.channels.telegram_polling import MAX_CHATS, Backoff
 from bot.channels.zalo_api import TooLarge, ZaloApi, ZaloApiError, ZaloNetworkError
 from bot.channels.zalo_mapping import (
     MAX_TEXT,
@@ -63,6 +71,7 @@ WEBHOOK_PATH = "/zalo/webhook"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 _ATTEMPTS = 3  # tries of one sendMessage before the error goes to the caller
 _PATIENCE = 30.0  # longest 429 pause sat out inline
+_SETTLE = 5.0  # seconds stop() waits for answers still queued
 
 
 def build_zalo_channel(
@@ -128,6 +137,9 @@ class ZaloChannel:
         self._handler: InboundHandler | None = None
         self._poller: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
+        self._replies: ChatLanes[tuple[str, Answer]] = ChatLanes(
+            self._deliver_answer, max_chats=MAX_CHATS
+        )
 
     def is_group(self, chat_id: str) -> bool:  # noqa: ARG002 — the seam's signature
         return False  # the bot answers groups with one notice and sends nothing else there
@@ -182,6 +194,8 @@ class ZaloChannel:
             await asyncio.gather(self._poller, return_exceptions=True)
             self._poller = None
         self._stopped.set()
+        await self._replies.settle(_SETTLE)
+        await self._replies.close()
         await self._api.close()
 
     async def send(self, chat_id: str, message: Outbound) -> Sent:
@@ -211,7 +225,7 @@ class ZaloChannel:
         except (ValueError, UnicodeDecodeError):
             return web.json_response({"ok": False, "description": "body is not JSON"}, status=400)
         try:
-            await self._on_update(unwrap(body))
+            await self._on_update(unwrap(body), queued=False)
         except NotStored:
             return web.json_response({"ok": False, "description": "busy, retry"}, status=503)
         return web.json_response({"ok": True})
@@ -239,19 +253,22 @@ class ZaloChannel:
         stores = Backoff()
         while True:
             try:
-                await self._on_update(update)
+                await self._on_update(update, queued=True)
                 return
             except NotStored:
                 wait = stores.next()
                 log.warning("zalo update not stored (the database is busy); again in %.0f s", wait)
                 await self._sleep(wait)
 
-    async def _on_update(self, update: Any) -> None:
+    async def _on_update(self, update: Any, *, queued: bool) -> None:
+        """Ask the conversation; answer in the chat's reply queue, or (a webhook call, which
+        is its own task already) before returning."""
         inbound = to_inbound(update)
         if isinstance(inbound, Unsupported):
             log.info("zalo update %s not readable; answered or ignored", inbound.event_name)
             if inbound.chat_id is not None:
-                await self._answer(inbound.chat_id, Answer(messages=[Outbound(words.UNSUPPORTED)]))
+                unsupported = Answer(messages=[Outbound(words.UNSUPPORTED)])
+                await self._answer(inbound.chat_id, unsupported, queued=queued)
             return
         if self._handler is None:
             return
@@ -262,9 +279,16 @@ class ZaloChannel:
         except Exception:
             log.exception("conversation failed on zalo message %s", inbound.update_id)
             answer = Answer(messages=[Outbound(words.HANDLER_FAILED)])
-        await self._answer(inbound.chat_id, answer)
+        await self._answer(inbound.chat_id, answer, queued=queued)
 
-    async def _answer(self, chat_id: str, answer: Answer) -> None:
+    async def _answer(self, chat_id: str, answer: Answer, *, queued: bool) -> None:
+        if queued:
+            self._replies.submit(chat_id, (chat_id, answer))
+        else:
+            await self._deliver_answer((chat_id, answer))
+
+    async def _deliver_answer(self, item: tuple[str, Answer]) -> None:
+        chat_id, answer = item
         messages = list(answer.messages)
         if answer.toast and not messages:
             messages.append(Outbound(answer.toast))  # no button to show a toast on

@@ -14,6 +14,7 @@ from bot.texts.common import person_role
 from storage.db import transaction
 from storage.models import AuditLog, Person
 from storage.people import active_people, channels_of, find_person
+from storage.schedules import reschedule_for_person
 from storage.units import find_unit
 
 
@@ -98,6 +99,7 @@ async def _away(app: App, args: argparse.Namespace) -> int:
             sys.stderr.write(words.NO_SUCH_PERSON.format(id=args.person_id) + "\n")
             return 2
         person.away = not args.back
+        await reschedule_for_person(session, person=person)  # the deputy stands in, or not
         detail = {"person_id": person.id, "away": person.away}
         session.add(AuditLog(at=app.clock.now(), actor="cli", action="person.away", detail=detail))
         name = person.full_name

@@ -14,6 +14,7 @@ from storage.assignments import assignment_with_task, last_update_by, record_sta
 from storage.db import stored_id
 from storage.models import Assignment, StatusUpdate, Task
 from storage.pending import Pending
+from storage.schedules import reschedule
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
 
@@ -137,6 +138,7 @@ async def _snooze(turn: Turn, assignment: Assignment, task: Task) -> Answer:
     until = turn.deps.snooze_until(turn.now)
     assignment.snoozed_until = until
     turn.session.add(assignment)
+    await reschedule(turn.session, assignment_ids=[stored_id(assignment)])
     at = dates.clock_day(until.astimezone(turn.deps.timezone))
     answer = say(t.SNOOZED.format(code=ref(assignment, task), at=at))
     edited = await edits.reminder_snoozed(turn, assignment, task, until)

@@ -2,12 +2,20 @@
 
 Every inbound update is recorded (by channel and update id) in the same transaction as the
 change it causes, and committed before the answer goes back, so a replayed update changes
-nothing and an answered update is never lost. The record is written last: SQLite takes its
-write lock at a transaction's first write, so a turn that only reads (/status, /digest and
-its drawing) holds the lock for the commit alone. When the lock stays taken past the busy
-timeout the handler raises NotStored, and the channel offers the update again later.
+nothing and an answered update is never lost. The record is written last, by an insert that
+ignores a key already there: SQLite takes its write lock at a transaction's first write, so
+a turn that only reads (/status, /digest and its drawing) holds the lock for the commit
+alone, and an update handled before is found by that same insert (its turn is rolled back
+and answers nothing). When the lock stays taken past the busy timeout the handler raises
+NotStored, and the channel offers the update again later.
+
+Channels hand in updates from different chats at once; their transactions take turns here
+(`_turns`), one at a time in this process, as SQLite has a single writer anyway. What is
+slow and needs no database, the download of a file before and the sending of the answer
+after, runs outside that turn, so one chat's slow network holds up nobody else.
 """
 
+import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -31,7 +39,7 @@ from bot.conversation.present import present
 from bot.conversation.turn import Deps, Turn, say
 from bot.texts import chat as t
 from storage.db import is_locked, transaction
-from storage.inbound import handled_before, record_update
+from storage.inbound import record_update
 from storage.people import identity_of
 from storage.textnorm import clean_text
 
@@ -41,9 +49,14 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 Download = Callable[[Attachment, int], Awaitable[bytes]]
 
 
+class _Duplicate(Exception):
+    """The update was handled before: its turn is rolled back."""
+
+
 class Conversation:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self._turns = asyncio.Lock()  # one transaction at a time (see the module's note)
 
     async def handle(self, inbound: Inbound, caps: Capabilities, download: Download) -> Answer:
         """Answer one inbound; the same update twice is answered once.
@@ -77,14 +90,20 @@ class Conversation:
     ) -> Answer:
         """The turn and the record that it was handled, in one transaction."""
         channel, update_id = inbound.channel, inbound.update_id
-        async with transaction(self.deps.sessions) as session:
-            if await handled_before(session, channel=channel, update_id=update_id):
+        async with self._turns:
+            try:
+                async with transaction(self.deps.sessions) as session:
+                    turn = await self._turn(session, inbound, caps, now, data)
+                    answer = await route(turn)
+                    await _remember_choices(turn, answer)
+                    if not await record_update(
+                        session, channel=channel, update_id=update_id, now=now
+                    ):
+                        raise _Duplicate
+            except _Duplicate:
+                log.info("inbound %s:%s was handled before; ignored", channel, update_id)
                 return Answer()
-            turn = await self._turn(session, inbound, caps, now, data)
-            answer = await route(turn)
-            await _remember_choices(turn, answer)
-            await record_update(session, channel=channel, update_id=update_id, now=now)
-        for work in turn.after_commit:
+        for work in turn.after_commit:  # drawn after the commit, outside the writers' turn
             await work()
         return answer
 

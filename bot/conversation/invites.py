@@ -13,6 +13,7 @@ from storage.db import find
 from storage.invites import invite_to_redeem
 from storage.models import AuditLog, ChannelIdentity, Invite, Person
 from storage.people import channels_of, focal_holders
+from storage.schedules import reschedule_for_person
 from storage.vocab import PersonRole
 
 DEFAULT_DAYS = 7
@@ -106,6 +107,7 @@ async def redeem(
         ChannelIdentity(person_id=person.id, channel=channel, user_id=user_id, chat_id=chat_id)
     )
     invite.used_at, invite.used_by = now, person.id
+    await reschedule_for_person(session, person=person)  # reminders nobody could receive
     action = "channel.link" if invite.person_id is not None else "invite.redeem"
     session.add(
         AuditLog(

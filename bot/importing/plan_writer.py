@@ -23,6 +23,7 @@ from storage.plans import (
     plan_assignment_rows,
     plan_tasks,
 )
+from storage.schedules import reschedule
 from storage.textnorm import fold_words
 from storage.units import all_units
 from storage.vocab import AssignmentRole, AssignmentStatus
@@ -78,6 +79,7 @@ async def apply_plan(
     await add_assignments(session, writes.added)
     await change_assignments(session, writes.changed)
     work = await _named(session, plan.id, dropped)
+    await reschedule(session, plan_id=plan.id)  # new, moved, cancelled: the sweep looks again
     detail = {
         "plan": plan.number,
         "tasks": len(tasks),

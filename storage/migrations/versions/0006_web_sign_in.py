@@ -1,7 +1,7 @@
 """web sign-in: one-time login tokens and browser sessions
 
-Revision ID: 0007
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-30 07:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0007"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
