@@ -156,12 +156,17 @@ async def claim_due(
 ) -> list[int]:
     """Claim up to `limit` due rows for `worker`, leased for `lease`; their ids, in order.
 
-    Two statements whatever `limit` is: claims whose lease ran out (their owner died or hung)
-    go back to the queue, never because of who owns them (a second process on the same host
-    leaves the first one's rows in flight alone); then the oldest due rows are taken in one
-    UPDATE. SQLite runs one writer at a time, so two workers never take the same row; on
-    PostgreSQL the inner SELECT skips rows another transaction is taking, and the outer
-    WHERE checks the status again.
+    Three statements whatever `limit` is: claims whose lease ran out (their owner died or
+    hung) go back to the queue, never because of who owns them (a second process on the same
+    host leaves the first one's rows in flight alone); the oldest due rows are picked, on
+    PostgreSQL locked FOR UPDATE SKIP LOCKED (rows another transaction is taking are passed
+    over, not waited for); then they are taken in one UPDATE, which checks the status again.
+    SQLite runs one writer at a time (the first UPDATE takes its lock), so two workers never
+    pick the same row there either.
+
+    The pick is its own statement, not a subquery of the UPDATE: PostgreSQL may run an
+    `IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)` again for each row the UPDATE visits,
+    and each run skips the rows this very UPDATE already changed, taking more than `limit`.
     """
     await session.execute(
         update(OutboxMessage)
@@ -179,9 +184,14 @@ async def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    picked = [row_id for row_id in (await session.execute(due)).scalars().all()]
+    if not picked:
+        return []
     claimed = await session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(due), col(OutboxMessage.status) == OutboxStatus.PENDING)
+        .where(
+            col(OutboxMessage.id).in_(picked), col(OutboxMessage.status) == OutboxStatus.PENDING
+        )
         .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_at=now)
         .returning(col(OutboxMessage.id))
         .execution_options(synchronize_session=False)

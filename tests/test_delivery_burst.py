@@ -30,6 +30,8 @@ from tests.fakes import FakeBotApi, User
 from tests.fakes.clock import ManualClock
 from tests.telegram_kit import queue_reminder, telegram_person
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 @dataclass
 class Channel:

@@ -25,6 +25,8 @@ from tests import factories
 from tests.fakes import ManualClock
 from tests.service_kit import any_hour
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 PEOPLE = 20
 
 

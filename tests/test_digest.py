@@ -23,6 +23,8 @@ from storage.models import Person, Plan
 from storage.vocab import DigestKind
 from tests.digest_kit import HT, NV, PD, TP, VN, WEEK1, WEEK2, add_support, build, local
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 CALENDAR = WorkCalendar.load()
 
 

@@ -35,6 +35,8 @@ from tests.digest_kit import (
 )
 from tests.test_digest import figures_at, store
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 TELEGRAM = Format(html=True, limit=4096)
 ZALO = Format(html=False, limit=2000)
 

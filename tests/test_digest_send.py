@@ -18,6 +18,8 @@ from tests.conversation_kit import PLAIN, make_conversation, register, text_of
 from tests.digest_kit import FORMATS, VN, WEEK1, WEEK2, build, local
 from tests.factories import EXAMPLES, load_example
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 async def outbox(app: App) -> list[OutboxMessage]:
     async with app.sessions() as session:

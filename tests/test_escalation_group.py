@@ -5,6 +5,7 @@ real delivery worker, a recording channel and the test clock."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+import pytest
 from sqlalchemy import select
 
 from bot.channels.base import Capabilities, InboundHandler, Outbound, Sent
@@ -19,6 +20,8 @@ from storage.models import OutboxMessage
 from storage.vocab import PersonRole
 from tests import factories
 from tests.fakes.clock import ManualClock
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 CAL = WorkCalendar.load()
 RULES = ReminderSettings(ReminderConfig())

@@ -23,6 +23,8 @@ from tests.factories import invite_code, load_example
 from tests.fakes import FakeBotApi, ManualClock, User
 from tests.fakes.zalo_api import FakeZaloApi, ZaloUser
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 LAN = User(1001, "Nguyễn Thị Lan")
 HUNG = User(1002, "Hùng", "Trần Văn")
 MAI = User(1003, "Mai", "Lê Thị")

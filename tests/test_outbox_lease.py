@@ -3,6 +3,7 @@ when its lease has run out, whoever and wherever the owner is."""
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.delivery.worker import worker_identity
@@ -11,6 +12,8 @@ from storage import outbox
 from storage.db import transaction
 from storage.models import OutboxMessage
 from tests import factories
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 LEASE = timedelta(seconds=60)
 

@@ -20,6 +20,8 @@ from tests.fakes import FakeBotApi, User
 from tests.service_kit import start_service
 from tests.telegram_kit import queue_reminder, telegram_person
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 PEOPLE = 40
 CODES = ("1.1", "2.1")
 

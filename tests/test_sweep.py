@@ -34,6 +34,8 @@ from storage.vocab import PersonRole
 from tests import factories
 from tests.fakes.clock import ManualClock
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 CAL = WorkCalendar.load()
 RULES = ReminderSettings(ReminderConfig())
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
@@ -35,6 +36,8 @@ from storage.models import (
 from storage.schedules import reschedule, reschedule_for_person
 from storage.vocab import AssignmentStatus, OutboxStatus, PersonRole, ReminderKind, TaskKind
 from tests import factories
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 CAL = WorkCalendar.load()
 START = datetime(2023, 2, 20, tzinfo=UTC)  # deadlines fall from February to May

@@ -27,6 +27,8 @@ from tests.factories import EXAMPLE_PLAN, invite_code
 from tests.fakes.clock import ManualClock
 from tests.test_import import PLAN_YAML, UNITS, run
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 TP = "Phòng Tư pháp"
 Written = list[tuple[str, str, str]]  # (task code, kind, slot's local day) per new row
 

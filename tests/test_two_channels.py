@@ -25,6 +25,8 @@ from tests.conversation_kit import (
 from tests.factories import invite_code
 from tests.fakes.clock import ManualClock
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 TP = "Phòng Tư pháp"
 
 
