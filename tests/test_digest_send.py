@@ -1,10 +1,11 @@
 """Sending the digest: the weekly job's outbox rows, /digest in the chat, and `nhacviec digest`."""
 
-import sqlite3
+import asyncio
+import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.cli import main
 from bot.conversation.buttons import ButtonSigner
@@ -12,6 +13,7 @@ from bot.delivery.render import render
 from bot.digest.send import send_weekly_digest
 from bot.service import App, Jobs, build_delivery, build_deps, build_scheduler
 from bot.settings import SettingsError, load_settings
+from storage.db import create_engine, session_factory
 from storage.models import Digest, OutboxMessage, Person
 from storage.vocab import PersonRole
 from tests.conversation_kit import PLAIN, make_conversation, register, text_of
@@ -171,9 +173,7 @@ def test_the_command_line_writes_files_and_sends_nothing(
         "tong-hop-32-KH-UBND-2023-06-30.png",
         "tong-hop-32-KH-UBND-2023-06-30.xlsx",
     ]
-    with sqlite3.connect(cli_env / "cli.db") as db:
-        assert db.execute("select count(*) from outbox").fetchone() == (0,)
-        assert db.execute("select count(*) from digests").fetchone() == (0,)
+    assert asyncio.run(rows_in(os.environ["DATABASE_URL"])) == (0, 0)  # outbox, digests
     with pytest.raises(SystemExit):
         main(["digest", "--format", "pdf"])
 
@@ -218,3 +218,17 @@ async def test_a_channel_without_files_is_told_where_the_files_are(
         assert message.file_path is None
         path = message.text.rsplit("\nTệp: ", 1)[1]
         assert is_file(path, suffix)
+
+
+async def rows_in(url: str) -> tuple[int, int]:
+    """Rows in the outbox and the digests table of the database at `url`."""
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            counts = [
+                (await session.execute(select(func.count()).select_from(model))).scalar_one()
+                for model in (OutboxMessage, Digest)
+            ]
+    finally:
+        await engine.dispose()
+    return counts[0], counts[1]
