@@ -189,9 +189,7 @@ async def claim_due(
         return []
     claimed = await session.execute(
         update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id).in_(picked), col(OutboxMessage.status) == OutboxStatus.PENDING
-        )
+        .where(col(OutboxMessage.id).in_(picked), col(OutboxMessage.status) == OutboxStatus.PENDING)
         .values(status=OutboxStatus.SENDING, claimed_by=worker, claimed_at=now)
         .returning(col(OutboxMessage.id))
         .execution_options(synchronize_session=False)

@@ -115,6 +115,8 @@ def protect_token_in_logs(token: str) -> None:
 class TelegramChannel:
     """The `Channel` for Telegram: long polling, inline buttons, replies, files."""
 
+    receiving_by = "polling"  # how updates arrive, for the start log line
+
     name = "telegram"
     capabilities = Capabilities(
         buttons=True, max_text=MAX_TEXT, files=True, html=True, replies=True, edits=True
@@ -167,7 +169,7 @@ class TelegramChannel:
             if isinstance(error, TelegramError):
                 raise channel_error(error) from error
             raise
-        log.info("telegram channel polling as @%s", self._bot.username)
+        log.info("telegram channel %s as @%s", self.receiving_by, self._bot.username)
 
     async def _start_polling(self) -> None:
         await self._app.initialize()  # getMe: a wrong token fails here

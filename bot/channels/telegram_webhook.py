@@ -79,6 +79,8 @@ def build_telegram_webhook_channel(
 class TelegramWebhookChannel(TelegramChannel):
     """`TelegramChannel` that receives by webhook instead of long polling."""
 
+    receiving_by = "receiving by webhook"
+
     def __init__(
         self,
         application: "Application[Any, Any, Any, Any, Any, Any]",
