@@ -2,7 +2,8 @@
 reminder's "Hoàn thành" button, half by replying "xong" to it) through getUpdates, against
 the project's fake Bot API (tests/fakes, its flood limits off); then a bare
 python-telegram-bot echo bot (Application, default settings, no rate limiter) answers the
-same 1,000 updates on the same fake server. `make bench`; `--runs N`, `--profile`.
+same 1,000 updates on the same fake server. `make bench`; `--runs N`, `--profile`;
+`--turns`: the conversation alone, statements and CPU per answer of each kind.
 
 The service runs in this process with its real parts: `TelegramChannel` (a real PTB
 `Application` and bot, our polling loop and chat lanes) and the real `Conversation` on a
@@ -433,11 +434,20 @@ What limits the service here:
   channel's pacer keeps Telegram's limits (30 a second overall less 5 %, one a second per
   chat): 2,000 messages need 70 s at least, 20 answers in one chat 42 s. The echo bot has no
   limiter (it would be refused with 429s by Telegram) and sends one message per update.
-- Storing: each answer is one transaction of about a dozen statements (identity, the
-  reminder's assignment, the status update, the reminder's rewrite, the processed record)
-  through SQLAlchemy and aiosqlite, one at a time in this process (SQLite has one writer);
-  each statement is a round trip to aiosqlite's thread, which waits its turn in an event
-  loop busy with sends and polls. Running the transactions without the in-process lock was
+- Storing: each answer is one transaction, one at a time in this process (SQLite has one
+  writer): a reminder's button costs 7 statements (the sender with their unit, the task,
+  its UPDATE and history row, the reminder to rewrite, what the bot now waits for, the
+  update's record), "Nhắc lại sau" 5, a reply 8 (which reminder it answers, as well), /status
+  4; `--turns` shows each. Every statement is three or four round trips to aiosqlite's
+  thread (cursor, execute, fetch, close), and each session ends with two more (commit, the
+  pool's rollback): about 30 thread hops per answer, each waiting its turn in an event loop
+  that also polls, answers presses and sends the replies. Without the channel an answer
+  costs 4-8 ms of CPU (`--turns`), most of it SQLAlchemy building statements and ORM rows;
+  the echo bot's whole answer costs less than that. Cutting further needs what this
+  benchmark does not own: a driver without a thread hop per call, or several chats' answers
+  in one transaction (storage/db.py), and column reads of the delivered reminders (the
+  rewrite loads every reminder row of the task as ORM objects, a reply reads the outbox
+  twice: storage/outbox.py). Running the transactions without the in-process lock was
   tried and was no faster (SQLite's own lock then serialises them, with busy-waits).
 - The echo bot's rate swings widely from run to run on this shared 2-core machine (other
   sessions' tests run beside it), so the ratio is only indicative; both runs of a row are
