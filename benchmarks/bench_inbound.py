@@ -2,7 +2,8 @@
 reminder's "Hoàn thành" button, half by replying "xong" to it) through getUpdates, against
 the project's fake Bot API (tests/fakes, its flood limits off); then a bare
 python-telegram-bot echo bot (Application, default settings, no rate limiter) answers the
-same 1,000 updates on the same fake server. `make bench`; `--runs N`, `--profile`.
+same 1,000 updates on the same fake server. `make bench`; `--runs N`, `--profile`;
+`--turns`: the conversation alone, statements and CPU per answer of each kind.
 
 The service runs in this process with its real parts: `TelegramChannel` (a real PTB
 `Application` and bot, our polling loop and chat lanes) and the real `Conversation` on a
@@ -47,7 +48,7 @@ from bot.conversation.core import Conversation  # noqa: E402
 from bot.service import App, build_deps, conversation_handler, open_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.db import transaction  # noqa: E402
-from storage.models import Assignment, ProcessedInbound  # noqa: E402
+from storage.models import Assignment, Person, ProcessedInbound  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.fakes import Chat, FakeBotApi, User  # noqa: E402
 
@@ -73,8 +74,9 @@ class Run:
         return len(self.replied) / self.seconds
 
 
-async def people_with_reminders(app: App, api: FakeBotApi) -> list[Reminder]:
-    """50 focal people on the example district's units, each with 20 sent reminders."""
+async def people_with_reminders(app: App, api: FakeBotApi | None) -> list[Reminder]:
+    """50 focal people on the example district's units, each with 20 sent reminders (without
+    a fake Bot API, `--turns`: message ids made up here)."""
     await factories.load_example(app)
     signer = ButtonSigner(load_key(app.settings.data_dir))
     async with app.sessions() as session:
@@ -91,12 +93,15 @@ async def people_with_reminders(app: App, api: FakeBotApi) -> list[Reminder]:
             person = await factories.person(
                 session, user.first_name, "focal", unit, channel="telegram", user_id=str(user.id)
             )
-            chat = api.add_chat(Chat.private(user))
+            chat = api.add_chat(Chat.private(user)) if api else None
             for k in range(EACH):
                 target = by_unit[unit][k % len(by_unit[unit])]
                 data = signer.payload("done", target, person.id or 0)
                 markup = {"inline_keyboard": [[{"text": "Hoàn thành", "callback_data": data}]]}
-                sent = api.record_bot_message(chat, text=f"Nhắc việc {k}", reply_markup=markup)
+                message_id = 100_000 + n * EACH + k
+                if api is not None and chat is not None:
+                    sent = api.record_bot_message(chat, text=f"Nhắc việc {k}", reply_markup=markup)
+                    message_id = sent.message_id
                 await factories.outbox(
                     session,
                     dedupe_key=f"bench:{person.id}:{k}",
@@ -104,11 +109,11 @@ async def people_with_reminders(app: App, api: FakeBotApi) -> list[Reminder]:
                     kind="before_3d",
                     assignment_id=target,
                     status="sent",
-                    message_id=str(sent.message_id),
+                    message_id=str(message_id),
                     sent_at=app.clock.now(),
                     channel="telegram",
                 )
-                reminders.append(Reminder(user, sent.message_id, data))
+                reminders.append(Reminder(user, message_id, data))
     return reminders
 
 
@@ -284,6 +289,104 @@ def _show(profiler: Any) -> None:
         sys.stdout.write(profiler.output_text(color=False, show_all=False)[:12_000])
 
 
+TURN_KINDS = ("done", "progress", "snooze", "reply", "status")
+TURN_ROUNDS = 4  # answers of each kind per person: 50 x 4 = 200 of each
+
+
+async def turns() -> dict[str, tuple[float, float, float]]:
+    """`--turns`: the conversation alone, in this process (no channel, no fake server): each
+    kind of answer a batch at a time, by every person; per answer of each kind, the SQL
+    statements sent, the CPU ms and the wall ms."""
+    from sqlalchemy import event
+
+    from bot.channels.base import Inbound
+    from bot.channels.telegram import TelegramChannel
+    from bot.conversation.limits import InboundLimiter
+
+    figures: dict[str, tuple[float, float, float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            database_url=f"sqlite+aiosqlite:///{folder}/nhacviec.db", data_dir=Path(folder)
+        )
+        async with open_app(settings, SystemClock()) as app:
+            reminders = await people_with_reminders(app, None)
+            deps = build_deps(app, [])
+            deps.limiter = InboundLimiter(limit=1_000_000)  # every answer, none refused
+            conversation = Conversation(deps)
+            signer = deps.signer
+            async with app.sessions() as session:
+                ids = {
+                    name: pid
+                    for name, pid in (await session.execute(select(Person.full_name, Person.id)))
+                }
+            statements = 0
+
+            def count(*args: Any) -> None:
+                nonlocal statements
+                statements += 1
+                if shown is not None:
+                    shown.append(" ".join(str(args[2]).split())[:200])
+
+            event.listen(app.engine.sync_engine, "before_cursor_execute", count)
+            update_ids = iter(range(1, 10**9))
+            caps = TelegramChannel.capabilities
+
+            async def nothing(*_args: object) -> bytes:
+                raise AssertionError("no file in these answers")
+
+            profiler = None
+            shown: list[str] | None = None
+            for index, kind in enumerate(TURN_KINDS):
+                batch = []
+                for r in range(TURN_ROUNDS):
+                    for reminder in reminders[index * TURN_ROUNDS + r :: EACH]:
+                        user, message = str(reminder.user.id), str(reminder.message_id)
+                        fields: dict[str, Any] = {"message_id": str(next(update_ids))}
+                        if kind == "reply":
+                            fields = {**fields, "text": "xong", "reply_to_message_id": message}
+                        elif kind == "status":
+                            fields = {**fields, "text": "/status"}
+                        else:
+                            target = int(reminder.data.split(":")[1])
+                            pid = ids[reminder.user.first_name]
+                            fields = {"button_data": signer.payload(kind, target, pid)}
+                            fields["message_id"] = message
+                        batch.append(
+                            Inbound(
+                                channel="telegram",
+                                update_id=str(next(update_ids)),
+                                user_id=user,
+                                chat_id=user,
+                                display_name=reminder.user.first_name,
+                                **fields,
+                            )
+                        )
+                if os.environ.get("BENCH_PROFILE_TURNS") == kind:
+                    from pyinstrument import Profiler
+
+                    profiler = Profiler(async_mode="disabled")
+                    profiler.start()
+                # One answer first, not measured (its statements compiled, caches warm); with
+                # BENCH_SQL set, its statements are shown.
+                shown = [] if os.environ.get("BENCH_SQL") else None
+                await conversation.handle(batch.pop(), caps, nothing)
+                if shown is not None:
+                    sys.stdout.write(f"-- {kind}\n" + "\n".join(shown) + "\n")
+                    shown = None
+                statements = 0
+                cpu, wall = time.process_time(), time.perf_counter()
+                for inbound in batch:
+                    answer = await conversation.handle(inbound, caps, nothing)
+                    assert answer.messages or answer.toast, (kind, answer)
+                cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+                if profiler is not None:
+                    _show(profiler)
+                    profiler = None
+                n = len(batch)
+                figures[kind] = (statements / n, cpu * 1000 / n, wall * 1000 / n)
+    return figures
+
+
 def ms(values: list[float], q: float) -> str:
     if not values:
         return "—"
@@ -331,11 +434,20 @@ What limits the service here:
   channel's pacer keeps Telegram's limits (30 a second overall less 5 %, one a second per
   chat): 2,000 messages need 70 s at least, 20 answers in one chat 42 s. The echo bot has no
   limiter (it would be refused with 429s by Telegram) and sends one message per update.
-- Storing: each answer is one transaction of about a dozen statements (identity, the
-  reminder's assignment, the status update, the reminder's rewrite, the processed record)
-  through SQLAlchemy and aiosqlite, one at a time in this process (SQLite has one writer);
-  each statement is a round trip to aiosqlite's thread, which waits its turn in an event
-  loop busy with sends and polls. Running the transactions without the in-process lock was
+- Storing: each answer is one transaction, one at a time in this process (SQLite has one
+  writer): a reminder's button costs 7 statements (the sender with their unit, the task,
+  its UPDATE and history row, the reminder to rewrite, what the bot now waits for, the
+  update's record), "Nhắc lại sau" 5, a reply 8 (which reminder it answers, as well), /status
+  4; `--turns` shows each. Every statement is three or four round trips to aiosqlite's
+  thread (cursor, execute, fetch, close), and each session ends with two more (commit, the
+  pool's rollback): about 30 thread hops per answer, each waiting its turn in an event loop
+  that also polls, answers presses and sends the replies. Without the channel an answer
+  costs 4-8 ms of CPU (`--turns`), most of it SQLAlchemy building statements and ORM rows;
+  the echo bot's whole answer costs less than that. Cutting further needs what this
+  benchmark does not own: a driver without a thread hop per call, or several chats' answers
+  in one transaction (storage/db.py), and column reads of the delivered reminders (the
+  rewrite loads every reminder row of the task as ORM objects, a reply reads the outbox
+  twice: storage/outbox.py). Running the transactions without the in-process lock was
   tried and was no faster (SQLite's own lock then serialises them, with busy-waits).
 - The echo bot's rate swings widely from run to run on this shared 2-core machine (other
   sessions' tests run beside it), so the ratio is only indicative; both runs of a row are
@@ -347,8 +459,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--profile", action="store_true", help="pyinstrument the service's run")
     parser.add_argument("--one", choices=("service", "echo"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--turns", action="store_true", help="only the conversation: statements, CPU per answer"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    if args.turns:
+        sys.stdout.write("| answer | statements | CPU ms | wall ms |\n|---|---|---|---|\n")
+        for kind, (count, cpu, wall) in asyncio.run(turns()).items():
+            sys.stdout.write(f"| {kind} | {count:.1f} | {cpu:.2f} | {wall:.2f} |\n")
+        return
     if args.one:
         asyncio.run(one(args.one, args.profile))
         return

@@ -8,8 +8,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.models import Area, Assignment, Plan, StatusUpdate, Task, Unit
-from storage.schedules import reschedule
+from storage.models import AT_ONCE, Area, Assignment, Plan, StatusUpdate, Task, Unit
 from storage.vocab import AssignmentRole, AssignmentStatus
 
 
@@ -196,9 +195,11 @@ async def record_status(
         assignment.progress = progress
     assignment.status_updated_at = now
     assignment.completed_at = now if status == AssignmentStatus.DONE else None
+    # Done, reopened, a new deadline: the next sweep looks at its schedule again. Set here, it
+    # is written by the same UPDATE as the status (as `reschedule` would, in one more).
+    assignment.next_remind_at = AT_ONCE
     session.add(assignment)
     await session.flush()
-    await reschedule(session, assignment_ids=[assignment.id])  # done, reopened, a new deadline
     return update
 
 

@@ -12,7 +12,6 @@ async def record_update(
     session: AsyncSession, *, channel: str, update_id: str, now: datetime
 ) -> bool:
     """Mark the update handled, in one statement; False if it was already (the unique key on
-    channel and update id ignores the second insert, whichever worker or process wrote the
-    first; on PostgreSQL the other transaction's insert is waited for, then ignored)."""
+    channel and update id ignores the second insert, whichever worker wrote the first)."""
     row = {"channel": channel, "update_id": update_id, "received_at": now}
     return await insert_new(session, ProcessedInbound, [row]) == 1

@@ -26,6 +26,22 @@ async def identity_of(
     return (row[0], row[1]) if row else None
 
 
+async def sender_of(
+    session: AsyncSession, *, channel: str, user_id: str
+) -> tuple[ChannelIdentity, Person, Unit | None] | None:
+    """Who wrote, with their unit (None for a coordinator or leader), in one statement: a
+    turn reads the unit for most answers (a reminder's rewrite, /status), and the session then
+    has it without asking again."""
+    query = (
+        select(ChannelIdentity, Person, Unit)
+        .join(Person, col(Person.id) == ChannelIdentity.person_id)
+        .outerjoin(Unit, col(Unit.id) == Person.unit_id)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.user_id == user_id)
+    )
+    row = (await session.execute(query)).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
 async def channels_of(
     session: AsyncSession, *, person_ids: Collection[int] | None = None
 ) -> dict[int, list[ChannelIdentity]]:

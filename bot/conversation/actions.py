@@ -12,9 +12,8 @@ from bot.texts import dates
 from bot.texts.common import STATUS, task_ref
 from storage.assignments import assignment_with_task, last_update_by, record_status
 from storage.db import stored_id
-from storage.models import Assignment, StatusUpdate, Task
+from storage.models import AT_ONCE, Assignment, StatusUpdate, Task
 from storage.pending import Pending
-from storage.schedules import reschedule
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
 
@@ -137,8 +136,8 @@ def _describe(a: Assignment, task: Task) -> str:
 async def _snooze(turn: Turn, assignment: Assignment, task: Task) -> Answer:
     until = turn.deps.snooze_until(turn.now)
     assignment.snoozed_until = until
+    assignment.next_remind_at = AT_ONCE  # the next sweep looks at its schedule again
     turn.session.add(assignment)
-    await reschedule(turn.session, assignment_ids=[stored_id(assignment)])
     at = dates.clock_day(until.astimezone(turn.deps.timezone))
     answer = say(t.SNOOZED.format(code=ref(assignment, task), at=at))
     edited = await edits.reminder_snoozed(turn, assignment, task, until)

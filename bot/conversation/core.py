@@ -40,7 +40,7 @@ from bot.conversation.turn import Deps, Turn, say
 from bot.texts import chat as t
 from storage.db import is_locked, transaction
 from storage.inbound import record_update
-from storage.people import identity_of
+from storage.people import identity_of, sender_of
 from storage.textnorm import clean_text
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ class Conversation:
                     turn = await self._turn(session, inbound, caps, now, data)
                     answer = await route(turn)
                     await _remember_choices(turn, answer)
+                    turn.settle()
                     if not await record_update(
                         session, channel=channel, update_id=update_id, now=now
                     ):
@@ -145,8 +146,8 @@ class Conversation:
         now: datetime,
         data: bytes | None,
     ) -> Turn:
-        found = await identity_of(session, channel=inbound.channel, user_id=inbound.user_id)
-        identity, person = found if found else (None, None)
+        found = await sender_of(session, channel=inbound.channel, user_id=inbound.user_id)
+        identity, person, unit = found if found else (None, None, None)
         if person is not None and not person.active:
             person = None
         if person is not None and person.unreachable_at is not None:
@@ -157,7 +158,9 @@ class Conversation:
             # only on a change, so a read-only turn still takes no write lock early.
             person.last_channel = inbound.channel
             session.add(person)
-        return Turn(self.deps, session, inbound, caps, person, identity, now, data)
+        return Turn(
+            self.deps, session, inbound, caps, person, identity, now, data, unit=unit, settles=True
+        )
 
 
 def _sender(inbound: Inbound) -> str:

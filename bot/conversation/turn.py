@@ -15,7 +15,7 @@ from bot.conversation.limits import InboundLimiter
 from bot.conversation.present import FileLink, no_links
 from bot.digest.service import DigestKit
 from storage.db import stored_id
-from storage.models import ChannelIdentity, Person
+from storage.models import ChannelIdentity, Person, Unit
 from storage.pending import Pending
 
 
@@ -54,6 +54,14 @@ class Turn:
     # Work that needs no database, run once the turn is committed and before the answer goes
     # out: drawing the files /digest sends, so no transaction stays open while it draws.
     after_commit: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+    # The sender's unit, read with them: kept here, the session answers a look-up of it (a
+    # reminder's rewrite, /status) from memory instead of asking the database again.
+    unit: Unit | None = None
+    # The conversation writes what the bot now waits for once, as the turn ends (`settle`):
+    # an answer often changes it twice (forgotten, then the next question), and each change
+    # written at once would cost an UPDATE. A Turn built elsewhere (the web page) writes at once.
+    settles: bool = False
+    _pending: Pending | None = None
 
     @property
     def local(self) -> datetime:
@@ -62,6 +70,8 @@ class Turn:
     @property
     def pending(self) -> Pending:
         """What the bot is waiting for from this person."""
+        if self._pending is not None:
+            return self._pending
         return Pending.of(self.person.pending if self.person else None)
 
     def registered(self) -> Person:
@@ -76,9 +86,20 @@ class Turn:
         return stored_id(self.registered())
 
     def remember(self, pending: Pending) -> None:
-        person = self.registered()
-        person.pending = pending.stored()
-        self.session.add(person)
+        self.registered()
+        self._pending = pending
+        if not self.settles:
+            self.settle()
+
+    def settle(self) -> None:
+        """Write what the turn remembered to the person, if it changed (flushed with the
+        turn's last statement)."""
+        if self.person is None or self._pending is None:
+            return
+        stored = self._pending.stored()
+        if stored != self.person.pending:
+            self.person.pending = stored
+            self.session.add(self.person)
 
 
 def say(text: str, *rows: tuple[Button, ...]) -> Answer:
