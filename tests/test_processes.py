@@ -23,10 +23,11 @@ async def test_three_processes_deliver_each_reminder_once_though_the_sender_is_k
     # Sent twice: at most what the killed process had claimed and not recorded.
     assert outcome.doubled <= outcome.in_flight
     assert outcome.senders == 2  # the killed sender, then the one that took over
-    # One sender at a time: the calls reaching the fake in any second stay near Telegram's
-    # 30 (two senders would make it about 60). A few 429s are this loaded machine's, as with
-    # one process (benchmarks/RESULTS.md, bench_fanout: 1 to 2 in 100 at 30/s, more under load).
-    assert outcome.busiest_second <= 33
+    # One sender at a time: the calls reaching the fake in any second stay near Telegram's 30
+    # (one process alone: 33-35, refused calls included; two senders would make about 60).
+    # A few 429s are this loaded machine's, as with one process alone (benchmarks/RESULTS.md,
+    # bench_fanout and bench_processes).
+    assert outcome.busiest_second <= 40
     assert outcome.rejected_429 <= COUNT // 20  # two senders at once: about half refused
     assert outcome.exit_codes == (0, 0)
     logs = [(tmp_path / f"p{n}" / "service.log").read_text() for n in range(3)]
