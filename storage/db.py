@@ -34,7 +34,8 @@ def create_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) ->
     """An engine for `url`; for SQLite the file's folder is created and pragmas set.
 
     `busy_timeout_ms`: how long SQLite waits for another connection's write lock before a
-    write fails with "database is locked" (`is_locked`)."""
+    write fails with "database is locked", and PostgreSQL for a lock before the statement
+    fails with a lock timeout (`is_locked` for both)."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "postgresql":
@@ -44,7 +45,13 @@ def create_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) ->
             max_overflow=PG_MAX_OVERFLOW,
             pool_pre_ping=True,  # a restarted server's dead connections are replaced, not used
             pool_recycle=PG_RECYCLE_S,
-            connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "nhacviec"},
+            connect_args={
+                "connect_timeout": PG_CONNECT_TIMEOUT_S,
+                "application_name": "nhacviec",
+                # As SQLite's busy timeout: a lock waited for this long fails (`is_locked`)
+                # and the work is tried again, instead of a handler hanging behind it.
+                "options": f"-c lock_timeout={int(busy_timeout_ms)}",
+            },
         )
     if backend != "sqlite":
         raise ValueError(f"unsupported database {backend}; use one of {', '.join(BACKENDS)}")

@@ -32,6 +32,8 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     SQLite serves one process (docs/deploy.md)."""
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
+            # Another process's upgrade may take longer than the engine's lock timeout.
+            await connection.execute(text("SET LOCAL lock_timeout = 0"))
             await connection.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK}
             )

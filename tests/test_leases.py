@@ -112,14 +112,17 @@ async def test_processes_starting_at_once_upgrade_the_schema_one_after_the_other
 async def test_a_lock_waited_out_on_postgresql_counts_as_locked(backend: str, app: App) -> None:
     async with transaction(app.sessions) as session:
         person = await factories.person(session, "Lan", "focal", None)
-    async with app.sessions() as holder, holder.begin():
-        await holder.execute(
-            text("SELECT id FROM people WHERE id = :id FOR UPDATE"), {"id": person.id}
-        )
-        with pytest.raises(DBAPIError) as caught:
-            async with transaction(app.sessions) as waiter:
-                await waiter.execute(text("SET LOCAL lock_timeout = '100ms'"))
-                await waiter.execute(
-                    text("UPDATE people SET full_name = 'Lan 2' WHERE id = :id"), {"id": person.id}
-                )
+    impatient = create_engine(app.settings.database_url, busy_timeout_ms=200)
+    try:
+        async with app.sessions() as holder, holder.begin():
+            await holder.execute(
+                text("SELECT id FROM people WHERE id = :id FOR UPDATE"), {"id": person.id}
+            )
+            with pytest.raises(DBAPIError) as caught:
+                async with transaction(session_factory(impatient)) as waiter:
+                    update = text("UPDATE people SET full_name = 'Lan 2' WHERE id = :id")
+                    # Without the engine's lock timeout it would wait for ever: bounded here.
+                    await asyncio.wait_for(waiter.execute(update, {"id": person.id}), 30)
+    finally:
+        await impatient.dispose()
     assert is_locked(caught.value)
