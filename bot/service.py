@@ -41,7 +41,7 @@ from scheduler import jobs as jobs_module
 from scheduler.digest_periods import WeeklySchedule
 from scheduler.rules import Rules
 from storage.db import create_engine, session_factory
-from storage.migrate import upgrade
+from storage.migrate import at_head, upgrade
 
 log = logging.getLogger(__name__)
 DELIVERY_SECONDS = 5
@@ -81,7 +81,8 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncItera
     log.info("database %s, data folder %s", database_path(settings), settings.data_dir)
     engine = create_engine(settings.database_url)
     try:
-        await upgrade(engine)
+        if not await at_head(engine):  # alembic is loaded only when there is work for it
+            await upgrade(engine)
         yield App(settings, engine, session_factory(engine), clock or SystemClock(), rules, digests)
     finally:
         await engine.dispose()
