@@ -36,7 +36,6 @@ from bot.web.health import PATH as HEALTH_PATH
 from bot.web.health import ChannelStates, health_handler
 from bot.web.links import FileLinks
 from bot.web.server import WebServer
-from bot.web.site import build_site, mount
 from scheduler import jobs as jobs_module
 from scheduler.digest_periods import WeeklySchedule
 from scheduler.rules import Rules
@@ -190,6 +189,8 @@ def mount_web_page(app: App, deps: Deps, web: WebServer) -> None:
     base = app.settings.public_base_url
     if base is None:
         return
+    from bot.web.site import build_site, mount  # Jinja2 and segno only where the page is on
+
     site = build_site(
         deps,
         key=load_key(app.settings.data_dir, WEB_KEY),
