@@ -36,12 +36,11 @@ from bot.web.health import PATH as HEALTH_PATH
 from bot.web.health import ChannelStates, health_handler
 from bot.web.links import FileLinks
 from bot.web.server import WebServer
-from bot.web.site import build_site, mount
 from scheduler import jobs as jobs_module
 from scheduler.digest_periods import WeeklySchedule
 from scheduler.rules import Rules
 from storage.db import create_engine, session_factory
-from storage.migrate import upgrade
+from storage.migrate import at_head, upgrade
 
 log = logging.getLogger(__name__)
 DELIVERY_SECONDS = 5
@@ -81,7 +80,8 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncItera
     log.info("database %s, data folder %s", database_path(settings), settings.data_dir)
     engine = create_engine(settings.database_url)
     try:
-        await upgrade(engine)
+        if not await at_head(engine):  # alembic is loaded only when there is work for it
+            await upgrade(engine)
         yield App(settings, engine, session_factory(engine), clock or SystemClock(), rules, digests)
     finally:
         await engine.dispose()
@@ -189,6 +189,8 @@ def mount_web_page(app: App, deps: Deps, web: WebServer) -> None:
     base = app.settings.public_base_url
     if base is None:
         return
+    from bot.web.site import build_site, mount  # Jinja2 and segno only where the page is on
+
     site = build_site(
         deps,
         key=load_key(app.settings.data_dir, WEB_KEY),
