@@ -77,11 +77,10 @@ class Leases:
             except Exception:
                 log.warning("lease %s could not be renewed; trying again", name, exc_info=True)
                 continue
-            held = self.holds(name)
             if got:
-                self._taken[name] = moment
-                if not held:
+                if name not in self._taken:  # newly taken, not a renewal (late or not)
                     log.info("this process now does the %s (lease taken)", name)
+                self._taken[name] = moment
             elif self._taken.pop(name, None) is not None:
                 log.warning("lease %s went to another process", name)
 

