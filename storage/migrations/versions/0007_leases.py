@@ -1,6 +1,6 @@
 """leases: the sweep, the digest and sending held by one process at a time
 
-Revision ID: 0008
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-30 08:30:00.000000
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 import storage.types
 
-revision = "0008"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
