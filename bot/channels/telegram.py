@@ -75,6 +75,25 @@ _ATTEMPTS = 5
 _SETTLE = 5.0  # seconds stop() waits for answers still queued
 
 
+def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
+    """python-telegram-bot for these settings, without its own updater or job queue: updates
+    come through our polling loop (which acknowledges only handled updates) or our webhook
+    route, reminders from our own scheduler."""
+    token = settings.telegram_bot_token
+    if not token:
+        raise SettingsError("TELEGRAM_BOT_TOKEN is not set; the Telegram channel needs it")
+    protect_token_in_logs(token)
+    return (
+        Application.builder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        .job_queue(None)
+        .updater(None)
+        .build()
+    )
+
+
 def build_telegram_channel(
     settings: Settings,
     clock: Clock,
@@ -84,19 +103,7 @@ def build_telegram_channel(
     sleep: Sleep = asyncio.sleep,
 ) -> "TelegramChannel":
     """The Telegram channel for these settings (token and Bot API URLs), paced on `clock`."""
-    token = settings.telegram_bot_token
-    if not token:
-        raise SettingsError("TELEGRAM_BOT_TOKEN is not set; the Telegram channel needs it")
-    protect_token_in_logs(token)
-    application = (
-        Application.builder()
-        .token(token)
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(settings.telegram_file_base_url)
-        .job_queue(None)  # reminders come from our own scheduler
-        .updater(None)  # our own polling loop acknowledges only handled updates
-        .build()
-    )
+    application = build_application(settings)
     return TelegramChannel(
         application,
         poll_timeout=poll_timeout,

@@ -21,7 +21,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.channels.base import ChannelDown, NotStored
-from bot.channels.telegram import TelegramChannel, protect_token_in_logs
+from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.telegram_polling import ALLOWED_UPDATES
 from bot.clock import Clock, Sleep
 from bot.delivery.pacing import Pacer
@@ -43,19 +43,7 @@ def build_telegram_webhook_channel(
         raise SettingsError(
             "TELEGRAM_MODE=webhook needs PUBLIC_BASE_URL and TELEGRAM_WEBHOOK_SECRET"
         )
-    token = settings.telegram_bot_token
-    if not token:
-        raise SettingsError("TELEGRAM_BOT_TOKEN is not set; the Telegram channel needs it")
-    protect_token_in_logs(token)
-    application = (
-        Application.builder()
-        .token(token)
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(settings.telegram_file_base_url)
-        .job_queue(None)  # reminders come from our own scheduler
-        .updater(None)  # updates arrive by webhook, on our own HTTP server
-        .build()
-    )
+    application = build_application(settings)
     channel = TelegramWebhookChannel(
         application,
         url=settings.public_base_url + WEBHOOK_PATH,
