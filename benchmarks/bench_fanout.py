@@ -27,10 +27,9 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
@@ -39,17 +38,11 @@ from results import record  # noqa: E402
 
 from bot.service import open_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from storage.db import transaction  # noqa: E402
 from storage.models import (  # noqa: E402
-    Assignment,
-    ChannelIdentity,
     OutboxMessage,
-    Person,
-    Plan,
-    Task,
-    Unit,
 )
 from tests.fakes import Chat, FakeBotApi, User  # noqa: E402
+from tests.processes_kit import FIRST_CHAT, seed  # noqa: E402
 from tests.service_kit import any_hour  # noqa: E402
 
 BASELINE = "fda1b27"
@@ -72,7 +65,6 @@ async def main():
 asyncio.run(main())
 """
 SECTION = "Fan-out through nhacviec run (bench_fanout.py)"
-FIRST_CHAT = 10_000_000
 CAP = 30.0
 
 
@@ -125,52 +117,12 @@ async def to_baseline_schema(url: str) -> None:
 
 
 async def build_database(path: Path, count: int) -> str:
-    """A migrated database with `count` people, each with one due reminder."""
+    """A migrated database with `count` people, each with one due reminder (the seeding the
+    multi-process test uses)."""
     url = f"sqlite+aiosqlite:///{path}"
-    now = datetime.now(UTC)
-    settings = Settings(database_url=url, data_dir=path.parent)
-    async with open_app(settings) as app, transaction(app.sessions) as s:
-        plan = Plan(number="1/KH-BENCH", title="Thử tải", year=now.year)
-        unit = Unit(name="Phòng Tư pháp", kind="department")
-        s.add_all([plan, unit])
-        await s.flush()
-        task = Task(
-            plan_id=plan.id, code="1.1", title="Rà soát thủ tục hành chính", lead_text="x",
-            deadline_spec="d", kind="once",
-        )  # fmt: skip
-        s.add(task)
-        await s.flush()
-        # Far from due: the service's own sweep adds nothing to what is measured.
-        deadline = date(now.year + 1, 12, 31)
-        assignment = Assignment(
-            task_id=task.id, unit_id=unit.id, deadline=deadline, role="lead",
-            occurrence_key="once",
-        )  # fmt: skip
-        s.add(assignment)
-        await s.flush()
-        await s.execute(
-            insert(Person),
-            [{"full_name": f"Người {n}", "role": "focal", "unit_id": None} for n in range(count)],
-        )
-        ids = list((await s.execute(select(Person.id).order_by(Person.id))).scalars())
-        await s.execute(
-            insert(ChannelIdentity),
-            [
-                {"person_id": pid, "channel": "telegram", "user_id": str(FIRST_CHAT + n),
-                 "chat_id": str(FIRST_CHAT + n)}
-                for n, pid in enumerate(ids)
-            ],
-        )  # fmt: skip
-        due = now - timedelta(minutes=1)
-        await s.execute(
-            insert(OutboxMessage),
-            [
-                {"dedupe_key": f"bench:{pid}", "person_id": pid, "kind": "before_7d",
-                 "assignment_id": assignment.id, "payload": {}, "not_before": due,
-                 "created_at": due}
-                for pid in ids
-            ],
-        )  # fmt: skip
+    async with open_app(Settings(database_url=url, data_dir=path.parent)):
+        pass  # opening migrates it to head
+    await seed(url, count)
     return url
 
 
