@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from runs import RUNS, baseline_commit, measure, peak_rss_mib, spread, table, trees
+from runs import RUNS, column_head, measure, peak_rss_mib, spread, table, trees
 
 UNITS, TASKS = 1_000, 50  # every task goes to every unit: 50,000 assignments
 UPDATES_EACH = 20  # 1,000,000 status updates
@@ -269,7 +269,7 @@ def _body(found: dict[str, list[dict[str, Any]]]) -> str:
     labels = list(found)
     header = ["step (seconds)"]
     for label in labels:
-        header += [f"{_head(label)}: wall", f"{label}: CPU"]
+        header += [f"{column_head(label)}: wall", f"{label}: CPU"]
     rows = []
     for key, title in STEPS:
         row = [title]
@@ -301,12 +301,6 @@ def _body(found: dict[str, list[dict[str, Any]]]) -> str:
 
 def _load() -> str:
     return " / ".join(f"{x:.1f}" for x in os.getloadavg())
-
-
-def _head(label: str) -> str:
-    if label == "before":
-        return f"before ({baseline_commit() or 'baseline'})"
-    return "after (this tree)"
 
 
 if __name__ == "__main__":

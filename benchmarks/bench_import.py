@@ -21,7 +21,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from runs import ROOT, RUNS, baseline_commit, measure, peak_rss_mib, spread, table, trees
+from runs import (
+    ROOT,
+    RUNS,
+    column_head,
+    measure,
+    peak_rss_mib,
+    spread,
+    table,
+    trees,
+)
 
 ROWS = 5_000
 EXAMPLE = ROOT / "examples" / "ke-hoach-32-KH-UBND-2023.xlsx"
@@ -138,7 +147,7 @@ def _body(found: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
     labels = list(found)
     header = ["step (seconds)"]
     for label in labels:
-        header += [f"{_head(label)}: wall", f"{label}: CPU"]
+        header += [f"{column_head(label)}: wall", f"{label}: CPU"]
     rows = []
     for kind in ("xlsx", "csv"):
         for step, title in (("first", "first import"), ("again", "re-import, unchanged")):
@@ -162,12 +171,6 @@ def _body(found: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
         + table(header, rows)
         + "\n"
     )
-
-
-def _head(label: str) -> str:
-    if label == "before":
-        return f"before ({baseline_commit() or 'baseline'})"
-    return "after (this tree)"
 
 
 if __name__ == "__main__":

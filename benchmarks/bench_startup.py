@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from runs import baseline_commit, child_env, spread, table, trees
+from runs import child_env, column_head, spread, table, trees
 
 RUNS_HELP = 7
 RUNS_IDLE = 2
@@ -96,7 +96,7 @@ def main() -> None:
 
 def _body(found: dict[str, dict[str, Any]]) -> str:
     labels = list(found)
-    header = ["measure"] + [_head(label) for label in labels]
+    header = ["measure"] + [column_head(label) for label in labels]
     rows = [
         ["`nhacviec --help`, wall seconds: median (min–max)"]
         + [spread([wall for wall, _ in found[label]["help"]]) for label in labels],
@@ -116,12 +116,6 @@ def _body(found: dict[str, dict[str, Any]]) -> str:
         + table(header, rows)
         + "\n"
     )
-
-
-def _head(label: str) -> str:
-    if label == "before":
-        return f"before ({baseline_commit() or 'baseline'})"
-    return "after (this tree)"
 
 
 if __name__ == "__main__":

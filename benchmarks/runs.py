@@ -40,6 +40,13 @@ def baseline_commit() -> str | None:
     return out.stdout.strip() or None
 
 
+def column_head(label: str) -> str:
+    """A table's column title for "before" (the baseline commit) or "after" (this tree)."""
+    if label == "before":
+        return f"before ({baseline_commit() or 'baseline'})"
+    return "after (this tree)"
+
+
 def child_env(tree: Path) -> dict[str, str]:
     """The environment of a process that imports `tree`'s code before the installed one."""
     return {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
