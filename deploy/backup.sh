@@ -24,15 +24,7 @@ case "$KIND" in
 sqlite)
     [ -f "$DB_FILE" ] || { echo "backup: no database file $DB_FILE" >&2; exit 1; }
     out="$backup_dir/nhacviec-$stamp.db"
-    "$python" - "$DB_FILE" "$out.tmp" <<'PY'
-import sqlite3, sys
-source, target = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
-with target:
-    source.backup(target)
-check = target.execute("PRAGMA integrity_check").fetchone()[0]
-target.close(), source.close()
-sys.exit(0 if check == "ok" else f"backup: integrity check failed: {check}")
-PY
+    "$python" "$here/db-env.py" copy "$DB_FILE" "$out.tmp"
     ;;
 postgresql)
     out="$backup_dir/nhacviec-$stamp.dump"

@@ -1,5 +1,8 @@
 """Print shell assignments for the database in DATABASE_URL (used by backup.sh and restore.sh).
 
+`db-env.py copy SOURCE TARGET` instead copies one SQLite file to another with the sqlite3
+backup API (consistent while the service writes) and checks the copy's integrity.
+
 SQLite:     KIND=sqlite  DB_FILE=/absolute/path.db  (a relative path is read against
             NHACVIEC_HOME, as the service does)
 PostgreSQL: KIND=postgresql and libpq's PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, so
@@ -41,5 +44,25 @@ def main() -> int:
     return 0
 
 
+def copy(source: str, target: str) -> int:
+    """SQLite SOURCE to TARGET with the backup API, then PRAGMA integrity_check on TARGET."""
+    import sqlite3
+
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        with dst:
+            src.backup(dst)
+        check = dst.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        dst.close()
+        src.close()
+    if check != "ok":
+        sys.stderr.write(f"integrity check of {target} failed: {check}\n")
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["copy"] and len(sys.argv) == 4:
+        sys.exit(copy(sys.argv[2], sys.argv[3]))
     sys.exit(main())

@@ -28,15 +28,7 @@ sqlite)
     [ "${backup##*.}" = "db" ] || { echo "restore: $backup is not a SQLite backup (.db)" >&2; exit 1; }
     mkdir -p "$(dirname "$DB_FILE")"
     [ -f "$DB_FILE" ] && cp -p "$DB_FILE" "$DB_FILE.before-restore"
-    "$python" - "$backup" "$DB_FILE.restoring" <<'PY'
-import sqlite3, sys
-source, target = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
-with target:
-    source.backup(target)
-check = target.execute("PRAGMA integrity_check").fetchone()[0]
-target.close(), source.close()
-sys.exit(0 if check == "ok" else f"restore: integrity check failed: {check}")
-PY
+    "$python" "$here/db-env.py" copy "$backup" "$DB_FILE.restoring"
     rm -f "$DB_FILE-wal" "$DB_FILE-shm"
     mv "$DB_FILE.restoring" "$DB_FILE"
     ;;
