@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.async_api import Page, expect
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.service import App, build_deps, mount_web_page
 from bot.texts import chat
@@ -22,8 +22,7 @@ from bot.texts import web as words
 from bot.texts.common import STATUS
 from bot.web.server import WebServer
 from scheduler.digest import compute
-from storage.db import transaction
-from storage.models import Evidence, Plan, Task, Unit
+from storage.models import Plan, Task, Unit
 from storage.vocab import AssignmentStatus, PersonRole
 from tests.browser_kit import IN_BROWSER, Site, browser_fixture, running_site, screenshot
 from tests.conversation_kit import assignment_of
@@ -31,6 +30,7 @@ from tests.factories import csv_file, invite_code, load_example
 from tests.fakes import User
 from tests.fakes.clock import ManualClock
 from tests.telegram_kit import Bot, running_bot
+from tests.web_kit import count_rows, stored_evidence
 
 pytestmark = IN_BROWSER
 
@@ -98,11 +98,6 @@ async def rows(page: Page, table: str) -> list[list[str]]:
         "rows => rows.map(r => Array.from(r.cells, c => c.innerText.trim()))"
     )
     return cells
-
-
-async def count(app: App, model: type) -> int:
-    async with app.sessions() as session:
-        return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
 async def test_a_coordinator_signs_in_from_the_chat_and_approves_an_extension(
@@ -221,7 +216,7 @@ async def test_an_appendix_with_a_bad_row_is_refused_then_the_fixed_one_written(
         appendix,
         [HEADERS, ["1", "Rà soát văn bản", TP, "30/6/2023"], ["2", "Tập huấn", TP, "sắp tới"]],
     )
-    plans, tasks = await count(app, Plan), await count(app, Task)
+    plans, tasks = await count_rows(app, Plan), await count_rows(app, Task)
 
     async def check(number: str) -> None:
         await page.get_by_label(words.IMPORT_NUMBER).fill(number)
@@ -233,7 +228,7 @@ async def test_an_appendix_with_a_bad_row_is_refused_then_the_fixed_one_written(
     await expect(page.get_by_role("alert")).to_have_text(words.IMPORT_ERRORS.format(count=1))
     [[row, column, problem]] = await rows(page, "loi")
     assert row == "3" and "Thời hạn" in column and problem
-    assert (await count(app, Plan), await count(app, Task)) == (plans, tasks)
+    assert (await count_rows(app, Plan), await count_rows(app, Task)) == (plans, tasks)
 
     csv_file(
         appendix,
@@ -243,7 +238,7 @@ async def test_an_appendix_with_a_bad_row_is_refused_then_the_fixed_one_written(
     await check("15/KH-UBND")
     preview = page.locator("#xem-truoc")
     await expect(preview).to_contain_text(words.IMPORT_NEW.format(count=2))
-    assert (await count(app, Plan), await count(app, Task)) == (plans, tasks)  # not yet
+    assert (await count_rows(app, Plan), await count_rows(app, Task)) == (plans, tasks)  # not yet
     await page.get_by_role("button", name=words.IMPORT_CONFIRM).click()
     await expect(page.get_by_text("Đã nạp kế hoạch 15/KH-UBND: 2 nhiệm vụ mới")).to_be_visible()
 
@@ -253,31 +248,11 @@ async def test_an_appendix_with_a_bad_row_is_refused_then_the_fixed_one_written(
     await page.get_by_role("button", name=words.FILTER_APPLY).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Kế hoạch 15/KH-UBND")
     await expect(page.locator("#so-tong")).to_have_text("2")
-    assert (await count(app, Plan), await count(app, Task)) == (plans + 1, tasks + 2)
+    assert (await count_rows(app, Plan), await count_rows(app, Task)) == (plans + 1, tasks + 2)
     async with app.sessions() as session:
         query = select(Task.title).join(Plan).where(Plan.number == "15/KH-UBND")
         titles = set((await session.execute(query)).scalars())
     assert titles == {"Rà soát văn bản", "Tập huấn"}
-
-
-async def evidence(app: App, unit: str, code: str) -> Evidence:
-    """A file a unit sent for one of its assignments, stored as the conversation stores it."""
-    target = await assignment_of(app, code, unit)
-    folder = app.settings.data_dir / "minh-chung" / str(target.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "bien-ban.pdf"
-    path.write_bytes(b"%PDF-1.4 " + unit.encode())
-    row = Evidence(
-        assignment_id=target.id,  # type: ignore[arg-type]
-        file_name=f"bien-ban {unit}.pdf",
-        size=path.stat().st_size,
-        sha256="0" * 64,
-        storage_path=str(path),
-    )
-    async with transaction(app.sessions) as session:
-        session.add(row)
-        await session.flush()
-    return row
 
 
 async def test_a_focal_person_reaches_their_own_unit_only(world: World, page: Page) -> None:
@@ -285,7 +260,7 @@ async def test_a_focal_person_reaches_their_own_unit_only(world: World, page: Pa
     api = world.bot.api
     api.user_sends(TAI, None, f"/start {await invite_code(app, OTHER, PersonRole.FOCAL)}")
     await api.next_messages(TAI.id)
-    theirs = await evidence(app, OTHER, "1.1")
+    theirs = await stored_evidence(app, OTHER, "1.1")
     async with app.sessions() as session:
         other = (await session.execute(select(Unit).where(Unit.name == OTHER))).scalars().one()
 

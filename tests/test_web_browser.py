@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import cast
 
 from playwright.async_api import Page, expect
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.conversation.core import Conversation
 from bot.service import App, build_deps, mount_web_page
@@ -33,6 +33,7 @@ from tests.conversation_kit import Person as Phone
 from tests.conversation_kit import register, text_of
 from tests.factories import csv_file, load_example
 from tests.fakes import ManualClock
+from tests.web_kit import count_rows
 
 pytestmark = IN_BROWSER
 TP = "Phòng Tư pháp"
@@ -84,11 +85,6 @@ async def within_a_phone(page: Page) -> None:
             assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
     finally:
         await page.set_viewport_size(DESK)
-
-
-async def count(app: App, model: type) -> int:
-    async with app.sessions() as session:
-        return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
 async def test_a_coordinator_works_through_the_page(
@@ -154,7 +150,7 @@ async def test_a_coordinator_works_through_the_page(
     ]
     assert chat.VERDICT[True] in told[0].payload["text"]
 
-    plans, tasks = await count(app, Plan), await count(app, Task)
+    plans, tasks = await count_rows(app, Plan), await count_rows(app, Task)
     bad = csv_file(
         tmp_path / "phu-luc.csv",
         [HEADERS, ["1", "Rà soát văn bản", TP, "30/6/2023"], ["2", "Tập huấn", TP, "sắp tới"]],
@@ -168,7 +164,7 @@ async def test_a_coordinator_works_through_the_page(
     await expect(error).to_have_count(1)
     await expect(error.locator("td").nth(0)).to_have_text("3")
     await expect(error.locator("td").nth(1)).to_contain_text("Thời hạn")
-    assert (await count(app, Plan), await count(app, Task)) == (plans, tasks)
+    assert (await count_rows(app, Plan), await count_rows(app, Task)) == (plans, tasks)
 
     fixed = csv_file(
         tmp_path / "phu-luc.csv",
@@ -180,10 +176,10 @@ async def test_a_coordinator_works_through_the_page(
     await page.get_by_label(words.IMPORT_FILE).set_input_files(fixed)
     await page.get_by_role("button", name=words.IMPORT_CHECK).click()
     await expect(page.get_by_text(words.IMPORT_NEW.format(count=2))).to_be_visible()
-    assert (await count(app, Plan), await count(app, Task)) == (plans, tasks)
+    assert (await count_rows(app, Plan), await count_rows(app, Task)) == (plans, tasks)
     await page.get_by_role("button", name=words.IMPORT_CONFIRM).click()
     await expect(page.get_by_text("Đã nạp kế hoạch 15/KH-UBND: 2 nhiệm vụ mới")).to_be_visible()
-    assert (await count(app, Plan), await count(app, Task)) == (plans + 1, tasks + 2)
+    assert (await count_rows(app, Plan), await count_rows(app, Task)) == (plans + 1, tasks + 2)
 
 
 async def test_a_focal_person_cannot_reach_another_unit(site: Site, page: Page) -> None:

@@ -3,7 +3,6 @@ them, titles are shown as written (never run), and a focal person sees their uni
 
 import re
 from datetime import date, datetime
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -12,12 +11,12 @@ from bot.service import App
 from scheduler.digest import compute
 from scheduler.digest_periods import report_periods
 from storage.db import transaction
-from storage.models import Assignment, Evidence, Plan, Task, Unit
+from storage.models import Assignment, Plan, Task, Unit
 from storage.vocab import PersonRole
 from tests.conversation_kit import Person as Phone
-from tests.conversation_kit import assignment_of, register, text_of
+from tests.conversation_kit import register, text_of
 from tests.fakes import ManualClock
-from tests.web_kit import Browser, Site, running_site, visible
+from tests.web_kit import Browser, Site, running_site, stored_evidence, visible
 
 TP = "Phòng Tư pháp"
 OTHER = "Phòng Tài chính - Kế hoạch"
@@ -197,31 +196,11 @@ async def test_titles_are_shown_as_written_never_run(
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;q&#39;" in page
 
 
-async def evidence_of(app: App, unit: str, tmp_path: Path, code: str) -> Evidence:
-    """A file stored for one of the unit's assignments, as the conversation stores them."""
-    target = await assignment_of(app, code, unit)
-    folder = app.settings.data_dir / "minh-chung" / str(target.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"abc-{unit[:5]}.pdf"
-    path.write_bytes(b"%PDF-1.4 " + unit.encode())
-    row = Evidence(
-        assignment_id=target.id,  # type: ignore[arg-type]
-        file_name=f"bien-ban {unit}.pdf",
-        size=path.stat().st_size,
-        sha256="0" * 64,
-        storage_path=str(path),
-    )
-    async with transaction(app.sessions) as session:
-        session.add(row)
-        await session.flush()
-    return row
-
-
 async def test_a_focal_person_sees_their_unit_only(
-    app: App, convo: Conversation, lan: Phone, tmp_path: Path
+    app: App, convo: Conversation, lan: Phone
 ) -> None:
-    own = await evidence_of(app, TP, tmp_path, "2.2")
-    theirs = await evidence_of(app, OTHER, tmp_path, "1.1")
+    own = await stored_evidence(app, TP, "2.2")
+    theirs = await stored_evidence(app, OTHER, "1.1")
     async with app.sessions() as session:
         units = {u.name: u.id for u in (await session.execute(select(Unit))).scalars()}
         task = (await session.execute(select(Task).where(Task.code == "2.2"))).scalars().one()

@@ -9,11 +9,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
+from sqlalchemy import func, select
 
 from bot.conversation.core import Conversation
 from bot.service import App, build_deps, build_web_server, listening, mount_web_page
+from storage.db import transaction
+from storage.models import Evidence
 from tests.conversation_kit import Person as Phone
-from tests.conversation_kit import text_of
+from tests.conversation_kit import assignment_of, text_of
 from tests.zalo_kit import free_port
 
 LINK = re.compile(r"(https?://\S+/web/vao/(\S+))")
@@ -114,3 +117,29 @@ def visible(page: str) -> str:
     """The page's text without tags, whitespace folded: what a person reads."""
     text = re.sub(r"<[^>]+>", " ", page)
     return re.sub(r"\s+", " ", text).strip()
+
+
+async def count_rows(app: App, model: type) -> int:
+    """How many rows of `model` the database holds."""
+    async with app.sessions() as session:
+        return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+
+
+async def stored_evidence(app: App, unit: str, code: str) -> Evidence:
+    """A file `unit` sent for task `code`, stored as the conversation stores it."""
+    target = await assignment_of(app, code, unit)
+    folder = app.settings.data_dir / "minh-chung" / str(target.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "bien-ban.pdf"
+    path.write_bytes(b"%PDF-1.4 " + unit.encode())
+    row = Evidence(
+        assignment_id=target.id,  # type: ignore[arg-type]
+        file_name=f"bien-ban {unit}.pdf",
+        size=path.stat().st_size,
+        sha256="0" * 64,
+        storage_path=str(path),
+    )
+    async with transaction(app.sessions) as session:
+        session.add(row)
+        await session.flush()
+    return row
