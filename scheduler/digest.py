@@ -47,6 +47,7 @@ from scheduler.digest_figures import (
     stored_counts,
 )
 from scheduler.digest_periods import ReportPeriod, next_week, week_key, week_of
+from scheduler.digest_sql import State
 from scheduler.digest_tally import as_counts, tally
 from storage.digests import previous_digest
 from storage.models import Plan
@@ -218,15 +219,22 @@ def _ranked(units: list[Line]) -> tuple[Line, ...]:
     )
 
 
-def _days_late(working_days: WorkingDays, deadline: date, today: date, where: str) -> int:
-    """`working_days`, but a date it cannot answer for is logged and counted Monday-Friday:
-    one row's bad deadline must not stop the plan's digest."""
+def _days_late(
+    working_days: WorkingDays, deadline: date, today: date, known: dict[date, int], where: Any
+) -> int:
+    """`working_days`, remembered in `known` per deadline (twenty thousand overdue rows share a
+    few hundred deadlines); a date it cannot answer for is logged for each row that has it and
+    counted Monday-Friday: one row's bad deadline must not stop the plan's digest."""
+    if deadline in known:
+        return known[deadline]
     try:
-        return working_days(deadline, today)
+        found = known[deadline] = working_days(deadline, today)
+        return found
     except Exception as exc:  # e.g. CalendarError: a deadline outside the calendar's years
         log.warning(
-            "%s: working days late from deadline %s counted Monday-Friday: %s: %s",
-            where,
+            "plan %s, assignment %s: working days late from deadline %s counted Monday-Friday: "
+            "%s: %s",
+            *where,
             deadline,
             type(exc).__name__,
             exc,
@@ -235,23 +243,25 @@ def _days_late(working_days: WorkingDays, deadline: date, today: date, where: st
 
 
 def _overdue(
-    rows: list[Any], names: Names, today: date, working_days: WorkingDays, plan: str
+    rows: list[State], names: Names, today: date, working_days: WorkingDays, plan: str
 ) -> tuple[OverdueItem, ...]:
     """Earliest deadline first, then by task code and unit."""
     areas = dict(names.areas)
+    known: dict[date, int] = {}
     items = []
     for row in rows:
         code, title, unit = names.listed(row)
-        where = f"plan {plan}, assignment {row.id}"
+        deadline = row.deadline
+        assert deadline is not None  # overdue: its deadline has passed
         items.append(
             OverdueItem(
                 code,
                 title,
                 areas.get(row.area_id) if row.area_id is not None else None,
                 unit,
-                row.deadline,
-                (today - row.deadline).days,
-                _days_late(working_days, row.deadline, today, where),
+                deadline,
+                (today - deadline).days,
+                _days_late(working_days, deadline, today, known, (plan, row.id)),
                 row.status,
                 row.occurrence_key,
             )
