@@ -20,6 +20,7 @@ from scheduler.digest_figures import Figures, Line
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
 FONT = "DejaVu Sans"
 EACH_END = 15  # with many units, the chart shows the top and bottom ones
@@ -35,6 +36,14 @@ TITLE_TOP_IN = 0.04
 
 def write_chart(figures: Figures, path: Path) -> Path:
     """Draw the chart into `path` (a .png) and return it."""
+    fig = chart(figures)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png")
+    return path
+
+
+def chart(figures: Figures) -> "Figure":
+    """The chart, laid out on its Agg canvas."""
     # matplotlib costs half a second to import: only the digest pays it, not every CLI start.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -67,9 +76,7 @@ def write_chart(figures: Figures, path: Path) -> Path:
     if figures.units:
         handles, labels = units_axes.get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncols=3, prop={"family": FONT, "size": 9})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png")
-    return path
+    return fig
 
 
 def _names_width(canvas: "FigureCanvasAgg", lines: Sequence[Line]) -> float:
