@@ -47,6 +47,7 @@ from scheduler.digest_figures import (
     stored_counts,
 )
 from scheduler.digest_periods import ReportPeriod, next_week, week_key, week_of
+from scheduler.digest_sql import State
 from scheduler.digest_tally import as_counts, tally
 from storage.digests import previous_digest
 from storage.models import Plan
@@ -134,10 +135,10 @@ class Names:
     def of_units(self, counts: dict[int, list[int]]) -> dict[int | None, tuple[str, Counts]]:
         return {u: (self.units[u], as_counts(c)) for u, c in counts.items() if u in self.units}
 
-    def listed(self, row: Any) -> tuple[str, str, str]:
+    def listed(self, task: int, unit: int) -> tuple[str, str, str]:
         """The task's code and title and the unit's name."""
-        code, title = self.tasks[row.task_id]
-        return code, title, self.units[row.unit_id]
+        code, title = self.tasks[task]
+        return code, title, self.units[unit]
 
 
 async def _watch(
@@ -218,15 +219,26 @@ def _ranked(units: list[Line]) -> tuple[Line, ...]:
     )
 
 
-def _days_late(working_days: WorkingDays, deadline: date, today: date, where: str) -> int:
-    """`working_days`, but a date it cannot answer for is logged and counted Monday-Friday:
-    one row's bad deadline must not stop the plan's digest."""
+def _days_late(
+    working_days: WorkingDays,
+    deadline: date,
+    today: date,
+    known: dict[date, int],
+    where: tuple[str, int],
+) -> int:
+    """`working_days`, remembered in `known` per deadline (twenty thousand overdue rows share a
+    few hundred deadlines); a date it cannot answer for is logged for each row that has it and
+    counted Monday-Friday: one row's bad deadline must not stop the plan's digest."""
+    if deadline in known:
+        return known[deadline]
     try:
-        return working_days(deadline, today)
+        known[deadline] = working_days(deadline, today)
+        return known[deadline]
     except Exception as exc:  # e.g. CalendarError: a deadline outside the calendar's years
         log.warning(
-            "%s: working days late from deadline %s counted Monday-Friday: %s: %s",
-            where,
+            "plan %s, assignment %s: working days late from deadline %s counted Monday-Friday: "
+            "%s: %s",
+            *where,
             deadline,
             type(exc).__name__,
             exc,
@@ -235,48 +247,50 @@ def _days_late(working_days: WorkingDays, deadline: date, today: date, where: st
 
 
 def _overdue(
-    rows: list[Any], names: Names, today: date, working_days: WorkingDays, plan: str
+    rows: list[State], names: Names, today: date, working_days: WorkingDays, plan: str
 ) -> tuple[OverdueItem, ...]:
     """Earliest deadline first, then by task code and unit."""
     areas = dict(names.areas)
+    known: dict[date, int] = {}
     items = []
-    for row in rows:
-        code, title, unit = names.listed(row)
-        where = f"plan {plan}, assignment {row.id}"
+    for i, unit_id, task_id, area_id, _role, deadline, key, status, _at, _note in rows:
+        code, title, unit = names.listed(task_id, unit_id)
+        assert deadline is not None  # overdue: its deadline has passed
         items.append(
             OverdueItem(
                 code,
                 title,
-                areas.get(row.area_id) if row.area_id is not None else None,
+                areas.get(area_id) if area_id is not None else None,
                 unit,
-                row.deadline,
-                (today - row.deadline).days,
-                _days_late(working_days, row.deadline, today, where),
-                row.status,
-                row.occurrence_key,
+                deadline,
+                (today - deadline).days,
+                _days_late(working_days, deadline, today, known, (plan, i)),
+                status,
+                key,
             )
         )
     return tuple(sorted(items, key=lambda o: (o.deadline, o.task_code, o.unit)))
 
 
-def _blockers(rows: list[Any], names: Names, tz: ZoneInfo) -> tuple[Blocker, ...]:
+def _blockers(rows: list[State], names: Names, tz: ZoneInfo) -> tuple[Blocker, ...]:
     """Longest blocked first, then by task code and unit."""
-    ordered = sorted(
-        ((row.changed_at, *names.listed(row), row) for row in rows),
-        key=lambda found: (found[0], found[1], found[3]),
-    )
+    found = []
+    for _id, unit_id, task_id, _area, _role, deadline, key, _status, changed_at, note in rows:
+        assert changed_at is not None  # blocked: an update says so
+        code, title, unit = names.listed(task_id, unit_id)
+        found.append((changed_at, code, unit, title, deadline, note, key))
+    found.sort(key=lambda row: row[:3])
     return tuple(
-        Blocker(
-            code, title, unit, row.deadline, at.astimezone(tz).date(), row.note, row.occurrence_key
-        )
-        for at, code, title, unit, row in ordered
+        Blocker(code, title, unit, deadline, at.astimezone(tz).date(), note, key)
+        for at, code, unit, title, deadline, note, key in found
     )
 
 
-def _due(rows: list[Any], names: Names) -> tuple[DueItem, ...]:
-    items = (
-        DueItem(*names.listed(row), row.deadline, row.status, row.occurrence_key) for row in rows
-    )
+def _due(rows: list[State], names: Names) -> tuple[DueItem, ...]:
+    items = []
+    for _id, unit_id, task_id, _area, _role, deadline, key, status, _at, _note in rows:
+        assert deadline is not None  # due next week
+        items.append(DueItem(*names.listed(task_id, unit_id), deadline, status, key))
     return tuple(sorted(items, key=lambda d: (d.deadline, d.task_code, d.unit)))
 
 

@@ -72,7 +72,7 @@ class Line:
     rank: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OverdueItem:
     task_code: str
     title: str
@@ -85,7 +85,7 @@ class OverdueItem:
     occurrence_key: str = ""  # which period of a recurring task ("2024-Q1")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Blocker:
     task_code: str
     title: str
@@ -96,7 +96,7 @@ class Blocker:
     occurrence_key: str = ""  # which period of a recurring task ("2024-Q1")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DueItem:
     task_code: str
     title: str

@@ -3,14 +3,16 @@
 import html
 import re
 import struct
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from bot.digest.chart import write_chart
+from bot.digest.chart import chart, write_chart
 from bot.digest.report import official_date, write_report
 from bot.digest.text import PLAIN, Format, message, split_lines, utf16_len
 from bot.digest.workbook import write_workbook
@@ -98,6 +100,48 @@ async def test_the_chart_is_a_real_picture(week2: Figures, tmp_path: Path) -> No
     path = write_chart(week2, tmp_path / "chart.png")
     width, height = png_size(path)
     assert width == 1000 and 300 <= height <= 2000
+
+
+def _texts_placed(figures: Figures) -> tuple[list[tuple[str, Any]], Any]:
+    """Every text the chart shows that is not empty, as boxes in pixels, and the picture's."""
+    from matplotlib.text import Text
+
+    fig = chart(figures)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    fig.draw(renderer)
+    found = [*fig.texts, *(fig.legends[0].get_texts() if fig.legends else [])]
+    for ax in fig.axes:
+        found += [child for child in ax.get_children() if isinstance(child, Text)]  # titles
+        if ax.axison:  # an empty chart has no axes drawn
+            found += [ax.xaxis.label, *ax.get_xticklabels(), *ax.get_yticklabels()]
+    shown = [text for text in found if text.get_visible() and text.get_text()]
+    return [(text.get_text(), text.get_window_extent(renderer)) for text in shown], fig.bbox
+
+
+@pytest.mark.parametrize("case", ["as built", "long names", "nothing yet"])
+async def test_every_text_of_the_chart_is_inside_the_picture_and_apart(
+    week2: Figures, case: str
+) -> None:
+    figures = week2
+    if case == "long names":  # cut at 42 characters: the names' column is as wide as needed
+        long = [replace(u, name=f"UBND xã có tên rất dài số {u.key} " * 3) for u in week2.units]
+        figures = replace(
+            week2, units=tuple(long), areas=(replace(week2.areas[0], name="Lĩnh vực"),)
+        )
+    elif case == "nothing yet":
+        figures = replace(week2, units=(), areas=())
+    boxes, picture = _texts_placed(figures)
+    assert len(boxes) >= 5  # the title, two charts' titles, their bars' notes or emptiness
+    for text, box in boxes:
+        assert picture.x0 <= box.x0 and box.x1 <= picture.x1, text
+        assert picture.y0 <= box.y0 and box.y1 <= picture.y1, text
+    overlapping = [
+        (a, b)
+        for i, (a, one) in enumerate(boxes)
+        for b, other in boxes[i + 1 :]
+        if one.overlaps(other)
+    ]
+    assert not overlapping
 
 
 async def test_the_workbook_holds_every_sheet_with_real_dates(

@@ -1,10 +1,10 @@
 """The digest's full detail as an .xlsx: one sheet per list, ready to filter and print."""
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.digest.sheet_rows import Cells, put_rows, rows_xml, styles_for
 from bot.texts import dates
 from bot.texts import digest as t
 from bot.texts.common import STATUS, task_ref
@@ -24,33 +24,39 @@ def write_workbook(figures: Figures, path: Path) -> Path:
     """Write every figure and list of the digest into `path` (an .xlsx) and return it."""
     from openpyxl import Workbook
 
-    # Write-only mode streams rows to the file: tens of thousands of overdue rows stay cheap.
+    # Write-only mode streams the sheets to the file; the rows under each header are written
+    # by bot/digest/sheet_rows.py, without a cell object each.
     book = Workbook(write_only=True)
     summary = [(label, *_summary_values(key, figures)) for key, label in t.SUMMARY_ROWS]
-    _table(book, t.SHEET_SUMMARY, t.SUMMARY_HEADER, summary, (34, 22, 10, 24))
-    _table(book, t.SHEET_AREAS, t.AREAS_HEADER, _count_rows(figures.areas, numbered=True), (6, 44))
-    _table(book, t.SHEET_UNITS, t.UNITS_HEADER, _count_rows(figures.units), (9, 40))
-    _table(
-        book,
-        t.SHEET_OVERDUE,
-        t.OVERDUE_HEADER,
-        _overdue_rows(figures),
-        (6, 10, 60, 30, 32, 12, 10, 12, 16),
-    )
-    _table(
-        book,
-        t.SHEET_BLOCKERS,
-        t.BLOCKERS_HEADER,
-        _blocker_rows(figures),
-        (6, 10, 50, 32, 12, 12, 60),
-    )
-    _table(book, t.SHEET_DUE, t.DUE_HEADER, _due_rows(figures), (6, 10, 60, 32, 12, 16))
-    _table(book, t.SHEET_WATCH, t.WATCH_HEADER, _watch_rows(figures), (36, 24, 50))
     support = _count_rows(figures.support, numbered=True)
-    _table(book, t.SHEET_SUPPORT, t.SUPPORT_HEADER, support, (6, 40))
+    tables = (
+        (t.SHEET_SUMMARY, t.SUMMARY_HEADER, summary, (34, 22, 10, 24)),
+        (t.SHEET_AREAS, t.AREAS_HEADER, _count_rows(figures.areas, numbered=True), (6, 44)),
+        (t.SHEET_UNITS, t.UNITS_HEADER, _count_rows(figures.units), (9, 40)),
+        (t.SHEET_OVERDUE, t.OVERDUE_HEADER, _overdue_rows(figures), OVERDUE_WIDTHS),
+        (t.SHEET_BLOCKERS, t.BLOCKERS_HEADER, _blocker_rows(figures), BLOCKERS_WIDTHS),
+        (t.SHEET_DUE, t.DUE_HEADER, _due_rows(figures), (6, 10, 60, 32, 12, 16)),
+        (t.SHEET_WATCH, t.WATCH_HEADER, _watch_rows(figures), (36, 24, 50)),
+        (t.SHEET_SUPPORT, t.SUPPORT_HEADER, support, (6, 40)),
+    )
+    bodies = [
+        _table(book, title, header, list(rows), widths) for title, header, rows, widths in tables
+    ]
+    styles = styles_for(bodies[0][0], date_format=DATE_FORMAT, moment_format=MOMENT_FORMAT)
+    cells = Cells(styles, book.epoch)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    draft = path.with_name(path.name + ".draft")
+    try:
+        book.save(draft)
+        # A sheet's place in the file is known once it is saved.
+        put_rows(draft, path, {sheet.path[1:]: rows_xml(rows, cells) for sheet, rows in bodies})
+    finally:
+        draft.unlink(missing_ok=True)
     return path
+
+
+OVERDUE_WIDTHS = (6, 10, 60, 30, 32, 12, 10, 12, 16)
+BLOCKERS_WIDTHS = (6, 10, 50, 32, 12, 12, 60)
 
 
 def _summary_values(key: str, f: Figures) -> tuple[Any, ...]:
@@ -157,99 +163,30 @@ def _table(
     book: "Workbook",
     title: str,
     header: Sequence[str],
-    rows: Iterable[tuple[Any, ...]],
+    rows: list[tuple[Any, ...]],
     widths: Sequence[int],
-) -> None:
-    """Header row frozen and filterable; dates as real dates shown dd/mm/yyyy."""
+) -> tuple[Any, list[tuple[Any, ...]]]:
+    """A sheet with its header row, frozen and filterable over `rows`, which are written
+    under it once the workbook is saved."""
     from openpyxl.utils import get_column_letter
 
     sheet = book.create_sheet(title)
-    listed = list(rows)
     # Streamed sheets take their layout before the first row.
     sheet.freeze_panes = "A2"
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(listed) + 1}"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
     sheet.append([_header_cell(sheet, text) for text in header])
-    cells = _Cells(sheet)
-    for row in listed:
-        sheet.append([cells.of(value) for value in row])
-
-
-class _Cells:
-    """One sheet's cell values. A write-only sheet writes each row out as it is appended,
-    so one styled cell per date (and the cleaned form of each text) serves every row that
-    shows it: tens of thousands of rows repeat a few hundred dates, titles and unit names."""
-
-    def __init__(self, sheet: Any) -> None:
-        self.sheet = sheet
-        self.dates: dict[date, Any] = {}
-        self.texts: dict[str, Any] = {}
-
-    def of(self, value: Any) -> Any:
-        if isinstance(value, str):
-            found = self.texts.get(value)
-            if found is None:
-                found = self.texts[value] = _text_cell(self.sheet, value)
-            return found
-        if isinstance(value, date):  # a datetime too, with its own format
-            found = self.dates.get(value)
-            if found is None:
-                found = self.dates[value] = _cell(self.sheet, value)
-            return found
-        return value
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t")
+    return sheet, rows
 
 
 def _header_cell(sheet: Any, text: str) -> "Cell":
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    cell = _string_cell(sheet, clean_text(text))
+    cell = WriteOnlyCell(sheet, value=clean_text(text))
+    cell.data_type = "s"
     cell.font = Font(bold=True)
     cell.fill = PatternFill("solid", fgColor=HEADER_FILL_COLOR)
     cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return cell
-
-
-def _cell(sheet: Any, value: Any) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-
-    if isinstance(value, datetime):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = MOMENT_FORMAT
-        return cell
-    if isinstance(value, date):
-        # types-openpyxl leaves date out of WriteOnlyCell's value, which Cell takes as a date.
-        cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
-        cell.number_format = DATE_FORMAT
-        return cell
-    if isinstance(value, str):
-        return _text_cell(sheet, value)
-    return value
-
-
-def _text_cell(sheet: Any, text: str) -> "Cell | str":
-    """Text, never a formula, whoever wrote it (titles, unit names, notes come from people).
-
-    Stored as a string cell, which no spreadsheet evaluates; and when it looks like a formula
-    (=, +, -, @, tab), also with the quote-prefix style, Excel's and LibreOffice's own mark of
-    "typed as text": editing the cell then keeps it text instead of turning it into a live
-    formula. The text itself is kept as written: a visible apostrophe would change it.
-    """
-    from openpyxl.cell.cell import ERROR_CODES
-
-    text = clean_text(text)
-    if not text.startswith(FORMULA_START) and text not in ERROR_CODES:
-        return text  # openpyxl writes a plain str as a string cell: no cell object needed
-    return _string_cell(sheet, text)
-
-
-def _string_cell(sheet: Any, text: str) -> "Cell":
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.data_type = "s"
-    cell.quotePrefix = text.startswith(FORMULA_START)
     return cell
