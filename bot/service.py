@@ -34,7 +34,6 @@ from bot.digest.text import text_format
 from bot.settings import Settings, SettingsError, shown_database
 from bot.web.health import PATH as HEALTH_PATH
 from bot.web.health import ChannelStates, health_handler
-from bot.web.links import FileLinks
 from bot.web.server import WebServer
 from scheduler import jobs as jobs_module
 from scheduler.digest_periods import WeeklySchedule
@@ -155,6 +154,8 @@ def build_file_links(app: App, channels: Sequence[Channel], web: WebServer) -> F
     base = app.settings.public_base_url
     if base is None or all(c.capabilities.files for c in channels):
         return no_links
+    from bot.web.links import FileLinks  # aiohttp: only a service that serves files loads it
+
     links = FileLinks(
         key=load_key(app.settings.data_dir, LINK_KEY),
         root=app.settings.data_dir / DIGEST_FOLDER,
