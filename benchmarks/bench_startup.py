@@ -1,12 +1,17 @@
 """Start-up: `nhacviec --help` wall time, and the service's memory while it waits.
 
 A plain script (not a test). `--help` is run RUNS_HELP times in fresh processes. The service
-(`nhacviec run` with no token: the console channel, the example plan loaded on first start)
-is started on an empty data folder and left idle for IDLE_SECONDS with its input open; its
-resident memory is read from /proc at the end (now and peak), then it is stopped.
+is measured twice on one data folder, each time left idle for IDLE_SECONDS, its resident
+memory read from /proc at the end (now and peak), then stopped:
+- console: `nhacviec run` with no token on an empty folder (the console channel; the first
+  start upgrades the schema and imports the example units and plan);
+- Telegram: `nhacviec run` again on that database (the example plan in it, the schema at
+  head), with TELEGRAM_BOT_TOKEN and TELEGRAM_API_BASE_URL pointing at the project's fake
+  Bot API on 127.0.0.1, long-polling it: the service as a district runs it.
 `make bench`; with BENCH_BASELINE=<old checkout> the old code is measured the same way.
 """
 
+import asyncio
 import os
 import resource
 import shutil
@@ -18,7 +23,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from runs import child_env, column_head, spread, table, trees
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT)]
+
+from runs import child_env, column_head, spread, table, trees  # noqa: E402
+
+from tests.fakes import FakeBotApi  # noqa: E402
 
 RUNS_HELP = 7
 RUNS_IDLE = 2
@@ -42,8 +52,9 @@ def help_seconds(tree: Path) -> tuple[float, float]:
     return wall, (after.ru_utime - used.ru_utime) + (after.ru_stime - used.ru_stime)
 
 
-def idle_memory(tree: Path) -> dict[str, float]:
-    """VmRSS and VmHWM (MiB) of `nhacviec run` after IDLE_SECONDS with nothing to do."""
+def idle_memory(tree: Path) -> dict[str, dict[str, float]]:
+    """VmRSS and VmHWM (MiB) of `nhacviec run` after IDLE_SECONDS with nothing to do: first
+    in the console on an empty folder, then with Telegram on the database that left."""
     folder = Path(tempfile.mkdtemp(prefix="bench-startup-"))
     env = {
         **child_env(tree),
@@ -51,34 +62,69 @@ def idle_memory(tree: Path) -> dict[str, float]:
         "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'nhacviec.db'}",
         "LOG_LEVEL": "WARNING",
     }
-    for token in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN"):
+    for token in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN", "PUBLIC_BASE_URL", "HEALTH_CHECK"):
         env.pop(token, None)
-    service = subprocess.Popen(
-        [sys.executable, "-c", ENTRY, "run"],
+    try:
+        console = asyncio.run(_idle(tree, env))
+        telegram = asyncio.run(_idle_telegram(tree, env))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"console": console, "telegram": telegram}
+
+
+async def _idle_telegram(tree: Path, env: dict[str, str]) -> dict[str, float]:
+    async with FakeBotApi() as api:
+        return await _idle(
+            tree,
+            {
+                **env,
+                "TELEGRAM_BOT_TOKEN": api.token,
+                "TELEGRAM_API_BASE_URL": api.base_url,
+                "TELEGRAM_FILE_BASE_URL": api.base_file_url,
+            },
+            polled=api,
+        )
+
+
+async def _idle(
+    tree: Path, env: dict[str, str], polled: FakeBotApi | None = None
+) -> dict[str, float]:
+    service = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        ENTRY,
+        "run",
         env=env,
         cwd="/",
-        stdin=subprocess.PIPE,
+        stdin=subprocess.PIPE,  # kept open: the console waits for input
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        time.sleep(IDLE_SECONDS)
-        if service.poll() is not None:
+        await asyncio.sleep(IDLE_SECONDS)  # the fake Bot API answers polls meanwhile
+        if service.returncode is not None:
             raise SystemExit(f"the service stopped by itself ({tree})")
-        status = Path(f"/proc/{service.pid}/status").read_text()
-        values = {
-            line.split(":")[0]: int(line.split()[1]) / 1024
-            for line in status.splitlines()
-            if line.startswith(("VmRSS", "VmHWM"))
-        }
+        if polled is not None and not polled.calls_to("getUpdates"):
+            raise SystemExit(f"the service never polled the fake Bot API ({tree})")
+        values = _memory(service.pid)
     finally:
         service.send_signal(signal.SIGTERM)
         try:
-            service.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+            await asyncio.wait_for(service.wait(), timeout=30)
+        except TimeoutError:
             service.kill()
-            service.wait()
-        shutil.rmtree(folder, ignore_errors=True)
+            await service.wait()
+    return values
+
+
+def _memory(pid: int) -> dict[str, float]:
+    """VmRSS and VmHWM of a process, in MiB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    values = {
+        line.split(":")[0]: int(line.split()[1]) / 1024
+        for line in status.splitlines()
+        if line.startswith(("VmRSS", "VmHWM"))
+    }
     return {"rss": values["VmRSS"], "peak": values["VmHWM"]}
 
 
@@ -102,17 +148,22 @@ def _body(found: dict[str, dict[str, Any]]) -> str:
         + [spread([wall for wall, _ in found[label]["help"]]) for label in labels],
         ["`nhacviec --help`, CPU seconds: median (min–max)"]
         + [spread([cpu for _, cpu in found[label]["help"]]) for label in labels],
-        ["service idle: resident memory (MiB)"]
-        + [spread([r["rss"] for r in found[label]["idle"]], 0) for label in labels],
-        ["service idle: peak resident memory (MiB)"]
-        + [spread([r["peak"] for r in found[label]["idle"]], 0) for label in labels],
     ]
+    for channel, name in (("console", "console, first start"), ("telegram", "Telegram")):
+        rows += [
+            [f"service idle, {name}: resident memory (MiB)"]
+            + [spread([r[channel]["rss"] for r in found[label]["idle"]], 0) for label in labels],
+            [f"service idle, {name}: peak resident memory (MiB)"]
+            + [spread([r[channel]["peak"] for r in found[label]["idle"]], 0) for label in labels],
+        ]
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
-        f"`--help`: {RUNS_HELP} fresh processes per column. Service: `nhacviec run` with no "
-        f"token (the console channel; the example units and plan are imported on the first "
-        f"start), on an empty data folder, read after {IDLE_SECONDS} s with nothing to do; "
-        f"{RUNS_IDLE} runs per column. Load average at the end: {load}.\n\n"
+        f"`--help`: {RUNS_HELP} fresh processes per column. Service: `nhacviec run` read "
+        f"after {IDLE_SECONDS} s with nothing to do, twice on one data folder: with no token "
+        f"on an empty folder (the console channel; the first start creates the schema and "
+        f"imports the example units and plan), then with TELEGRAM_BOT_TOKEN on that database, "
+        f"long-polling the project's fake Bot API on 127.0.0.1 (no web page, no health "
+        f"check); {RUNS_IDLE} runs per column. Load average at the end: {load}.\n\n"
         + table(header, rows)
         + "\n"
     )

@@ -34,13 +34,12 @@ from bot.digest.text import text_format
 from bot.settings import Settings, SettingsError, shown_database
 from bot.web.health import PATH as HEALTH_PATH
 from bot.web.health import ChannelStates, health_handler
-from bot.web.links import FileLinks
 from bot.web.server import WebServer
 from scheduler import jobs as jobs_module
 from scheduler.digest_periods import WeeklySchedule
 from scheduler.rules import Rules
+from storage import migrate
 from storage.db import create_engine, session_factory
-from storage.migrate import at_head, upgrade
 
 log = logging.getLogger(__name__)
 DELIVERY_SECONDS = 5
@@ -67,8 +66,13 @@ class App:
 
 
 @asynccontextmanager
-async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncIterator[App]:
+async def open_app(
+    settings: Settings, clock: Clock | None = None, *, upgrade_apart: bool = False
+) -> AsyncIterator[App]:
     """Open the database (upgrading its schema to head), load the rules; close on the way out.
+
+    `upgrade_apart`: a schema upgrade runs in a child process (storage/migrate.py
+    `upgrade_apart`), for a process that keeps running and should not hold alembic.
 
     Raises CalendarError or ReminderConfigError (before the database is touched) when the
     calendar or reminder rules file is malformed, SettingsError when DATA_DIR is no
@@ -80,8 +84,8 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncItera
     log.info("database %s, data folder %s", database_path(settings), settings.data_dir)
     engine = create_engine(settings.database_url)
     try:
-        if not await at_head(engine):  # alembic is loaded only when there is work for it
-            await upgrade(engine)
+        if not await migrate.at_head(engine):  # alembic is loaded only when there is work for it
+            await (migrate.upgrade_apart(engine) if upgrade_apart else migrate.upgrade(engine))
         yield App(settings, engine, session_factory(engine), clock or SystemClock(), rules, digests)
     finally:
         await engine.dispose()
@@ -155,6 +159,8 @@ def build_file_links(app: App, channels: Sequence[Channel], web: WebServer) -> F
     base = app.settings.public_base_url
     if base is None or all(c.capabilities.files for c in channels):
         return no_links
+    from bot.web.links import FileLinks  # aiohttp: only a service that serves files loads it
+
     links = FileLinks(
         key=load_key(app.settings.data_dir, LINK_KEY),
         root=app.settings.data_dir / DIGEST_FOLDER,

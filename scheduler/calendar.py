@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
 import yaml
+
+from scheduler import holidays_vn as holidays  # Vietnam only (see there)
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 SHIPPED_OVERRIDES = "ngay-nghi-bu.yaml"

@@ -116,7 +116,9 @@ async def _dispatch(settings: "Settings", args: argparse.Namespace) -> int:
     from bot.service import open_app
 
     handler: Handler = args.handler
-    async with open_app(settings) as app:
+    # A command that keeps running (the service) upgrades the schema in a child process: it
+    # would otherwise hold alembic's modules as long as it runs.
+    async with open_app(settings, upgrade_apart=getattr(args, "serves", False)) as app:
         return await handler(app, args)
 
 
@@ -137,12 +139,12 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title=words.COMMANDS_TITLE)
     run = sub.add_parser("run", help=HELP["run"])
     run.add_argument("--examples", type=Path, default=None, help=HELP["run --examples"])
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=_run, serves=True)
     chat_cmd = sub.add_parser("chat", help=HELP["chat"])
     chat_cmd.add_argument("--unit", help=HELP["chat --unit"])
     chat_cmd.add_argument("--role", choices=[r.value for r in PersonRole], default="coordinator")
     chat_cmd.add_argument("--name", default=words.CHAT_DEFAULT_NAME, help=HELP["chat --name"])
-    chat_cmd.set_defaults(handler=_chat)
+    chat_cmd.set_defaults(handler=_chat, serves=True)
     invite = sub.add_parser("invite", help=HELP["invite"])
     invite.add_argument("unit", nargs="?", help=HELP["invite unit"])
     invite.add_argument("--role", choices=[r.value for r in PersonRole], default="focal")

@@ -12,8 +12,6 @@ from pathlib import Path
 
 from bot.channels.base import Channel, ChannelDown
 from bot.channels.console import ConsoleChannel
-from bot.importing.reader import ImportFileError
-from bot.importing.service import PlanOptions, import_plan_file, import_units_file
 from bot.service import App, build_telegram, build_web_server, serve
 from bot.texts import cli as words
 from bot.web.server import WebServer
@@ -87,6 +85,9 @@ async def chat(app: App, *, unit_name: str | None, role: PersonRole, name: str) 
 
 async def load_examples(app: App, examples: Path) -> None:
     """First start on an empty database: load the example district, and the plan as this year's."""
+    from bot.importing.reader import ImportFileError  # the importer: only on a first start
+    from bot.importing.service import PlanOptions, import_plan_file, import_units_file
+
     this_year = app.clock.now().astimezone(app.settings.timezone).year
     try:
         await import_units_file(app.sessions, examples / EXAMPLE_UNITS)

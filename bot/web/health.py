@@ -16,13 +16,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.health import outbox_backlog
-from storage.migrate import current_revision, head_revision
+from storage.migrate import current_revision, head_on_disk
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 PATH = "/healthz"
@@ -53,9 +55,13 @@ def health_handler(
     channels: ChannelStates,
     now: Callable[[], datetime],
     timeout: float = DB_TIMEOUT_S,
-) -> Callable[[web.Request], Awaitable[web.Response]]:
+) -> Callable[["web.Request"], Awaitable["web.Response"]]:
+    """The handler; aiohttp is imported here, by a service that serves HTTP anyway. Neither
+    it nor the handler imports alembic: both revisions are read without it."""
+    from aiohttp import web
+
     async def handle(_request: web.Request) -> web.Response:
-        database: dict[str, Any] = {"backend": engine.dialect.name, "schema_head": head_revision()}
+        database: dict[str, Any] = {"backend": engine.dialect.name, "schema_head": head_on_disk()}
         body: dict[str, Any] = {"database": database, "channels": channels.as_json()}
         try:
             async with asyncio.timeout(timeout):

@@ -8,16 +8,20 @@ small: no framework, no ASGI server process, a router and a file response are al
 (Starlette would need uvicorn served from inside our loop for the same result.)
 
 Routes are added before `start` (aiohttp freezes its router then); the composition root
-starts the server only when some route needs it.
+starts the server only when some route needs it. aiohttp itself (about 10 MiB of modules) is
+imported by `start`: a service with no route to serve (the console, Telegram polling with no
+health check and no web page) never loads it.
 """
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from aiohttp import web
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Handler = Callable[["web.Request"], Awaitable["web.StreamResponse"]]
 MAX_BODY = 1024 * 1024  # a webhook update is a few kilobytes
 
 
@@ -27,20 +31,25 @@ class WebServer:
     def __init__(self, host: str, port: int) -> None:
         self.host = host
         self.port = port
-        self._app = web.Application(client_max_size=MAX_BODY)
+        self._routes: list[tuple[str, str, Handler]] = []
         self._runner: web.AppRunner | None = None
-        self._routes = 0
 
     @property
     def needed(self) -> bool:
-        return self._routes > 0
+        return bool(self._routes)
 
     def add_route(self, method: str, path: str, handler: Handler) -> None:
-        self._app.router.add_route(method, path, handler)
-        self._routes += 1
+        if self._runner is not None:
+            raise RuntimeError("routes are added before the server starts")
+        self._routes.append((method, path, handler))
 
     async def start(self) -> None:
-        runner = web.AppRunner(self._app, access_log=None)  # request paths carry signatures
+        from aiohttp import web
+
+        app = web.Application(client_max_size=MAX_BODY)
+        for method, path, handler in self._routes:
+            app.router.add_route(method, path, handler)
+        runner = web.AppRunner(app, access_log=None)  # request paths carry signatures
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         try:
