@@ -245,7 +245,9 @@ async def record_status(
     set on it beforehand, an extension's): the next sweep looks at its schedule again.
 
     The history row is a plain INSERT of its values (append-only, nothing reads it back as an
-    object in the same turn): no model to build and check, no unit of work for it."""
+    object in the same turn): no model to build and check, no unit of work for it. The
+    assignment's UPDATE goes with the session's next flush (the next query about it, or the
+    commit), together with whatever else the turn changed."""
     assignment_id = stored_id(assignment)
     values = {
         "assignment_id": assignment_id,
@@ -270,7 +272,6 @@ async def record_status(
     # is written by the same UPDATE as the status (as `reschedule` would, in one more).
     assignment.next_remind_at = AT_ONCE
     session.add(assignment)
-    await session.flush()
     return Recorded(
         id=inserted.inserted_primary_key[0],
         assignment_id=assignment_id,

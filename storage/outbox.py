@@ -159,6 +159,9 @@ _TO_REWRITE = (
         col(OutboxMessage.id).desc(),
     )
     .limit(1)
+    # What the turn changed so far (the task's status) is not about the outbox: it is written
+    # with the turn's other changes in one flush, not flushed first for this read.
+    .execution_options(autoflush=False)
 )
 
 
