@@ -29,6 +29,7 @@ import logging
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,9 +39,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# BENCH_TREE: the checkout whose code is measured (`--turns` of a baseline, see `turn_rows`).
+sys.path.insert(0, os.environ.get("BENCH_TREE") or str(ROOT))
 
 from results import record  # noqa: E402
+from runs import baseline_commit, trees  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters  # noqa: E402
@@ -462,38 +465,65 @@ def ms(values: list[float], q: float) -> str:
 
 NOTES = """\
 50 people answer 20 reminders each, all 1,000 updates queued at once (half presses of the
-reminder's button, half replies "xong"); the fake Bot API's flood limits are off. Each bot
-runs in its own process (so its peak RSS is its own) with the fake server and the measuring
-in the same event loop. The service is the real `TelegramChannel` (PTB `Application`, our
-polling and chat lanes) and the real `Conversation` on SQLite, without sweep and delivery,
-so that only inbound work is measured; "stored" is when the update's processed_inbound row
-is visible to another connection (read every 10 ms), "reply" when the press was answered
-(answerCallbackQuery) or the reply's message reached the fake. "stored / echo" compares the
-service's stored answers per second with the echo bot's answers per second.
+reminder's button, half replies "xong"); the fake Bot API's flood limits are off. "Added per
+call": none (loopback, the fake answers at once) or 150 ms per Bot API call, half each way
+(what a Vietnamese server sees of Telegram: 100-300 ms). The fake server, the seeding and the
+measuring run in the driver process (Telegram is another machine: its work is not charged
+to the bot); each bot runs in a fresh process of its own, the same way for both, so its CPU
+time (from ready to stop, all threads, divided by the answers) and peak RSS are its own.
+The service is the real `TelegramChannel` (PTB `Application`, our polling and chat lanes)
+and the real `Conversation` on SQLite, without sweep and delivery, so that only inbound work
+is measured; "stored" is when the update's processed_inbound row is visible to the driver's
+own connection (read every 10 ms), "reply" when the press was answered (answerCallbackQuery)
+or the reply's message reached the fake. "stored / echo" compares the service's stored
+answers per second with the echo bot's answers per second. The echo bot is
+python-telegram-bot's default `Application` (no rate limiter, updates handled one at a
+time, its default) answering a press and echoing a text: one call per update.
 
-What limits the service here:
-- Replies: every answer is two messages (the reminder edited, a confirmation sent), and the
-  channel's pacer keeps Telegram's limits (30 a second overall less 5 %, one a second per
-  chat): 2,000 messages need 70 s at least, 20 answers in one chat 42 s. The echo bot has no
-  limiter (it would be refused with 429s by Telegram) and sends one message per update.
-- Storing: each answer is one transaction, one at a time in this process (SQLite has one
-  writer): a reminder's button costs 7 statements (the sender with their unit, the task,
-  its UPDATE and history row, the reminder to rewrite, what the bot now waits for, the
-  update's record), "Nhắc lại sau" 5, a reply 8 (which reminder it answers, as well), /status
-  4; `--turns` shows each. Every statement is three or four round trips to aiosqlite's
-  thread (cursor, execute, fetch, close), and each session ends with two more (commit, the
-  pool's rollback): about 30 thread hops per answer, each waiting its turn in an event loop
-  that also polls, answers presses and sends the replies. Without the channel an answer
-  costs 4-8 ms of CPU (`--turns`), most of it SQLAlchemy building statements and ORM rows;
-  the echo bot's whole answer costs less than that. Cutting further needs what this
-  benchmark does not own: a driver without a thread hop per call, or several chats' answers
-  in one transaction (storage/db.py), and column reads of the delivered reminders (the
-  rewrite loads every reminder row of the task as ORM objects, a reply reads the outbox
-  twice: storage/outbox.py). Running the transactions without the in-process lock was
-  tried and was no faster (SQLite's own lock then serialises them, with busy-waits).
-- The echo bot's rate swings widely from run to run on this shared 2-core machine (other
-  sessions' tests run beside it), so the ratio is only indicative; both runs of a row are
-  back to back."""
+Reading it:
+- Loopback: the service's process is busy all the time it stores (CPU-bound, one event loop):
+  per stored answer the conversation's turn (2.5-3 ms of CPU, table below), the button's
+  answerCallbackQuery for a press, PTB building the update, the lanes, and the replies the
+  pacer lets out meanwhile. The echo bot's whole answer costs a fraction of that (CPU
+  column), so it answers several times faster than the service stores. Its rate swings widely
+  from run to run on this shared 2-core machine (other sessions' tests run beside it); both
+  bots of a row run back to back.
+- 150 ms: the echo bot answers one update at a time, each waiting for its own round trip:
+  about 6 a second. The service handles chats at once and stores several times faster, but
+  slower than on loopback while its process is mostly idle (CPU per answer about the same):
+  it waits on the network, in the channel (bot/channels: telegram.py, telegram_polling.py),
+  not on the database. A press waits for its answerCallbackQuery (a round trip) before its
+  chat's next update; a poll while updates are in flight repeats every 0.2 s plus a round
+  trip and reaches at most 100 updates past the oldest one still being handled; 32 chats
+  are handled at once.
+- Replies (both latencies): every answer is two messages (the reminder edited, a
+  confirmation sent), and the channel's pacer keeps Telegram's limits (30 a second overall
+  less 5 %, one a second per chat): 2,000 messages need 70 s at least, 20 answers in one
+  chat 42 s. The echo bot has no limiter (Telegram would refuse it with 429s) and sends one
+  message per update."""
+
+TURNS_NOTES = """\
+The conversation alone (`--turns`): the real `Conversation` on a SQLite file, no channel, 50
+people × 4 answers of each kind, one answer of each kind first unmeasured (with the
+calendar's holiday data read first, as the service's sweep does before any answer comes);
+SQL statements and CPU ms per answer (all threads: aiosqlite's worker thread included), each
+run a fresh process, the code before and after alternating. The fractions of statements: a
+person's first answer also writes where they wrote from, and a supporting unit's reminder
+names its lead units (one more read)."""
+
+TURNS_AFTER = """\
+What went, per answer: every statement of an everyday answer was built again each time
+(about as much CPU as running it: building the clauses and their cache key); they are now
+built once with bound parameters. Each statement was four trips to aiosqlite's worker
+thread (open a cursor, execute, fetch, close), now one (storage/sqlite_driver.py, given to
+SQLAlchemy as the dialect's DBAPI module: about 30 thread hand-overs per answer became 10).
+The reminder to rewrite is one row of three columns chosen by the database (was every
+delivered reminder of the task as ORM objects); a reply's task is read with the message it
+replies to in one statement (was two); the history row is a plain INSERT (was a validated
+model and the unit of work), and the task's UPDATE goes out with the turn's other changes
+in one flush. The calendar was not re-read per answer: its years are cached; before,
+`--turns` charged its first read (importing the holiday data, ≈ 90 ms) to the first
+measured answers."""
 
 
 def main() -> None:
@@ -507,14 +537,19 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--token", help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--turns", action="store_true", help="only the conversation: statements, CPU per answer"
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.turns:
+        figures = asyncio.run(turns())
+        if args.json:
+            sys.stdout.write("\n" + json.dumps(figures) + "\n")
+            return
         sys.stdout.write("| answer | statements | CPU ms | wall ms |\n|---|---|---|---|\n")
-        for kind, (count, cpu, wall) in asyncio.run(turns()).items():
+        for kind, (count, cpu, wall) in figures.items():
             sys.stdout.write(f"| {kind} | {count:.1f} | {cpu:.2f} | {wall:.2f} |\n")
         return
     if args.bot:
@@ -547,7 +582,49 @@ def main() -> None:
             sys.stdout.write(line + "\n")
             sys.stdout.flush()
             lines.append(line)
-    record("Inbound answers (bench_inbound.py)", "\n".join([*lines, "", NOTES]))
+    turns_table = turn_rows(args.runs)
+    sys.stdout.write("\n".join(turns_table) + "\n")
+    body = [*lines, "", NOTES, "", TURNS_NOTES, "", *turns_table, "", TURNS_AFTER]
+    record("Inbound answers (bench_inbound.py)", "\n".join(body))
+
+
+def turn_rows(runs: int) -> list[str]:
+    """`--turns` in fresh processes, `runs` times, alternating the baseline (BENCH_BASELINE,
+    when set) and this tree: statements and CPU ms per answer of each kind."""
+    found: dict[str, list[dict[str, list[float]]]] = {}
+    for _ in range(runs):
+        for label, tree in trees():
+            command = [sys.executable, __file__, "--turns", "--json"]
+            env = {**os.environ, "BENCH_TREE": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
+            done = subprocess.run(
+                command, capture_output=True, text=True, env=env, cwd=tree, check=True
+            )
+            found.setdefault(label, []).append(json.loads(done.stdout.strip().splitlines()[-1]))
+    before = found.get("before")
+    after = found["after"]
+    name = f"before ({baseline_commit() or 'baseline'})"
+    head = "| answer | statements | CPU ms per answer (runs) |"
+    if before:
+        head = f"| answer | statements {name} → after | CPU ms {name} | CPU ms after |"
+    rows = [head, "|---|---|---|---|" if before else "|---|---|---|"]
+    for kind in TURN_KINDS:
+        cpu_after = ", ".join(f"{run[kind][1]:.2f}" for run in after)
+        if before:
+            cpu_before = ", ".join(f"{run[kind][1]:.2f}" for run in before)
+            count = f"{before[0][kind][0]:.1f} → {after[0][kind][0]:.1f}"
+            rows.append(f"| {LABELS[kind]} | {count} | {cpu_before} | {cpu_after} |")
+        else:
+            rows.append(f"| {LABELS[kind]} | {after[0][kind][0]:.1f} | {cpu_after} |")
+    return rows
+
+
+LABELS = {
+    "done": 'button "Hoàn thành"',
+    "progress": 'button "Đang thực hiện"',
+    "snooze": 'button "Nhắc lại sau"',
+    "reply": 'reply "xong"',
+    "status": "/status",
+}
 
 
 if __name__ == "__main__":
