@@ -485,17 +485,18 @@ Reading it:
   per stored answer the conversation's turn (2.5-3 ms of CPU, table below), the button's
   answerCallbackQuery for a press, PTB building the update, the lanes, and the replies the
   pacer lets out meanwhile. The echo bot's whole answer costs a fraction of that (CPU
-  column), so it answers several times faster than the service stores. Its rate swings widely
-  from run to run on this shared 2-core machine (other sessions' tests run beside it); both
-  bots of a row run back to back.
+  column), so it answers faster than the service stores. Both rates, and most of all the
+  echo bot's (bound by the fake server's process as much as by its own), fall when other
+  sessions' work shares the two cores (the load column): compare ratios within a row, and
+  rows at a similar load. Both bots of a row run back to back.
 - 150 ms: the echo bot answers one update at a time, each waiting for its own round trip:
-  about 6 a second. The service handles chats at once and stores several times faster, but
-  slower than on loopback while its process is mostly idle (CPU per answer about the same):
-  it waits on the network, in the channel (bot/channels: telegram.py, telegram_polling.py),
-  not on the database. A press waits for its answerCallbackQuery (a round trip) before its
+  about 6 a second. The service handles chats at once and stores many times faster. Its
+  process is idle most of the time (its CPU per answer is about loopback's): what bounds it
+  is waiting on the network in the channel (bot/channels: telegram.py, telegram_polling.py),
+  not the database. A press waits for its answerCallbackQuery (a round trip) before its
   chat's next update; a poll while updates are in flight repeats every 0.2 s plus a round
   trip and reaches at most 100 updates past the oldest one still being handled; 32 chats
-  are handled at once.
+  are handled at once. How those waits line up varies from run to run, hence the spread.
 - Replies (both latencies): every answer is two messages (the reminder edited, a
   confirmation sent), and the channel's pacer keeps Telegram's limits (30 a second overall
   less 5 %, one a second per chat): 2,000 messages need 70 s at least, 20 answers in one
@@ -559,8 +560,8 @@ def main() -> None:
         "| added per call | run | echo bot: answers/s | service: answers stored/s | "
         "service: replies/s | stored / echo | stored p50 / p95 ms | reply p50 / p95 ms | "
         "echo reply p50 / p95 ms | CPU ms per answer, service / echo | "
-        "peak RSS service / echo MiB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "peak RSS service / echo MiB | load (1 min) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for latency in args.latency:
         added = "none (loopback)" if not latency else f"{latency:.0f} ms"
@@ -577,7 +578,7 @@ def main() -> None:
                 f"{ms(echo.replied, 50)} / {ms(echo.replied, 95)} | "
                 f"{service_bot.cpu * 1000 / answers:.1f} / "
                 f"{echo_bot.cpu * 1000 / (len(echo.replied) or 1):.1f} | "
-                f"{service_bot.rss:.0f} / {echo_bot.rss:.0f} |"
+                f"{service_bot.rss:.0f} / {echo_bot.rss:.0f} | {os.getloadavg()[0]:.1f} |"
             )
             sys.stdout.write(line + "\n")
             sys.stdout.flush()

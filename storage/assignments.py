@@ -222,7 +222,6 @@ class Recorded:
 
     id: int
     assignment_id: int
-    status: str
     note: str | None
     proposed_deadline: date | None
 
@@ -275,7 +274,6 @@ async def record_status(
     return Recorded(
         id=inserted.inserted_primary_key[0],
         assignment_id=assignment_id,
-        status=str(status),
         note=note,
         proposed_deadline=proposed,
     )
