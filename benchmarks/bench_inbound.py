@@ -2,18 +2,23 @@
 reminder's "Hoàn thành" button, half by replying "xong" to it) through getUpdates, against
 the project's fake Bot API (tests/fakes, its flood limits off); then a bare
 python-telegram-bot echo bot (Application, default settings, no rate limiter) answers the
-same 1,000 updates on the same fake server. `make bench`; `--runs N`, `--profile`;
-`--turns`: the conversation alone, statements and CPU per answer of each kind.
+same 1,000 updates on the same fake server. Each pair runs with the fake on plain loopback
+and with 150 ms added to every Bot API call (a Vietnamese server to Telegram: 100-300 ms).
+`make bench`; `--runs N`, `--latency MS ...`, `--profile`; `--turns`: the conversation alone,
+statements and CPU per answer of each kind.
 
-The service runs in this process with its real parts: `TelegramChannel` (a real PTB
-`Application` and bot, our polling loop and chat lanes) and the real `Conversation` on a
-SQLite file, as `bot.service` wires them, without the sweep and delivery (they would add
-work of their own to the figures). The fake server and the measuring run in the same event
-loop, for both bots alike.
+Telegram is another machine: the fake server, the seeding and the measuring run in this
+process, and each bot under test in a process of its own (started fresh for each run, so
+its CPU time and peak RSS are its own). The service there is its real parts:
+`TelegramChannel` (a real PTB `Application` and bot, our polling loop and chat lanes) and the
+real `Conversation` on a SQLite file, as `bot.service` wires them, without the sweep and
+delivery (they would add work of their own to the figures). The echo bot gets exactly the
+same treatment.
 
 Measured per update: from the moment it was queued at the fake to its answer stored (its
-processed_inbound row seen by a reader polling the database every 10 ms) and to the bot's
-answer at the fake (answerCallbackQuery for a press, the reply message for a reply).
+processed_inbound row seen by a reader in this process polling the database every 10 ms)
+and to the bot's answer at the fake (answerCallbackQuery for a press, the reply message for
+a reply).
 """
 
 import argparse
@@ -29,15 +34,17 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# BENCH_TREE: the checkout whose code is measured (`--turns` of a baseline, see `turn_rows`).
+sys.path.insert(0, os.environ.get("BENCH_TREE") or str(ROOT))
 
 from results import record  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from runs import baseline_commit, trees  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters  # noqa: E402
 
@@ -201,49 +208,98 @@ async def until_answered(
         await asyncio.sleep(0.1)
 
 
-async def run_service(folder: Path, profile: bool) -> Run:
-    clock = SystemClock()
-    async with FakeBotApi(rate_limits=False) as api:
-        settings = Settings(
-            database_url=f"sqlite+aiosqlite:///{folder}/nhacviec.db",
-            data_dir=folder,
-            telegram_bot_token=api.token,
-            telegram_api_base_url=api.base_url,
-            telegram_file_base_url=api.base_file_url,
-        )
+def bot_settings(folder: Path, base_url: str, token: str) -> Settings:
+    """The service's settings for the benchmark's folder and the fake's address."""
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{folder}/nhacviec.db",
+        data_dir=folder,
+        telegram_bot_token=token,
+        telegram_api_base_url=base_url,
+        telegram_file_base_url=base_url.replace("/bot", "/file/bot", 1),
+    )
+
+
+@dataclass
+class Child:
+    """What a bot's process says about itself when it stops."""
+
+    cpu: float  # seconds of CPU, all its threads, from "ready" to its stop (the run itself)
+    rss: float  # peak resident MiB
+
+
+async def drive(which: str, latency: float, profile: bool) -> tuple[Run, Child]:
+    """One bot's run: the fake server, the seeding and the measuring here; the bot in a
+    child process (`--bot`), started once its data is seeded, stopped once all is answered."""
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        async with FakeBotApi(rate_limits=False, latency=latency) as api:
+            settings = bot_settings(folder, api.base_url, api.token)
+            async with open_app(settings, SystemClock()) as app:
+                reminders = await people_with_reminders(app, api)
+                command = [sys.executable, __file__, "--bot", which, "--folder", name]
+                command += ["--api", api.base_url, "--token", api.token]
+                command += ["--profile"] if profile else []
+                child = await asyncio.create_subprocess_exec(
+                    *command,
+                    cwd=ROOT,
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                )
+                assert child.stdin is not None and child.stdout is not None
+                try:
+                    ready = await asyncio.wait_for(child.stdout.readline(), 120)
+                    if ready.strip() != b"ready":
+                        raise RuntimeError(f"the {which} bot did not start: {ready!r}")
+                    since = len(api.calls)
+                    start = time.monotonic()
+                    queued = queue_answers(api, reminders)
+                    seen: dict[int, float] = {}
+                    watcher = None
+                    if which == "service":
+                        watcher = asyncio.create_task(watch_stored(app, queued, seen))
+                    await until_answered(api, queued, since, within=600)
+                    seconds = time.monotonic() - start
+                    if watcher is not None:
+                        await asyncio.wait_for(watcher, 30)
+                    if os.environ.get("BENCH_DEBUG"):
+                        methods = Counter(c.method for c in api.calls[since:])
+                        sys.stdout.write(f"calls {dict(methods)}\n")
+                    child.stdin.close()  # the bot stops and says what it cost
+                    said = (await asyncio.wait_for(child.stdout.read(), 120)).decode()
+                    await child.wait()
+                finally:
+                    if child.returncode is None:
+                        child.kill()
+                        await child.wait()
+        *printed, last = said.rstrip("\n").split("\n")
+        if printed:
+            sys.stdout.write("\n".join(printed) + "\n")
+        stored = [seen[u] - queued[u][0] for u in queued if u in seen]
+        return Run(seconds, stored, answer_times(api, queued, since)), Child(**json.loads(last))
+
+
+async def bot(which: str, folder: Path, base_url: str, token: str, profile: bool) -> None:
+    """`--bot`: one bot polling the fake at `base_url` until stdin closes; then its CPU time
+    and peak RSS as JSON on stdout's last line."""
+    loop = asyncio.get_running_loop()
+    stop = loop.run_in_executor(None, sys.stdin.buffer.read)  # returns at end of file
+    profiler = None
+    if which == "service":
+        clock = SystemClock()
+        settings = bot_settings(folder, base_url, token)
         async with open_app(settings, clock) as app:
-            reminders = await people_with_reminders(app, api)
             channel = build_telegram_channel(settings, clock, poll_timeout=10.0)
             conversation = Conversation(build_deps(app, [channel]))
             await channel.start(conversation_handler(conversation, channel))
-            since = len(api.calls)
+            began = _cpu()
+            sys.stdout.write("ready\n")
+            sys.stdout.flush()
             profiler = _profiler(profile)
-            start = time.monotonic()
-            queued = queue_answers(api, reminders)
-            seen: dict[int, float] = {}
-            watcher = asyncio.create_task(watch_stored(app, queued, seen))
-            try:
-                await until_answered(api, queued, since, within=600)
-                seconds = time.monotonic() - start
-                await asyncio.wait_for(watcher, 30)
-                if os.environ.get("BENCH_DEBUG"):
-                    methods = Counter(c.method for c in api.calls[since:])
-                    sys.stdout.write(f"calls {dict(methods)}\n")
-            finally:
-                watcher.cancel()
-                await channel.stop()
-                _show(profiler)
-            stored = [seen[u] - queued[u][0] for u in queued if u in seen]
-            return Run(seconds, stored, answer_times(api, queued, since))
-
-
-async def run_echo(folder: Path, profile: bool) -> Run:
-    """The bare echo bot: answers a press and echoes a message, nothing else."""
-    async with FakeBotApi(rate_limits=False) as api:
-        settings = Settings(database_url=f"sqlite+aiosqlite:///{folder}/echo.db", data_dir=folder)
-        async with open_app(settings, SystemClock()) as app:
-            reminders = await people_with_reminders(app, api)  # the same chats and messages
-        application = Application.builder().token(api.token).base_url(api.base_url).build()
+            await stop
+            _show(profiler)
+            await channel.stop()
+    else:
+        application = Application.builder().token(token).base_url(base_url).build()
 
         async def pressed(update: Update, _context: object) -> None:
             assert update.callback_query is not None
@@ -259,18 +315,24 @@ async def run_echo(folder: Path, profile: bool) -> Run:
             await application.start()
             assert application.updater is not None
             await application.updater.start_polling(timeout=10)
-            since = len(api.calls)
+            began = _cpu()
+            sys.stdout.write("ready\n")
+            sys.stdout.flush()
             profiler = _profiler(profile)
-            start = time.monotonic()
-            queued = queue_answers(api, reminders)
-            try:
-                await until_answered(api, queued, since, within=600)
-                seconds = time.monotonic() - start
-            finally:
-                await application.updater.stop()
-                await application.stop()
-                _show(profiler)
-        return Run(seconds, [], answer_times(api, queued, since))
+            await stop
+            _show(profiler)
+            await application.updater.stop()
+            await application.stop()
+    figures = {
+        "cpu": _cpu() - began,
+        "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    sys.stdout.write("\n" + json.dumps(figures) + "\n")
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _profiler(profile: bool) -> Any:
@@ -310,6 +372,13 @@ async def turns() -> dict[str, tuple[float, float, float]]:
         )
         async with open_app(settings, SystemClock()) as app:
             reminders = await people_with_reminders(app, None)
+            # The calendar loads its holiday data once, on first use: in the service the
+            # sweep's first minute has done it before any answer comes; here nothing has, so
+            # it is read once for the plan's years, not inside the first measured answers.
+            async with app.sessions() as session:
+                first = (await session.execute(select(func.min(Assignment.deadline)))).scalar()
+            today = app.clock.now().astimezone(app.settings.timezone).date()
+            app.rules.days_late(first or today, today)
             deps = build_deps(app, [])
             deps.limiter = InboundLimiter(limit=1_000_000)  # every answer, none refused
             conversation = Conversation(deps)
@@ -394,104 +463,169 @@ def ms(values: list[float], q: float) -> str:
     return f"{cut[int(q) - 1] * 1000:.0f}"
 
 
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-async def one(which: str, profile: bool) -> None:
-    """One bot's run, in this (child) process: its figures as JSON on stdout's last line."""
-    with tempfile.TemporaryDirectory() as folder:
-        run = await (run_service if which == "service" else run_echo)(Path(folder), profile)
-    figures = {**asdict(run), "rss": peak_rss_mib()}
-    sys.stdout.write("\n" + json.dumps(figures) + "\n")
-
-
-def child(which: str, profile: bool) -> tuple[Run, float]:
-    """A bot's run in a fresh process, so that its peak RSS is its own."""
-    command = [sys.executable, __file__, "--one", which] + (["--profile"] if profile else [])
-    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
-    *printed, last = done.stdout.rstrip("\n").split("\n")
-    if printed:
-        sys.stdout.write("\n".join(printed) + "\n")
-    figures = json.loads(last)
-    rss = figures.pop("rss")
-    return Run(**figures), rss
-
-
 NOTES = """\
 50 people answer 20 reminders each, all 1,000 updates queued at once (half presses of the
-reminder's button, half replies "xong"); the fake Bot API's flood limits are off. Each bot
-runs in its own process (so its peak RSS is its own) with the fake server and the measuring
-in the same event loop. The service is the real `TelegramChannel` (PTB `Application`, our
-polling and chat lanes) and the real `Conversation` on SQLite, without sweep and delivery,
-so that only inbound work is measured; "stored" is when the update's processed_inbound row
-is visible to another connection (read every 10 ms), "reply" when the press was answered
-(answerCallbackQuery) or the reply's message reached the fake. "stored / echo" compares the
-service's stored answers per second with the echo bot's answers per second.
+reminder's button, half replies "xong"); the fake Bot API's flood limits are off. "Added per
+call": none (loopback, the fake answers at once) or 150 ms per Bot API call, half each way
+(what a Vietnamese server sees of Telegram: 100-300 ms). The fake server, the seeding and the
+measuring run in the driver process (Telegram is another machine: its work is not charged
+to the bot); each bot runs in a fresh process of its own, the same way for both, so its CPU
+time (from ready to stop, all threads, divided by the answers) and peak RSS are its own.
+The service is the real `TelegramChannel` (PTB `Application`, our polling and chat lanes)
+and the real `Conversation` on SQLite, without sweep and delivery, so that only inbound work
+is measured; "stored" is when the update's processed_inbound row is visible to the driver's
+own connection (read every 10 ms), "reply" when the press was answered (answerCallbackQuery)
+or the reply's message reached the fake. "stored / echo" compares the service's stored
+answers per second with the echo bot's answers per second. The echo bot is
+python-telegram-bot's default `Application` (no rate limiter, updates handled one at a
+time, its default) answering a press and echoing a text: one call per update.
 
-What limits the service here:
-- Replies: every answer is two messages (the reminder edited, a confirmation sent), and the
-  channel's pacer keeps Telegram's limits (30 a second overall less 5 %, one a second per
-  chat): 2,000 messages need 70 s at least, 20 answers in one chat 42 s. The echo bot has no
-  limiter (it would be refused with 429s by Telegram) and sends one message per update.
-- Storing: each answer is one transaction, one at a time in this process (SQLite has one
-  writer): a reminder's button costs 7 statements (the sender with their unit, the task,
-  its UPDATE and history row, the reminder to rewrite, what the bot now waits for, the
-  update's record), "Nhắc lại sau" 5, a reply 8 (which reminder it answers, as well), /status
-  4; `--turns` shows each. Every statement is three or four round trips to aiosqlite's
-  thread (cursor, execute, fetch, close), and each session ends with two more (commit, the
-  pool's rollback): about 30 thread hops per answer, each waiting its turn in an event loop
-  that also polls, answers presses and sends the replies. Without the channel an answer
-  costs 4-8 ms of CPU (`--turns`), most of it SQLAlchemy building statements and ORM rows;
-  the echo bot's whole answer costs less than that. Cutting further needs what this
-  benchmark does not own: a driver without a thread hop per call, or several chats' answers
-  in one transaction (storage/db.py), and column reads of the delivered reminders (the
-  rewrite loads every reminder row of the task as ORM objects, a reply reads the outbox
-  twice: storage/outbox.py). Running the transactions without the in-process lock was
-  tried and was no faster (SQLite's own lock then serialises them, with busy-waits).
-- The echo bot's rate swings widely from run to run on this shared 2-core machine (other
-  sessions' tests run beside it), so the ratio is only indicative; both runs of a row are
-  back to back."""
+Reading it:
+- Loopback: the service's process is busy all the time it stores (CPU-bound, one event loop):
+  per stored answer the conversation's turn (2.5-3 ms of CPU, table below), the button's
+  answerCallbackQuery for a press, PTB building the update, the lanes, and the replies the
+  pacer lets out meanwhile. The echo bot's whole answer costs a fraction of that (CPU
+  column), so it answers faster than the service stores. Both rates, and most of all the
+  echo bot's (bound by the fake server's process as much as by its own), fall when other
+  sessions' work shares the two cores (the load column): compare ratios within a row, and
+  rows at a similar load. Both bots of a row run back to back.
+- 150 ms: the echo bot answers one update at a time, each waiting for its own round trip:
+  about 6 a second. The service handles chats at once and stores many times faster. Its
+  process is idle most of the time (its CPU per answer is about loopback's): what bounds it
+  is waiting on the network in the channel (bot/channels: telegram.py, telegram_polling.py),
+  not the database. A press waits for its answerCallbackQuery (a round trip) before its
+  chat's next update; a poll while updates are in flight repeats every 0.2 s plus a round
+  trip and reaches at most 100 updates past the oldest one still being handled; 32 chats
+  are handled at once. How those waits line up varies from run to run, hence the spread.
+- Replies (both latencies): every answer is two messages (the reminder edited, a
+  confirmation sent), and the channel's pacer keeps Telegram's limits (30 a second overall
+  less 5 %, one a second per chat): 2,000 messages need 70 s at least, 20 answers in one
+  chat 42 s. The echo bot has no limiter (Telegram would refuse it with 429s) and sends one
+  message per update."""
+
+TURNS_NOTES = """\
+The conversation alone (`--turns`): the real `Conversation` on a SQLite file, no channel, 50
+people × 4 answers of each kind, one answer of each kind first unmeasured (with the
+calendar's holiday data read first, as the service's sweep does before any answer comes);
+SQL statements and CPU ms per answer (all threads: aiosqlite's worker thread included), each
+run a fresh process, the code before and after alternating. The fractions of statements: a
+person's first answer also writes where they wrote from, and a supporting unit's reminder
+names its lead units (one more read)."""
+
+TURNS_AFTER = """\
+What went, per answer: every statement of an everyday answer was built again each time
+(about as much CPU as running it: building the clauses and their cache key); they are now
+built once with bound parameters. Each statement was four trips to aiosqlite's worker
+thread (open a cursor, execute, fetch, close), now one (storage/sqlite_driver.py, given to
+SQLAlchemy as the dialect's DBAPI module: about 30 thread hand-overs per answer became 10).
+The reminder to rewrite is one row of three columns chosen by the database (was every
+delivered reminder of the task as ORM objects); a reply's task is read with the message it
+replies to in one statement (was two); the history row is a plain INSERT (was a validated
+model and the unit of work), and the task's UPDATE goes out with the turn's other changes
+in one flush. The calendar was not re-read per answer: its years are cached; before,
+`--turns` charged its first read (importing the holiday data, ≈ 90 ms) to the first
+measured answers."""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument(
+        "--latency", type=float, nargs="+", default=[0, 150], help="ms added per Bot API call"
+    )
     parser.add_argument("--profile", action="store_true", help="pyinstrument the service's run")
-    parser.add_argument("--one", choices=("service", "echo"), help=argparse.SUPPRESS)
+    parser.add_argument("--bot", choices=("service", "echo"), help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--api", help=argparse.SUPPRESS)
+    parser.add_argument("--token", help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--turns", action="store_true", help="only the conversation: statements, CPU per answer"
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.turns:
+        figures = asyncio.run(turns())
+        if args.json:
+            sys.stdout.write("\n" + json.dumps(figures) + "\n")
+            return
         sys.stdout.write("| answer | statements | CPU ms | wall ms |\n|---|---|---|---|\n")
-        for kind, (count, cpu, wall) in asyncio.run(turns()).items():
+        for kind, (count, cpu, wall) in figures.items():
             sys.stdout.write(f"| {kind} | {count:.1f} | {cpu:.2f} | {wall:.2f} |\n")
         return
-    if args.one:
-        asyncio.run(one(args.one, args.profile))
+    if args.bot:
+        asyncio.run(bot(args.bot, args.folder, args.api, args.token, args.profile))
         return
     lines = [
-        "| run | echo bot: answers/s | service: answers stored/s | service: replies/s | "
-        "stored / echo | stored p50 / p95 ms | reply p50 / p95 ms | echo reply p50 / p95 ms | "
-        "peak RSS service / echo MiB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| added per call | run | echo bot: answers/s | service: answers stored/s | "
+        "service: replies/s | stored / echo | stored p50 / p95 ms | reply p50 / p95 ms | "
+        "echo reply p50 / p95 ms | CPU ms per answer, service / echo | "
+        "peak RSS service / echo MiB | load (1 min) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for n in range(1, args.runs + 1):
-        echo, echo_rss = child("echo", False)
-        service, service_rss = child("service", args.profile)
-        stored_rate = len(service.stored) / max(service.stored) if service.stored else 0.0
-        line = (
-            f"| {n} | {echo.rate:.1f} | {stored_rate:.1f} | {service.rate:.1f} | "
-            f"{stored_rate / echo.rate:.2f} | {ms(service.stored, 50)} / {ms(service.stored, 95)} | "
-            f"{ms(service.replied, 50)} / {ms(service.replied, 95)} | "
-            f"{ms(echo.replied, 50)} / {ms(echo.replied, 95)} | "
-            f"{service_rss:.0f} / {echo_rss:.0f} |"
-        )
-        sys.stdout.write(line + "\n")
-        lines.append(line)
-    record("Inbound answers (bench_inbound.py)", "\n".join([*lines, "", NOTES]))
+    for latency in args.latency:
+        added = "none (loopback)" if not latency else f"{latency:.0f} ms"
+        for n in range(1, args.runs + 1):
+            echo, echo_bot = asyncio.run(drive("echo", latency / 1000, False))
+            service, service_bot = asyncio.run(drive("service", latency / 1000, args.profile))
+            stored_rate = len(service.stored) / max(service.stored) if service.stored else 0.0
+            answers = len(service.replied) or 1
+            line = (
+                f"| {added} | {n} | {echo.rate:.1f} | {stored_rate:.1f} | {service.rate:.1f} | "
+                f"{stored_rate / echo.rate:.2f} | "
+                f"{ms(service.stored, 50)} / {ms(service.stored, 95)} | "
+                f"{ms(service.replied, 50)} / {ms(service.replied, 95)} | "
+                f"{ms(echo.replied, 50)} / {ms(echo.replied, 95)} | "
+                f"{service_bot.cpu * 1000 / answers:.1f} / "
+                f"{echo_bot.cpu * 1000 / (len(echo.replied) or 1):.1f} | "
+                f"{service_bot.rss:.0f} / {echo_bot.rss:.0f} | {os.getloadavg()[0]:.1f} |"
+            )
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+            lines.append(line)
+    turns_table = turn_rows(args.runs)
+    sys.stdout.write("\n".join(turns_table) + "\n")
+    body = [*lines, "", NOTES, "", TURNS_NOTES, "", *turns_table, "", TURNS_AFTER]
+    record("Inbound answers (bench_inbound.py)", "\n".join(body))
+
+
+def turn_rows(runs: int) -> list[str]:
+    """`--turns` in fresh processes, `runs` times, alternating the baseline (BENCH_BASELINE,
+    when set) and this tree: statements and CPU ms per answer of each kind."""
+    found: dict[str, list[dict[str, list[float]]]] = {}
+    for _ in range(runs):
+        for label, tree in trees():
+            command = [sys.executable, __file__, "--turns", "--json"]
+            env = {**os.environ, "BENCH_TREE": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
+            done = subprocess.run(
+                command, capture_output=True, text=True, env=env, cwd=tree, check=True
+            )
+            found.setdefault(label, []).append(json.loads(done.stdout.strip().splitlines()[-1]))
+    before = found.get("before")
+    after = found["after"]
+    name = f"before ({baseline_commit() or 'baseline'})"
+    head = "| answer | statements | CPU ms per answer (runs) |"
+    if before:
+        head = f"| answer | statements {name} → after | CPU ms {name} | CPU ms after |"
+    rows = [head, "|---|---|---|---|" if before else "|---|---|---|"]
+    for kind in TURN_KINDS:
+        cpu_after = ", ".join(f"{run[kind][1]:.2f}" for run in after)
+        if before:
+            cpu_before = ", ".join(f"{run[kind][1]:.2f}" for run in before)
+            count = f"{before[0][kind][0]:.1f} → {after[0][kind][0]:.1f}"
+            rows.append(f"| {LABELS[kind]} | {count} | {cpu_before} | {cpu_after} |")
+        else:
+            rows.append(f"| {LABELS[kind]} | {after[0][kind][0]:.1f} | {cpu_after} |")
+    return rows
+
+
+LABELS = {
+    "done": 'button "Hoàn thành"',
+    "progress": 'button "Đang thực hiện"',
+    "snooze": 'button "Nhắc lại sau"',
+    "reply": 'reply "xong"',
+    "status": "/status",
+}
 
 
 if __name__ == "__main__":

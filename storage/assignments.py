@@ -4,11 +4,23 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import CursorResult, bindparam, or_
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.models import AT_ONCE, Area, Assignment, Plan, StatusUpdate, Task, Unit
+from storage.db import stored_id
+from storage.models import (
+    AT_ONCE,
+    Area,
+    Assignment,
+    OutboxMessage,
+    Plan,
+    StatusUpdate,
+    Task,
+    Unit,
+)
 from storage.vocab import AssignmentRole, AssignmentStatus
 
 
@@ -93,18 +105,23 @@ async def list_assignments(
 
 async def lead_unit_names(session: AsyncSession, *, task_id: int, occurrence_key: str) -> list[str]:
     """The units that lead ("chủ trì") one occurrence of a task, by name."""
-    query = (
-        select(col(Unit.name))
-        .join(Assignment, col(Assignment.unit_id) == col(Unit.id))
-        .where(
-            col(Assignment.task_id) == task_id,
-            col(Assignment.occurrence_key) == occurrence_key,
-            col(Assignment.role) == AssignmentRole.LEAD,
-            col(Assignment.cancelled_at).is_(None),
-        )
-        .order_by(col(Unit.name))
+    found = await session.execute(_LEAD_UNITS, {"task": task_id, "occurrence": occurrence_key})
+    return list(found.scalars().all())
+
+
+# The statements an everyday answer runs are built once, here, with parameters bound at each
+# run: building a statement and its cache key anew cost about as much as executing it.
+_LEAD_UNITS = (
+    select(col(Unit.name))
+    .join(Assignment, col(Assignment.unit_id) == col(Unit.id))
+    .where(
+        col(Assignment.task_id) == bindparam("task"),
+        col(Assignment.occurrence_key) == bindparam("occurrence"),
+        col(Assignment.role) == AssignmentRole.LEAD,
+        col(Assignment.cancelled_at).is_(None),
     )
-    return list((await session.execute(query)).scalars().all())
+    .order_by(col(Unit.name))
+)
 
 
 async def open_assignments(session: AsyncSession, *, unit_id: int) -> list[tuple[Assignment, Task]]:
@@ -126,9 +143,48 @@ async def open_assignments(session: AsyncSession, *, unit_id: int) -> list[tuple
 async def assignment_with_task(
     session: AsyncSession, *, assignment_id: int
 ) -> tuple[Assignment, Task] | None:
-    query = select(Assignment, Task).join(Task, col(Task.id) == Assignment.task_id)
-    row = (await session.execute(query.where(Assignment.id == assignment_id))).first()
+    row = (await session.execute(_WITH_TASK, {"assignment": assignment_id})).first()
     return (row[0], row[1]) if row else None
+
+
+_WITH_TASK = (
+    select(Assignment, Task)
+    .join(Task, col(Task.id) == Assignment.task_id)
+    .where(col(Assignment.id) == bindparam("assignment"))
+)
+
+
+async def replied_assignment(
+    session: AsyncSession, *, person_id: int, message_id: str, channel: str
+) -> tuple[Assignment, Task] | None:
+    """The assignment (with its task) of the delivered message a person replies to on
+    `channel`, in one statement: the message itself, not a later edit of it, decides."""
+    found = await session.execute(
+        _REPLIED, {"person": person_id, "message": message_id, "channel": channel}
+    )
+    row = found.first()
+    return (row[0], row[1]) if row else None
+
+
+_REPLIED_MESSAGE = (
+    sa_select(col(OutboxMessage.assignment_id))
+    .where(
+        col(OutboxMessage.person_id) == bindparam("person"),
+        col(OutboxMessage.message_id) == bindparam("message"),
+        or_(
+            col(OutboxMessage.channel).is_(None),
+            col(OutboxMessage.channel) == bindparam("channel"),
+        ),
+    )
+    .order_by(col(OutboxMessage.id))  # the message itself before any edit of it
+    .limit(1)
+    .scalar_subquery()
+)
+_REPLIED = (
+    select(Assignment, Task)
+    .join(Task, col(Task.id) == Assignment.task_id)
+    .where(col(Assignment.id) == _REPLIED_MESSAGE)
+)
 
 
 async def find_by_code(
@@ -160,6 +216,16 @@ async def find_by_code(
     return chosen
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A history row just written: what the answer's follow-ups need of it."""
+
+    id: int
+    assignment_id: int
+    note: str | None
+    proposed_deadline: date | None
+
+
 async def record_status(
     session: AsyncSession,
     *,
@@ -173,23 +239,29 @@ async def record_status(
     channel: str | None = None,
     message_id: str | None = None,
     corrects_id: int | None = None,
-) -> StatusUpdate:
+) -> Recorded:
     """Append to the history and move the assignment to the new status (and to a deadline
-    set on it beforehand, an extension's): the next sweep looks at its schedule again."""
-    assert assignment.id is not None
-    update = StatusUpdate(
-        assignment_id=assignment.id,
-        person_id=person_id,
-        status=status,
-        progress=progress,
-        note=note,
-        proposed_deadline=proposed,
-        channel=channel,
-        message_id=message_id,
-        corrects_id=corrects_id,
-        created_at=now,
-    )
-    session.add(update)
+    set on it beforehand, an extension's): the next sweep looks at its schedule again.
+
+    The history row is a plain INSERT of its values (append-only, nothing reads it back as an
+    object in the same turn): no model to build and check, no unit of work for it. The
+    assignment's UPDATE goes with the session's next flush (the next query about it, or the
+    commit), together with whatever else the turn changed."""
+    assignment_id = stored_id(assignment)
+    values = {
+        "assignment_id": assignment_id,
+        "person_id": person_id,
+        "status": str(status),
+        "progress": progress,
+        "note": note,
+        "proposed_deadline": proposed,
+        "channel": channel,
+        "message_id": message_id,
+        "corrects_id": corrects_id,
+        "created_at": now,
+    }
+    inserted = await session.execute(_ADD_HISTORY, values)
+    assert isinstance(inserted, CursorResult) and inserted.inserted_primary_key is not None
     assignment.status = status
     if progress is not None or status != AssignmentStatus.IN_PROGRESS:
         assignment.progress = progress
@@ -199,8 +271,15 @@ async def record_status(
     # is written by the same UPDATE as the status (as `reschedule` would, in one more).
     assignment.next_remind_at = AT_ONCE
     session.add(assignment)
-    await session.flush()
-    return update
+    return Recorded(
+        id=inserted.inserted_primary_key[0],
+        assignment_id=assignment_id,
+        note=note,
+        proposed_deadline=proposed,
+    )
+
+
+_ADD_HISTORY = sa_insert(StatusUpdate.__table__)  # type: ignore[attr-defined]
 
 
 async def last_update_by(

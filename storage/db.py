@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.sqlite_driver import one_trip_dbapi
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # PostgreSQL: a few connections serve one process (its jobs, delivery and webhook handlers
 # take one each for a short unit of work); several processes share the server's 100.
@@ -57,7 +59,11 @@ def create_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) ->
         raise ValueError(f"unsupported database {backend}; use one of {', '.join(BACKENDS)}")
     if parsed.database and parsed.database != ":memory:":
         _owner_only_file(Path(parsed.database))
-    engine = create_async_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+    engine = create_async_engine(
+        url,
+        connect_args={"timeout": busy_timeout_ms / 1000},
+        module=one_trip_dbapi(),  # one trip to aiosqlite's thread per statement, not four
+    )
     event.listen(engine.sync_engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms))
     return engine
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import bindparam, case, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -107,21 +108,61 @@ def _on(channel: str) -> Any:
     return or_(col(OutboxMessage.channel).is_(None), col(OutboxMessage.channel) == channel)
 
 
-async def reminders_delivered(
-    session: AsyncSession, *, person_id: int, assignment_id: int
-) -> list[OutboxMessage]:
-    """Reminders about one assignment delivered to one person, the latest first."""
-    query = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.person_id == person_id,
-            OutboxMessage.assignment_id == assignment_id,
-            col(OutboxMessage.kind).in_(_ANSWERABLE),
-            col(OutboxMessage.message_id).is_not(None),
-        )
-        .order_by(col(OutboxMessage.id).desc())
+@dataclass(frozen=True)
+class DeliveredReminder:
+    """A reminder as delivered: the message to edit, what kind it was, when it went."""
+
+    message_id: str
+    kind: str
+    sent_at: datetime | None
+
+
+async def reminder_to_rewrite(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    assignment_id: int,
+    channel: str,
+    referenced: Collection[str | None] = (),
+) -> DeliveredReminder | None:
+    """Of the reminders about one assignment delivered to one person on `channel`, the one an
+    answer rewrites: the message it refers to (pressed or replied to) if it is one of them,
+    else the latest. One row of three columns, chosen by the database."""
+    refs = [r for r in referenced if r is not None]
+    found = await session.execute(
+        _TO_REWRITE,
+        {"person": person_id, "assignment": assignment_id, "channel": channel, "refs": refs},
     )
-    return list((await session.execute(query)).scalars().all())
+    row = found.first()
+    if row is None:
+        return None
+    message_id, kind, sent_at = row
+    assert message_id is not None  # the query asks for delivered rows only
+    return DeliveredReminder(message_id, kind, sent_at)
+
+
+# Built once (an everyday answer runs it): only the parameters change from run to run.
+_TO_REWRITE = (
+    sa_select(col(OutboxMessage.message_id), col(OutboxMessage.kind), col(OutboxMessage.sent_at))
+    .where(
+        col(OutboxMessage.person_id) == bindparam("person"),
+        col(OutboxMessage.assignment_id) == bindparam("assignment"),
+        col(OutboxMessage.kind).in_(_ANSWERABLE),
+        col(OutboxMessage.message_id).is_not(None),
+        or_(
+            col(OutboxMessage.channel).is_(None),
+            col(OutboxMessage.channel) == bindparam("channel"),
+        ),
+    )
+    .order_by(
+        case((col(OutboxMessage.message_id).in_(bindparam("refs", expanding=True)), 0), else_=1),
+        col(OutboxMessage.id).desc(),
+    )
+    .limit(1)
+    # What the turn changed so far (the task's status) is not about the outbox: it is written
+    # with the turn's other changes in one flush, not flushed first for this read.
+    .execution_options(autoflush=False)
+)
 
 
 async def open_reminders(

@@ -3,7 +3,7 @@
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, bindparam, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -32,14 +32,20 @@ async def sender_of(
     """Who wrote, with their unit (None for a coordinator or leader), in one statement: a
     turn reads the unit for most answers (a reminder's rewrite, /status), and the session then
     has it without asking again."""
-    query = (
-        select(ChannelIdentity, Person, Unit)
-        .join(Person, col(Person.id) == ChannelIdentity.person_id)
-        .outerjoin(Unit, col(Unit.id) == Person.unit_id)
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.user_id == user_id)
-    )
-    row = (await session.execute(query)).first()
+    row = (await session.execute(_SENDER, {"channel": channel, "user": user_id})).first()
     return (row[0], row[1], row[2]) if row else None
+
+
+# Built once (every inbound runs it): only the parameters change from run to run.
+_SENDER = (
+    select(ChannelIdentity, Person, Unit)
+    .join(Person, col(Person.id) == ChannelIdentity.person_id)
+    .outerjoin(Unit, col(Unit.id) == Person.unit_id)
+    .where(
+        col(ChannelIdentity.channel) == bindparam("channel"),
+        col(ChannelIdentity.user_id) == bindparam("user"),
+    )
+)
 
 
 async def channels_of(

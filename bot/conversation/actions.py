@@ -10,9 +10,9 @@ from bot.conversation.views import short
 from bot.texts import chat as t
 from bot.texts import dates
 from bot.texts.common import STATUS, task_ref
-from storage.assignments import assignment_with_task, last_update_by, record_status
+from storage.assignments import Recorded, assignment_with_task, last_update_by, record_status
 from storage.db import stored_id
-from storage.models import AT_ONCE, Assignment, StatusUpdate, Task
+from storage.models import AT_ONCE, Assignment, Task
 from storage.pending import Pending
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import PersonRole
@@ -195,7 +195,7 @@ async def _confirm(
     assignment: Assignment,
     task: Task,
     said: Understood,
-    update: StatusUpdate,
+    update: Recorded,
     old_deadline: date | None,
 ) -> Answer:
     person_id, assignment_id = turn.person_id, stored_id(assignment)

@@ -15,7 +15,7 @@ from bot.texts import chat as t
 from bot.texts import dates
 from storage.db import existing, stored_id
 from storage.models import Assignment, Task, Unit
-from storage.outbox import enqueue, message_row, reminders_delivered, rows_with_key_prefix
+from storage.outbox import enqueue, message_row, reminder_to_rewrite, rows_with_key_prefix
 from storage.vocab import OutboxKind, OutboxStatus
 
 
@@ -39,15 +39,16 @@ async def _rewritten(
     if not turn.caps.edits:  # Zalo: a rewritten copy would arrive as a new message
         return None
     person = turn.registered()
-    rows = await reminders_delivered(
-        turn.session, person_id=turn.person_id, assignment_id=stored_id(assignment)
-    )
     # Only a message on the channel this answer came from can be edited from here.
-    rows = [r for r in rows if r.channel in (None, turn.inbound.channel)]
-    if not rows:
+    row = await reminder_to_rewrite(
+        turn.session,
+        person_id=turn.person_id,
+        assignment_id=stored_id(assignment),
+        channel=turn.inbound.channel,
+        referenced=(turn.inbound.message_id, turn.inbound.reply_to_message_id),
+    )
+    if row is None:
         return None
-    referenced = {turn.inbound.message_id, turn.inbound.reply_to_message_id}
-    row = next((r for r in rows if r.message_id in referenced), rows[0])
     unit = await existing(turn.session, Unit, assignment.unit_id)
     tz = turn.deps.timezone
     sent_on = (row.sent_at or turn.now).astimezone(tz).date()  # the head stays as it was sent

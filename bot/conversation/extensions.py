@@ -9,7 +9,7 @@ from bot.texts import chat as t
 from bot.texts import dates
 from bot.texts.common import task_ref
 from scheduler.deadlines import plausible_days
-from storage.assignments import previous_status, record_status, updated_since
+from storage.assignments import Recorded, previous_status, record_status, updated_since
 from storage.db import existing, find, stored_id
 from storage.models import Assignment, Plan, StatusUpdate, Task, Unit
 from storage.outbox import enqueue, message_row
@@ -29,7 +29,7 @@ def acceptable(day: date, *, deadline: date | None, last: date) -> bool:
     return (deadline is None or day > deadline) and day <= last
 
 
-async def request(turn: Turn, update: StatusUpdate, task: Task, old: date | None) -> None:
+async def request(turn: Turn, update: Recorded, task: Task, old: date | None) -> None:
     """Queue a message with Đồng ý / Không đồng ý to every coordinator."""
     assignment = await existing(turn.session, Assignment, update.assignment_id)
     unit = await existing(turn.session, Unit, assignment.unit_id)

@@ -26,10 +26,10 @@ from bot.conversation.understand import Understood, parse_day, understand
 from bot.conversation.views import short
 from bot.texts import chat as t
 from bot.texts import dates
-from storage.assignments import assignment_with_task, find_by_code
+from storage.assignments import assignment_with_task, find_by_code, replied_assignment
 from storage.db import stored_id
 from storage.models import Assignment, Task
-from storage.outbox import assignment_for_message, open_reminders, outbox_for_message
+from storage.outbox import open_reminders, outbox_for_message
 from storage.pending import Pending
 from storage.vocab import AssignmentStatus as S
 from storage.vocab import OutboxKind, PersonRole
@@ -90,14 +90,13 @@ async def free_text(turn: Turn, text: str) -> Answer:
     if granted is not None:
         return granted
     if turn.inbound.reply_to_message_id:
-        target = await assignment_for_message(
+        found = await replied_assignment(
             turn.session,
             person_id=person_id,
             message_id=turn.inbound.reply_to_message_id,
             channel=turn.inbound.channel,
         )
-        found = await assignment_with_task(turn.session, assignment_id=target) if target else None
-        if found is not None and target == awaited and question:
+        if found is not None and found[0].id == awaited and question:
             return await _awaited(turn, question, *found, text)
         if found is not None:
             clear(turn)
