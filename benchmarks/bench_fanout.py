@@ -283,17 +283,20 @@ scheduling alone causes at that rate.
 
 {table}
 
-What limits it. The pacer sends at most 30 in any 1.04 s, at least 17 ms apart, counted on
-the moments the sends went: 28.8/s, 0.96 of the cap, with 40 ms of tolerance for a request
-that reaches the server earlier or later than its neighbours. A diagnostic run that printed
-the fake's window at each 429 showed requests that left tens of milliseconds apart counted
-at the same millisecond: on a loaded shared machine (the load average is under the table),
-a process waiting for a core holds requests (in the service before they are written, or in
-the fake before it reads them) longer than the tolerance. The ideal sender paces at about
-the same rate (29/s, evenly) with no database and no python-telegram-bot: its 429s are the
-machine's share. Each 429 costs its chat the `retry_after`
-(1 s), and two chats refused at once hold the whole channel for it, as Telegram asks: that,
-not the sending, keeps the rate under 0.96 of the cap.
+How the 429s were removed. The pacer lets at most 30 sends go in any 1.04 s, at least
+17 ms apart: 28.8/s, 0.96 of the cap, with 40 ms to spare for a network's jitter. Two things
+on a shared, loaded machine used to eat those 40 ms. In the service, a send let go by the
+pacer could wait 40-500 ms for its request to be written (a garbage collection, another
+task's database work, the process waiting for a core) and then reach the server in the next
+second beside sends that had not waited; the pacer now counts each send from the moment
+httpx has written its request, and a send not yet written keeps its place in the window. In
+the fake, a request could sit 40-240 ms in the server's socket while the fake's process
+waited for a core, and was counted when read, beside requests that arrived later; the fake
+now counts a request when the kernel received it (its receive stamp), which is what a server
+elsewhere would see, and judges every one-second window the request falls in (Telegram's
+limits unchanged). The ideal sender is not paced on what it wrote, so its 429s are still the
+machine's. What keeps the rate under 0.96 of the cap is the same loaded machine: while the
+service's process waits for a core or collects garbage, the window's free places go unused.
 """.replace("{baseline}", BASELINE)
 
 

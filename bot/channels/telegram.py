@@ -14,7 +14,9 @@ being handled and other chats go on. Stopping waits a few seconds for queued ans
 Every call that shows a message (a text, a part of a long one, a file, an edit) waits its
 turn with the channel's one Pacer, whether it carries an outbox row or a reply: only here is
 it known how many messages an `Outbound` becomes, and a reply right after a reminder to the
-same chat must wait for that reminder's second as much as for its own earlier parts.
+same chat must wait for that reminder's second as much as for its own earlier parts. The
+pacer counts each such call from the moment httpx has written its request (httpcore's
+"trace" extension, set by a request hook on PTB's HTTP client), not from when it was let go.
 """
 
 import asyncio
