@@ -1,6 +1,9 @@
 """The fake Telegram Bot API, driven through a real python-telegram-bot `Bot`."""
 
 import asyncio
+import socket
+import sys
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -17,6 +20,8 @@ from telegram.error import (
 )
 
 from tests.fakes import Chat, FakeBotApi, ManualClock, User
+from tests.fakes.bot_api_arrival import listening_socket, seconds_since_received
+from tests.fakes.bot_api_limits import RateLimiter
 
 LAN = User(1001, "Lan", "Nguyễn Thị", username="lan_tp")
 HUNG = User(1002, "Hùng", "Trần Văn")
@@ -264,3 +269,30 @@ async def test_latency_delays_each_call_without_holding_the_others() -> None:
         await far.wait_until(lambda: len(far.calls_to("sendMessage")) == 5, within=5)
         assert not any(send.done() for send in sends)
         await asyncio.gather(*sends)
+
+
+def test_a_request_handled_late_is_judged_by_when_it_arrived() -> None:
+    """With latency, requests are handled a little out of order; each is judged by every
+    window of one second it arrived in, no stricter and no looser."""
+    limiter = RateLimiter(lambda: 0.0, overall_per_second=2)
+    assert limiter.admit(1, group=False, at=10.9) is None
+    assert limiter.admit(2, group=False, at=11.5) is None
+    # Arrived at 10.45, handled after 11.5: no second around 10.45 holds both 10.9 and 11.5.
+    assert limiter.admit(3, group=False, at=10.45) is None
+    # Arrived at 10.6: (10.5, 11.5] would hold three.
+    assert limiter.admit(4, group=False, at=10.6) is not None
+    assert limiter.rejected_429 == 1
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="kernel receive stamps are Linux's")
+def test_a_request_counts_when_it_reached_the_server_not_when_the_server_read_it() -> None:
+    server = listening_socket()
+    server.listen()
+    with server, socket.create_connection(server.getsockname()) as client:
+        connection, _ = server.accept()
+        with connection:
+            client.sendall(b"POST /bot/sendMessage HTTP/1.1\r\n\r\n")
+            sent = time.time()
+            connection.recv(1024)  # read later, as a busy server would
+            arrived = time.time() - seconds_since_received(connection.fileno())
+            assert arrived <= sent

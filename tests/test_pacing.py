@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.channels.base import Capabilities
-from bot.delivery.pacing import WINDOW, Pacer
+from bot.delivery.pacing import WINDOW, Pacer, written
 from tests.fakes.clock import ManualClock
 
 START = datetime(2023, 6, 1, 2, 0, tzinfo=UTC)
@@ -93,3 +93,31 @@ async def test_first_come_first_served_and_a_chat_waiting_its_turn_holds_nobody(
     # Lan's second message must wait a second; ten others arrive after it and go first.
     await asyncio.gather(send("lan"), *(send(f"c{n}") for n in range(10)))
     assert order == ["lan", *(f"c{n}" for n in range(10)), "lan"]
+
+
+async def test_a_send_counts_from_when_its_request_left_and_keeps_its_place_until_then(
+    clock: ManualClock,
+) -> None:
+    """Two a second (in 1.04 s): a send let go at 0 whose request leaves only at 2.0 (the
+    process was busy) holds a place in the window until then, and counts from 2.0."""
+    pacer = Pacer(clock, sleep=clock.sleep)
+    async with pacer.sending("slow", "a", SLOW):
+        [b, c] = await sent_at(pacer, clock, [("slow", "b", False), ("slow", "c", False)])
+        assert b == pytest.approx(0.26)  # half an even slot after "a" was let go
+        assert c == pytest.approx(0.26 + WINDOW)  # "a" still holds its place: only b's frees
+        clock.advance(2.0 - c)
+        written()  # "a"'s request is out now
+    [d] = await sent_at(pacer, clock, [("slow", "d", False)])
+    assert d == pytest.approx(c + WINDOW)  # the window holds c and "a" (from 2.0) until then
+    [e] = await sent_at(pacer, clock, [("slow", "e", False)])
+    assert e == pytest.approx(2.0 + WINDOW)  # "a" counts from 2.0, not from 0
+
+
+async def test_a_send_whose_request_never_told_counts_when_its_call_ended(
+    clock: ManualClock,
+) -> None:
+    pacer = Pacer(clock, sleep=clock.sleep)
+    async with pacer.sending("slow", "a", SLOW):
+        clock.advance(0.5)  # the call fails before anything is written, or cannot tell
+    moments = await sent_at(pacer, clock, [("slow", "b", False), ("slow", "c", False)])
+    assert moments == pytest.approx([0.76, 0.5 + WINDOW])

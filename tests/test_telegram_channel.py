@@ -26,6 +26,7 @@ from bot.channels.base import (
 )
 from bot.channels.telegram import TelegramChannel, build_telegram_channel
 from bot.channels.telegram_mapping import channel_error, split_text, utf16_len
+from bot.delivery.pacing import WINDOW
 from bot.settings import Settings, SettingsError
 from bot.texts import chat as words
 from tests.fakes import Chat, FakeBotApi, ManualClock, User
@@ -303,3 +304,26 @@ async def test_the_token_reaches_no_log_record(
     assert any("<token>" in record.getMessage() for record in caplog.records)
     assert all(api.token not in record.getMessage() for record in caplog.records)
     assert api.token not in caplog.text
+
+
+async def test_a_send_counts_from_when_its_request_left_not_when_its_answer_came(
+    channel: TelegramChannel, api: FakeBotApi, clock: ManualClock
+) -> None:
+    """Telegram counts a message when it arrives; the first answer here takes half a second.
+    Counted when the answer came, the 31st message would wait until 1.54 s."""
+    people = [api.private_chat(User(7000 + n, f"Người {n}")) for n in range(31)]
+    answer = api._methods["sendmessage"]
+
+    async def slow_first_answer(params: dict[str, object]) -> object:
+        result = await answer(params)
+        if len(api.sent_to(people[0].id)) == 1 and not api.calls_to("sendMessage"):
+            clock.advance(0.5)  # counted by the server at 0; its answer is back at 0.5
+        return result
+
+    api._methods["sendmessage"] = slow_first_answer
+    start = clock()
+    for person in people:
+        await channel.send(str(person.id), Outbound("Nhắc hạn"))
+    moments = [call.at - start for call in api.calls_to("sendMessage")]
+    assert api.rejected_429 == 0
+    assert moments[30] == pytest.approx(WINDOW, abs=0.01)  # 30 went in the first 1.04 s

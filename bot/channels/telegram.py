@@ -14,7 +14,9 @@ being handled and other chats go on. Stopping waits a few seconds for queued ans
 Every call that shows a message (a text, a part of a long one, a file, an edit) waits its
 turn with the channel's one Pacer, whether it carries an outbox row or a reply: only here is
 it known how many messages an `Outbound` becomes, and a reply right after a reminder to the
-same chat must wait for that reminder's second as much as for its own earlier parts.
+same chat must wait for that reminder's second as much as for its own earlier parts. The
+pacer counts each such call from the moment httpx has written its request (httpcore's
+"trace" extension, set by a request hook on PTB's HTTP client), not from when it was let go.
 """
 
 import asyncio
@@ -25,6 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 from telegram import BotCommand, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -34,6 +37,7 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import Application
+from telegram.request import HTTPXRequest
 
 from bot.channels.base import (
     Answer,
@@ -62,6 +66,7 @@ from bot.channels.telegram_mapping import (
 )
 from bot.channels.telegram_polling import MAX_CHATS, poll_updates
 from bot.clock import Clock, Sleep
+from bot.delivery import pacing
 from bot.delivery.pacing import Pacer
 from bot.settings import Settings, SettingsError
 from bot.texts import chat as words
@@ -83,15 +88,29 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     if not token:
         raise SettingsError("TELEGRAM_BOT_TOKEN is not set; the Telegram channel needs it")
     protect_token_in_logs(token)
+    # PTB's own defaults, with one hook: each send is counted when its request is written.
+    request = HTTPXRequest(httpx_kwargs={"event_hooks": {"request": [_report_writes]}})
     return (
         Application.builder()
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
+        .request(request)
         .job_queue(None)
         .updater(None)
         .build()
     )
+
+
+async def _report_writes(request: httpx.Request) -> None:
+    """httpx's request hook: ask httpcore to tell when the request is written (its "trace"
+    extension), so the pacer counts the send then (bot/delivery/pacing)."""
+    request.extensions["trace"] = _on_trace
+
+
+async def _on_trace(event: str, _info: dict[str, Any]) -> None:
+    if event.endswith("send_request_body.complete"):
+        pacing.written()
 
 
 def build_telegram_channel(
@@ -375,11 +394,11 @@ class TelegramChannel:
         short 429 pauses instead of failing."""
         attempt = 1
         while True:
-            await self._pacer.wait_turn(
-                self.name, str(chat), self.capabilities, group=self.is_group(str(chat))
-            )
             try:
-                return await make()
+                async with self._pacer.sending(
+                    self.name, str(chat), self.capabilities, group=self.is_group(str(chat))
+                ):
+                    return await make()
             except RetryAfter as error:
                 wait = retry_seconds(error)
                 if not patient or wait > _PATIENCE or attempt >= _ATTEMPTS:

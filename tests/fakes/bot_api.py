@@ -24,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.bot_api_arrival import listening_socket, seconds_since_received
 from tests.fakes.bot_api_http import (
     ApiError,
     bad_request,
@@ -58,6 +59,11 @@ Method = Callable[[JSON], Awaitable[Any]]
 _arrival: ContextVar[float | None] = ContextVar("arrival", default=None)
 
 
+def _seconds_since_received(request: web.Request) -> float:
+    sock = request.transport.get_extra_info("socket") if request.transport else None
+    return 0.0 if sock is None else seconds_since_received(sock.fileno())
+
+
 class FakeBotApi(TelegramWorld):
     """The Bot API over HTTP; people, chats and messages live in `TelegramWorld`."""
 
@@ -76,6 +82,7 @@ class FakeBotApi(TelegramWorld):
         self.limiter = RateLimiter(clock, enabled=rate_limits)
         self.faults = Faults()
         self.latency = latency  # seconds added to every call (real time: a real network's)
+        self._real_clock = clock is time.monotonic  # a test's clock: count when handled
         self.port = 0
         self.webhook: JSON | None = None  # setWebhook's url and secret_token, while set
         self._runner: web.AppRunner | None = None
@@ -145,7 +152,7 @@ class FakeBotApi(TelegramWorld):
             app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
         )
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        await web.SockSite(self._runner, listening_socket()).start()
         self.port = self._runner.addresses[0][1]
         return self
 
@@ -158,10 +165,13 @@ class FakeBotApi(TelegramWorld):
     # -- HTTP -----------------------------------------------------------------------------
 
     async def _on_api(self, request: web.Request) -> web.Response:
-        if self.latency:
+        if self._real_clock:
             # The request reaches Telegram half a round trip after it left; it is counted
-            # then, not whenever this event loop gets round to it.
-            _arrival.set(self.limiter.clock() + self.latency / 2)
+            # then: when its bytes reached this server (the kernel's stamp), not whenever
+            # this process got a core and this event loop got round to it.
+            arrived = self.limiter.clock() - _seconds_since_received(request)
+            _arrival.set(arrived + self.latency / 2)
+        if self.latency:
             await asyncio.sleep(self.latency / 2)
         response = await self._answer(request)
         if self.latency:

@@ -17,14 +17,22 @@ class _Window:
     def __init__(self, limit: int, span: float) -> None:
         self.limit = limit
         self.span = span
-        self._times: deque[float] = deque()
+        self._times: list[float] = []  # in order of arrival
 
     def wait(self, now: float) -> float:
-        while self._times and self._times[0] <= now - self.span:
-            self._times.popleft()
-        if len(self._times) < self.limit:
-            return 0.0
-        return self._times[0] + self.span - now
+        """0 if an event at `now` keeps every window of `span` seconds within the limit, else
+        the seconds until the fullest window it would join has room."""
+        times = self._times
+        if times:  # what no window around a new event can hold any more
+            del times[: bisect.bisect_right(times, times[-1] - 2 * self.span)]
+        # With latency, requests are handled a little out of order: besides the window that
+        # ends at `now`, each window that ends at a later event and holds `now` must have room.
+        later = times[bisect.bisect_right(times, now) : bisect.bisect_left(times, now + self.span)]
+        for end in (now, *later):
+            first = bisect.bisect_right(times, end - self.span)
+            if bisect.bisect_right(times, end) - first >= self.limit:
+                return times[first] + self.span - now
+        return 0.0
 
     def record(self, now: float) -> None:
         """Kept in order: with latency, requests are counted when they arrived, which is not
