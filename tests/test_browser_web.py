@@ -21,7 +21,6 @@ from bot.texts import chat
 from bot.texts import web as words
 from bot.texts.common import STATUS
 from bot.web.server import WebServer
-from scheduler.digest import compute
 from storage.models import Plan, Task, Unit
 from storage.vocab import AssignmentStatus, PersonRole
 from tests.browser_kit import IN_BROWSER, Site, browser_fixture, running_site, screenshot
@@ -30,7 +29,7 @@ from tests.factories import csv_file, invite_code, load_example
 from tests.fakes import User
 from tests.fakes.clock import ManualClock
 from tests.telegram_kit import Bot, running_bot
-from tests.web_kit import count_rows, stored_evidence
+from tests.web_kit import count_rows, plan_figures, stored_evidence
 
 pytestmark = IN_BROWSER
 
@@ -118,15 +117,7 @@ async def test_a_coordinator_signs_in_from_the_chat_and_approves_an_extension(
     await screenshot(page, "overview")
 
     # The figures are the digest's, computed on the same data at the same moment.
-    async with app.sessions() as session:
-        plan = (await session.execute(select(Plan))).scalars().one()
-        f = await compute(
-            session,
-            plan=plan,
-            at=clock.now(),
-            tz=app.settings.timezone,
-            working_days=app.rules.days_late,
-        )
+    f = await plan_figures(app, clock.now())
     t = f.totals
     assert t.overdue > 0 and t.done_on_time == 1 and t.extension_requested == 1
     expected = {

@@ -1,12 +1,11 @@
 """The web page in a real browser (Debian's headless Chromium, tests/browser_kit.py), clicked
 through as people use it: a coordinator signs in with the link from the chat, filters the
-overview, opens a unit, approves an extension, uploads an appendix with a bad row and then
-the fixed one; a focal person cannot reach another unit; a used or expired link is refused.
+overview, opens a unit, approves an extension; a focal person cannot reach another unit; a
+used or expired link is refused (an appendix uploaded through the page: test_browser_web).
 Screenshots of the overview at phone and desk widths go to tests/screenshots/."""
 
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import cast
 
 from playwright.async_api import Page, expect
@@ -17,8 +16,7 @@ from bot.service import App, build_deps, mount_web_page
 from bot.texts import chat
 from bot.texts import web as words
 from bot.web.server import WebServer
-from scheduler.digest import compute
-from storage.models import OutboxMessage, Plan, Task, Unit
+from storage.models import OutboxMessage, Unit
 from storage.vocab import OutboxKind, PersonRole
 from tests.browser_kit import (
     DESK,
@@ -31,15 +29,14 @@ from tests.browser_kit import (
 )
 from tests.conversation_kit import Person as Phone
 from tests.conversation_kit import register, text_of
-from tests.factories import csv_file, load_example
+from tests.factories import load_example
 from tests.fakes import ManualClock
-from tests.web_kit import count_rows
+from tests.web_kit import plan_figures
 
 pytestmark = IN_BROWSER
 TP = "Phòng Tư pháp"
 OTHER = "Phòng Tài chính - Kế hoạch"
 LINK = re.compile(r"https?://\S+(/web/vao/\S+)")
-HEADERS = ["STT", "Nhiệm vụ/giải pháp", "Đơn vị chủ trì", "Thời hạn hoàn thành"]
 
 
 def web_page(app: App, web: WebServer) -> Conversation:
@@ -88,7 +85,7 @@ async def within_a_phone(page: Page) -> None:
 
 
 async def test_a_coordinator_works_through_the_page(
-    site: Site, page: Page, clock: ManualClock, tmp_path: Path
+    site: Site, page: Page, clock: ManualClock
 ) -> None:
     app = site.app
     lan = await register(app, talk(site), "501", TP, PersonRole.FOCAL)
@@ -99,15 +96,7 @@ async def test_a_coordinator_works_through_the_page(
 
     await sign_in(page, site, coordinator)
     await expect(page.get_by_role("heading", name="Kế hoạch 32/KH-UBND")).to_be_visible()
-    async with app.sessions() as session:
-        plan = (await session.execute(select(Plan))).scalars().one()
-        f = await compute(
-            session,
-            plan=plan,
-            at=clock.now(),
-            tz=app.settings.timezone,
-            working_days=app.rules.days_late,
-        )
+    f = await plan_figures(app, clock.now())
     await expect(page.locator("#so-tong")).to_have_text(str(f.totals.total))
     await expect(page.locator("#so-dung-han")).to_have_text(str(f.totals.done_on_time))
     await expect(page.locator("#so-qua-han")).to_have_text(str(f.totals.overdue))
@@ -149,37 +138,6 @@ async def test_a_coordinator_works_through_the_page(
         (1, "Phòng Nội vụ đồng ý gia hạn nhiệm vụ 2.2 đến 15/04/2023.")
     ]
     assert chat.VERDICT[True] in told[0].payload["text"]
-
-    plans, tasks = await count_rows(app, Plan), await count_rows(app, Task)
-    bad = csv_file(
-        tmp_path / "phu-luc.csv",
-        [HEADERS, ["1", "Rà soát văn bản", TP, "30/6/2023"], ["2", "Tập huấn", TP, "sắp tới"]],
-    )
-    await page.get_by_role("link", name=words.NAV_IMPORT).click()
-    await page.get_by_label(words.IMPORT_NUMBER).fill("15/KH-UBND")
-    await page.get_by_label(words.IMPORT_YEAR).fill("2023")
-    await page.get_by_label(words.IMPORT_FILE).set_input_files(bad)
-    await page.get_by_role("button", name=words.IMPORT_CHECK).click()
-    error = page.locator("#loi tbody tr")
-    await expect(error).to_have_count(1)
-    await expect(error.locator("td").nth(0)).to_have_text("3")
-    await expect(error.locator("td").nth(1)).to_contain_text("Thời hạn")
-    assert (await count_rows(app, Plan), await count_rows(app, Task)) == (plans, tasks)
-
-    fixed = csv_file(
-        tmp_path / "phu-luc.csv",
-        [HEADERS, ["1", "Rà soát văn bản", TP, "30/6/2023"], ["2", "Tập huấn", TP, "Quý III/2023"]],
-    )
-    await page.get_by_role("link", name=words.BACK).click()
-    await page.get_by_label(words.IMPORT_NUMBER).fill("15/KH-UBND")
-    await page.get_by_label(words.IMPORT_YEAR).fill("2023")
-    await page.get_by_label(words.IMPORT_FILE).set_input_files(fixed)
-    await page.get_by_role("button", name=words.IMPORT_CHECK).click()
-    await expect(page.get_by_text(words.IMPORT_NEW.format(count=2))).to_be_visible()
-    assert (await count_rows(app, Plan), await count_rows(app, Task)) == (plans, tasks)
-    await page.get_by_role("button", name=words.IMPORT_CONFIRM).click()
-    await expect(page.get_by_text("Đã nạp kế hoạch 15/KH-UBND: 2 nhiệm vụ mới")).to_be_visible()
-    assert (await count_rows(app, Plan), await count_rows(app, Task)) == (plans + 1, tasks + 2)
 
 
 async def test_a_focal_person_cannot_reach_another_unit(site: Site, page: Page) -> None:

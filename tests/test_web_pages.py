@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from bot.conversation.core import Conversation
 from bot.service import App
-from scheduler.digest import compute
 from scheduler.digest_periods import report_periods
 from storage.db import transaction
 from storage.models import Assignment, Plan, Task, Unit
@@ -16,7 +15,7 @@ from storage.vocab import PersonRole
 from tests.conversation_kit import Person as Phone
 from tests.conversation_kit import register, text_of
 from tests.fakes import ManualClock
-from tests.web_kit import Browser, Site, running_site, stored_evidence, visible
+from tests.web_kit import Browser, Site, plan_figures, running_site, stored_evidence, visible
 
 TP = "Phòng Tư pháp"
 OTHER = "Phòng Tài chính - Kế hoạch"
@@ -56,15 +55,7 @@ async def test_the_overview_shows_the_digests_own_figures(
     app: App, convo: Conversation, lan: Phone, clock: ManualClock
 ) -> None:
     await some_answers(app, lan, clock)
-    async with app.sessions() as session:
-        plan = (await session.execute(select(Plan))).scalars().one()
-        f = await compute(
-            session,
-            plan=plan,
-            at=clock.now(),
-            tz=app.settings.timezone,
-            working_days=app.rules.days_late,
-        )
+    f = await plan_figures(app, clock.now())
     assert f.totals.overdue > 0 and f.totals.blocked == 1 and f.totals.done_on_time >= 1
     async with running_site(app) as site:
         browser = await signed_in_coordinator(app, site)

@@ -6,6 +6,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -13,8 +14,10 @@ from sqlalchemy import func, select
 
 from bot.conversation.core import Conversation
 from bot.service import App, build_deps, build_web_server, listening, mount_web_page
+from scheduler.digest import compute
+from scheduler.digest_figures import Figures
 from storage.db import transaction
-from storage.models import Evidence
+from storage.models import Evidence, Plan
 from tests.conversation_kit import Person as Phone
 from tests.conversation_kit import assignment_of, text_of
 from tests.zalo_kit import free_port
@@ -143,3 +146,12 @@ async def stored_evidence(app: App, unit: str, code: str) -> Evidence:
         session.add(row)
         await session.flush()
     return row
+
+
+async def plan_figures(app: App, at: datetime) -> Figures:
+    """The digest's figures for the one plan, computed as of `at`: what the page must show."""
+    async with app.sessions() as session:
+        plan = (await session.execute(select(Plan))).scalars().one()
+        return await compute(
+            session, plan=plan, at=at, tz=app.settings.timezone, working_days=app.rules.days_late
+        )
