@@ -4,23 +4,15 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import CursorResult, bindparam, or_
+from sqlalchemy import CursorResult, bindparam
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.db import stored_id
-from storage.models import (
-    AT_ONCE,
-    Area,
-    Assignment,
-    OutboxMessage,
-    Plan,
-    StatusUpdate,
-    Task,
-    Unit,
-)
+from storage.models import AT_ONCE, Area, Assignment, Plan, StatusUpdate, Task, Unit
+from storage.outbox import REPLIED_TO
 from storage.vocab import AssignmentRole, AssignmentStatus
 
 
@@ -166,24 +158,10 @@ async def replied_assignment(
     return (row[0], row[1]) if row else None
 
 
-_REPLIED_MESSAGE = (
-    sa_select(col(OutboxMessage.assignment_id))
-    .where(
-        col(OutboxMessage.person_id) == bindparam("person"),
-        col(OutboxMessage.message_id) == bindparam("message"),
-        or_(
-            col(OutboxMessage.channel).is_(None),
-            col(OutboxMessage.channel) == bindparam("channel"),
-        ),
-    )
-    .order_by(col(OutboxMessage.id))  # the message itself before any edit of it
-    .limit(1)
-    .scalar_subquery()
-)
 _REPLIED = (
     select(Assignment, Task)
     .join(Task, col(Task.id) == Assignment.task_id)
-    .where(col(Assignment.id) == _REPLIED_MESSAGE)
+    .where(col(Assignment.id) == REPLIED_TO.scalar_subquery())
 )
 
 

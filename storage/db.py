@@ -83,17 +83,22 @@ async def insert_new(session: AsyncSession, model: type[Any], rows: list[dict[st
     other process); how many were new.
 
     Counted by RETURNING the new rows' keys: the row count of an INSERT ... ON CONFLICT DO
-    NOTHING is not reported by every driver (psycopg gives -1)."""
+    NOTHING is not reported by every driver (psycopg gives -1). The statement is built once
+    per dialect and table (every inbound update runs one), the rows bound at each run."""
     if not rows:
         return 0
-    table = model.__table__
-    statement = (
-        insert_for(session)(table)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .returning(*table.primary_key.columns)
-    )
-    return len((await session.execute(statement)).all())
+    dialect, table = session.get_bind().dialect.name, model.__table__
+    statement = _INSERT_NEW.get((dialect, table.name))
+    if statement is None:
+        statement = _INSERT_NEW[(dialect, table.name)] = (
+            insert_for(session)(table)
+            .on_conflict_do_nothing()
+            .returning(*table.primary_key.columns)
+        )
+    return len((await session.execute(statement, rows)).all())
+
+
+_INSERT_NEW: dict[tuple[str, str], Any] = {}
 
 
 # PostgreSQL's answers that mean "another transaction was in the way, try again": a lock not

@@ -74,16 +74,27 @@ async def assignment_for_message(
     session: AsyncSession, *, person_id: int, message_id: str, channel: str
 ) -> int | None:
     """The assignment a delivered reminder was about, to read a reply to it on `channel`."""
-    query = (
-        select(OutboxMessage.assignment_id)
-        .where(
-            OutboxMessage.person_id == person_id,
-            OutboxMessage.message_id == message_id,
-            _on(channel),
-        )
-        .order_by(col(OutboxMessage.id))  # the message itself before any edit of it
+    found = await session.execute(
+        REPLIED_TO, {"person": person_id, "message": message_id, "channel": channel}
     )
-    return (await session.execute(query)).scalars().first()
+    return found.scalar()
+
+
+# The assignment of the delivered message a person replies to (parameters: person, message,
+# channel), built once: every reply runs it, alone or inside `replied_assignment`.
+REPLIED_TO = (
+    sa_select(col(OutboxMessage.assignment_id))
+    .where(
+        col(OutboxMessage.person_id) == bindparam("person"),
+        col(OutboxMessage.message_id) == bindparam("message"),
+        or_(
+            col(OutboxMessage.channel).is_(None),
+            col(OutboxMessage.channel) == bindparam("channel"),
+        ),
+    )
+    .order_by(col(OutboxMessage.id))  # the message itself before any edit of it
+    .limit(1)
+)
 
 
 async def outbox_for_message(
